@@ -1,0 +1,169 @@
+import { AutogradError } from '../errors.js';
+import { fmtShape, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { add } from '../ops/elementwise.js';
+import { onesLike } from '../ops/creation.js';
+import { checkFinite } from './op.js';
+import { isAnomalyEnabled, setGradEnabled } from './grad-mode.js';
+
+export interface BackwardOptions {
+  /** Keep saved tensors so backward can run through the graph again. Default: `createGraph`. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, for higher-order gradients. Default false. */
+  createGraph?: boolean;
+}
+
+export interface GradOptions extends BackwardOptions {
+  /** Gradients of the outputs (required for non-scalar outputs). */
+  gradOutputs?: readonly (Tensor | null | undefined)[];
+  /** Return null for an input the outputs do not depend on, instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** Tensors reachable from `roots` through graph nodes, outputs before their inputs (explicit stack, no recursion). */
+function topoOrder(roots: readonly Tensor[]): Tensor[] {
+  const post: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [];
+  for (const r of roots) {
+    if (r.gradFn === null || visited.has(r)) continue;
+    visited.add(r);
+    stack.push([r, 0]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const inputs = top[0].gradFn!.inputs;
+      if (top[1] < inputs.length) {
+        const child = inputs[top[1]++]!;
+        if (child.gradFn !== null && !visited.has(child)) {
+          visited.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        stack.pop();
+        post.push(top[0]);
+      }
+    }
+  }
+  return post.reverse();
+}
+
+function seedGrad(caller: string, root: Tensor, g: Tensor | null | undefined): Tensor {
+  if (!root.requiresGrad) {
+    throw new AutogradError(`${caller}: the output of shape ${fmtShape(root.shape)} does not require grad and has no grad_fn; did you forget requiresGrad: true on an input, or run under noGrad?`);
+  }
+  if (g === null || g === undefined) {
+    if (root.numel !== 1) {
+      throw new AutogradError(
+        `${caller}: a gradient can be created implicitly only for scalar outputs, but the output has shape ${fmtShape(root.shape)}; pass a gradient of that shape`,
+      );
+    }
+    return onesLike(root);
+  }
+  if (!shapesEqual(g.shape, root.shape)) {
+    throw new AutogradError(`${caller}: the gradient has shape ${fmtShape(g.shape)} but the output has shape ${fmtShape(root.shape)}`);
+  }
+  return g.dtype === root.dtype ? g : g.to(root.dtype);
+}
+
+/**
+ * Runs reverse-mode differentiation from `roots`. Returns the gradient of every tensor it reached that is
+ * in `keep`; leaves that require grad get their `.grad` accumulated when `accumulate` is set.
+ */
+function run(
+  caller: string,
+  roots: readonly Tensor[],
+  rootGrads: readonly Tensor[],
+  opts: { retainGraph: boolean; createGraph: boolean; accumulate: boolean; keep: ReadonlySet<Tensor> },
+): Map<Tensor, Tensor> {
+  const order = topoOrder(roots);
+  const grads = new Map<Tensor, Tensor>();
+  const kept = new Map<Tensor, Tensor>();
+  const push = (t: Tensor, g: Tensor): void => {
+    const prev = grads.get(t);
+    grads.set(t, prev === undefined ? g : add(prev, g));
+  };
+  roots.forEach((r, i) => push(r, rootGrads[i]!));
+  const prevMode = setGradEnabled(opts.createGraph);
+  try {
+    for (const t of order) {
+      const g = grads.get(t);
+      if (g === undefined) continue;
+      if (opts.keep.has(t)) kept.set(t, g);
+      if (t.retainsGrad && opts.accumulate) t.accumulateGrad(g, opts.createGraph);
+      grads.delete(t);
+      const node = t.gradFn!;
+      const ctx = node.ctx;
+      if (ctx.freed) {
+        throw new AutogradError(
+          `${caller}: the graph was already freed (at ${node.op}); pass { retainGraph: true } to the first backward()`,
+        );
+      }
+      const inputGrads = node.backward(ctx, g);
+      node.inputs.forEach((inp, i) => {
+        if (!ctx.needsInputGrad[i]) return;
+        let gi = inputGrads[i];
+        if (gi === null || gi === undefined) return;
+        if (!shapesEqual(gi.shape, inp.shape)) {
+          throw new AutogradError(
+            `${caller}: the backward of ${node.op} returned a gradient of shape ${fmtShape(gi.shape)} for input ${i}, which has shape ${fmtShape(inp.shape)}`,
+          );
+        }
+        if (gi.dtype !== inp.dtype) gi = gi.to(inp.dtype);
+        if (isAnomalyEnabled()) checkFinite(node.op, 'backward', gi, node.inputs.map((x) => x.shape), node.createdAt);
+        push(inp, gi);
+      });
+      if (!opts.retainGraph && ctx.saved.length > 0) {
+        ctx.saved = [];
+        ctx.freed = true;
+      }
+    }
+  } finally {
+    setGradEnabled(prevMode);
+  }
+  // What is left in `grads` belongs to leaves (tensors without a node).
+  for (const [t, g] of grads) {
+    if (opts.keep.has(t)) kept.set(t, g);
+    if (opts.accumulate && t.requiresGrad) t.accumulateGrad(g, opts.createGraph);
+  }
+  return kept;
+}
+
+/**
+ * Accumulates d(root)/d(leaf) into every leaf's `.grad` (PyTorch's `tensor.backward()`).
+ * `gradient` is required when `root` is not a scalar.
+ */
+export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardOptions = {}): void {
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph ?? createGraph;
+  const g = seedGrad('backward', root, gradient);
+  run('backward', [root], [g], { retainGraph, createGraph, accumulate: true, keep: new Set() });
+}
+
+/**
+ * The gradients of `outputs` with respect to `inputs`, returned instead of accumulated into `.grad`
+ * (PyTorch's `torch.autograd.grad`).
+ * @example
+ * const [dx] = grad([y], [x], { createGraph: true }); // dx can itself be differentiated
+ */
+export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
+  const createGraph = opts.createGraph ?? false;
+  const retainGraph = opts.retainGraph ?? createGraph;
+  if (opts.gradOutputs !== undefined && opts.gradOutputs.length !== outs.length) {
+    throw new AutogradError(`grad: got ${opts.gradOutputs.length} gradOutputs for ${outs.length} outputs`);
+  }
+  ins.forEach((t, i) => {
+    if (!t.requiresGrad) throw new AutogradError(`grad: input ${i} (shape ${fmtShape(t.shape)}) does not require grad`);
+  });
+  const seeds = outs.map((o, i) => seedGrad('grad', o, opts.gradOutputs?.[i]));
+  const kept = run('grad', outs, seeds, { retainGraph, createGraph, accumulate: false, keep: new Set(ins) });
+  return ins.map((t, i) => {
+    const g = kept.get(t);
+    if (g !== undefined) return g;
+    if (opts.allowUnused) return null;
+    throw new AutogradError(
+      `grad: input ${i} (shape ${fmtShape(t.shape)}) was not used to compute the outputs; pass { allowUnused: true } to get null for it`,
+    );
+  });
+}

@@ -1,0 +1,143 @@
+import type { BinaryOp, UnaryOp, View } from '../backend.js';
+import type { TypedArray } from '../../dtype.js';
+import { erf, erfc } from './erf.js';
+import { RowIter } from '../iter.js';
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+/** Exact gelu x·Φ(x); for x < 0 through erfc so the left tail keeps its relative precision. */
+function gelu(x: number): number {
+  return x >= 0 ? 0.5 * x * (1 + erf(x * SQRT1_2)) : 0.5 * x * erfc(-x * SQRT1_2);
+}
+
+/** d/dx x·Φ(x) = Φ(x) + x·φ(x). */
+function geluGrad(x: number): number {
+  const cdf = x >= 0 ? 0.5 * (1 + erf(x * SQRT1_2)) : 0.5 * erfc(-x * SQRT1_2);
+  return cdf + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x);
+}
+
+/** log(1 + e^x) without overflow: max(x, 0) + log1p(e^{−|x|}). */
+function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** σ(x), computed from e^{−|x|} so neither side overflows. */
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function unaryRow(op: UnaryOp, x: TypedArray, xi: number, xs: number, o: TypedArray, oi: number, os: number, n: number, p: number, q: number): void {
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = -x[xi]!; break;
+    case 'exp': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.exp(x[xi]!); break;
+    case 'log': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.log(x[xi]!); break;
+    case 'sqrt': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.sqrt(x[xi]!); break;
+    case 'rsqrt': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = 1 / Math.sqrt(x[xi]!); break;
+    case 'abs': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.abs(x[xi]!); break;
+    case 'sign': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? 1 : v < 0 ? -1 : v; } break;
+    case 'square': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v * v; } break;
+    case 'reciprocal': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = 1 / x[xi]!; break;
+    case 'erf': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = erf(x[xi]!); break;
+    case 'relu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : v !== v ? v : 0; } break;
+    case 'sigmoid': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = sigmoid(x[xi]!); break;
+    case 'tanh': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.tanh(x[xi]!); break;
+    case 'softplus': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = softplus(x[xi]!); break;
+    case 'gelu': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = gelu(x[xi]!); break;
+    case 'geluGrad': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = geluGrad(x[xi]!); break;
+    case 'leakyRelu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : v * p; } break;
+    case 'elu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : p * Math.expm1(v); } break;
+    case 'clamp': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v < p ? p : v > q ? q : v; } break;
+    case 'powScalar':
+      if (p === 2) for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v * v; }
+      else for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.pow(x[xi]!, p);
+      break;
+    case 'logicalNot': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = x[xi]! ? 0 : 1; break;
+    default: {
+      const never: never = op;
+      throw new Error(`unary: unknown op ${String(never)}`);
+    }
+  }
+}
+
+function binaryRow(op: BinaryOp, a: TypedArray, ai: number, as: number, b: TypedArray, bi: number, bs: number, o: TypedArray, oi: number, os: number, n: number): void {
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! + b[bi]!; break;
+    case 'sub': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! - b[bi]!; break;
+    case 'mul': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! * b[bi]!; break;
+    case 'div': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! / b[bi]!; break;
+    case 'pow': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = Math.pow(a[ai]!, b[bi]!); break;
+    // NaN propagates through maximum/minimum, as in PyTorch.
+    case 'maximum': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) { const x = a[ai]!, y = b[bi]!; o[oi] = x > y || x !== x ? x : y; } break;
+    case 'minimum': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) { const x = a[ai]!, y = b[bi]!; o[oi] = x < y || x !== x ? x : y; } break;
+    case 'eq': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! === b[bi]! ? 1 : 0; break;
+    case 'ne': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! !== b[bi]! ? 1 : 0; break;
+    case 'lt': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! < b[bi]! ? 1 : 0; break;
+    case 'le': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! <= b[bi]! ? 1 : 0; break;
+    case 'gt': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! > b[bi]! ? 1 : 0; break;
+    case 'ge': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! >= b[bi]! ? 1 : 0; break;
+    default: {
+      const never: never = op;
+      throw new Error(`binary: unknown op ${String(never)}`);
+    }
+  }
+}
+
+export function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
+  const it = new RowIter(out.shape, [x, out]);
+  const [xs, os] = it.inner as [number, number];
+  for (let r = 0; r < it.rows; r++) {
+    unaryRow(op, x.data, it.pos[0]!, xs, out.data, it.pos[1]!, os, it.n, p, q);
+    it.next();
+  }
+}
+
+export function binary(op: BinaryOp, a: View, b: View, out: View): void {
+  const it = new RowIter(out.shape, [a, b, out]);
+  const [as, bs, os] = it.inner as [number, number, number];
+  for (let r = 0; r < it.rows; r++) {
+    binaryRow(op, a.data, it.pos[0]!, as, b.data, it.pos[1]!, bs, out.data, it.pos[2]!, os, it.n);
+    it.next();
+  }
+}
+
+export function where(cond: View, a: View, b: View, out: View): void {
+  const it = new RowIter(out.shape, [cond, a, b, out]);
+  const [cs, as, bs, os] = it.inner as [number, number, number, number];
+  const c = cond.data, x = a.data, y = b.data, o = out.data;
+  for (let r = 0; r < it.rows; r++) {
+    let ci = it.pos[0]!, ai = it.pos[1]!, bi = it.pos[2]!, oi = it.pos[3]!;
+    for (let i = 0; i < it.n; i++, ci += cs, ai += as, bi += bs, oi += os) o[oi] = c[ci] ? x[ai]! : y[bi]!;
+    it.next();
+  }
+}
+
+export function copy(src: View, dst: View): void {
+  const it = new RowIter(dst.shape, [src, dst]);
+  const [ss, ds] = it.inner as [number, number];
+  const s = src.data, d = dst.data;
+  const toBool = d instanceof Uint8Array && !(s instanceof Uint8Array);
+  for (let r = 0; r < it.rows; r++) {
+    let si = it.pos[0]!, di = it.pos[1]!;
+    const n = it.n;
+    if (toBool) for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si] !== 0 ? 1 : 0;
+    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n) as never, di);
+    else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si]!;
+    it.next();
+  }
+}
+
+export function fill(dst: View, value: number): void {
+  const it = new RowIter(dst.shape, [dst]);
+  const ds = it.inner[0]!;
+  const d = dst.data;
+  const v = d instanceof Uint8Array ? (value !== 0 ? 1 : 0) : value;
+  for (let r = 0; r < it.rows; r++) {
+    const di = it.pos[0]!;
+    if (ds === 1) d.fill(v, di, di + it.n);
+    else for (let i = 0, j = di; i < it.n; i++, j += ds) d[j] = v;
+    it.next();
+  }
+}

@@ -1,0 +1,34 @@
+import type { Backend } from './backend.js';
+import { jsBackend } from './js/index.js';
+
+const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
+let current: Backend = jsBackend;
+
+/** The backend that ops dispatch to. */
+export function getBackend(): Backend {
+  return current;
+}
+
+/** Registers a backend under its name (replacing one of the same name). */
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+}
+
+/** Selects a registered backend by name, or installs the given backend object. Returns the previous one. */
+export function setBackend(backend: string | Backend): Backend {
+  const prev = current;
+  if (typeof backend === 'string') {
+    const b = backends.get(backend);
+    if (!b) throw new RangeError(`setBackend: no backend named "${backend}"; registered: ${[...backends.keys()].join(', ')}`);
+    current = b;
+  } else {
+    backends.set(backend.name, backend);
+    current = backend;
+  }
+  return prev;
+}
+
+/** Names of the registered backends (the op suites run once per name). */
+export function listBackends(): string[] {
+  return [...backends.keys()];
+}

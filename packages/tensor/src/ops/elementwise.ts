@@ -1,0 +1,319 @@
+// Elementwise ops: each forward beside its backward. Broadcasting happens before the primitive, as
+// explicit `expand` views whose backward sums, so no backward here un-broadcasts by hand.
+import { defineOp } from '../autograd/op.js';
+import { promoteTypes, promoteWithScalar, toFloat, type DType, isFloat } from '../dtype.js';
+import { DTypeError } from '../errors.js';
+import { broadcastShapes, shapesEqual } from '../shape.js';
+import { Tensor, type TensorOrScalar } from '../tensor.js';
+import { expand } from './movement.js';
+import { binaryK, copyK, scalar, unaryK } from './raw.js';
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { empty } from './raw.js';
+
+const SQRT1_2 = Math.SQRT1_2;
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+function checkOperand(op: string, name: string, v: unknown): asserts v is TensorOrScalar {
+  if (!(v instanceof Tensor) && typeof v !== 'number') {
+    throw new TypeError(`${op}: argument '${name}' must be a Tensor or a number, got ${v === null ? 'null' : typeof v}`);
+  }
+}
+
+/** Promotes and broadcasts two operands (one may be a JS number) to a common dtype and shape. */
+export function prepare(op: string, a: TensorOrScalar, b: TensorOrScalar, floatOut = false): [Tensor, Tensor] {
+  checkOperand(op, 'input', a);
+  checkOperand(op, 'other', b);
+  let dtype: DType;
+  if (a instanceof Tensor && b instanceof Tensor) dtype = promoteTypes(a.dtype, b.dtype);
+  else if (a instanceof Tensor) dtype = promoteWithScalar(a.dtype, b as number);
+  else if (b instanceof Tensor) dtype = promoteWithScalar(b.dtype, a);
+  else throw new TypeError(`${op}: at least one argument must be a Tensor`);
+  if (floatOut) dtype = toFloat(dtype);
+  let ta = a instanceof Tensor ? cast(a, dtype) : scalar(a, dtype);
+  let tb = b instanceof Tensor ? cast(b, dtype) : scalar(b, dtype);
+  if (!shapesEqual(ta.shape, tb.shape)) {
+    const shape = broadcastShapes(op, ta.shape, tb.shape);
+    ta = expand(ta, shape);
+    tb = expand(tb, shape);
+  }
+  return [ta, tb];
+}
+
+function binaryOp(name: string, kernel: BinaryOp, backward?: (a: Tensor, b: Tensor, out: Tensor, g: Tensor, needs: readonly boolean[]) => (Tensor | null)[]) {
+  return defineOp<[Tensor, Tensor]>({
+    name,
+    forward: (ctx, [a, b]) => {
+      const out = binaryK(kernel, a, b, a.dtype);
+      if (backward) ctx.save(a, b, out);
+      return out;
+    },
+    backward: backward && ((ctx, g) => {
+      const [a, b, out] = ctx.saved as [Tensor, Tensor, Tensor];
+      return backward(a, b, out, g, ctx.needsInputGrad);
+    }),
+  });
+}
+
+const addOp = binaryOp('add', 'add', (_a, _b, _o, g) => [g, g]);
+const subOp = binaryOp('sub', 'sub', (_a, _b, _o, g) => [g, neg(g)]);
+// d(ab)/da = b, d(ab)/db = a
+const mulOp = binaryOp('mul', 'mul', (a, b, _o, g, n) => [n[0] ? mul(g, b) : null, n[1] ? mul(g, a) : null]);
+// d(a/b)/da = 1/b, d(a/b)/db = −a/b²
+const divOp = binaryOp('div', 'div', (a, b, _o, g, n) => [n[0] ? div(g, b) : null, n[1] ? neg(div(mul(g, a), mul(b, b))) : null]);
+// d(aᵇ)/da = b·aᵇ⁻¹; d(aᵇ)/db = aᵇ·ln a
+// NOTE: at a = 0 with b ≥ 0, ln a = −∞ makes 0·(−∞) = NaN; PyTorch defines that gradient as 0.
+const powOp = binaryOp('pow', 'pow', (a, b, out, g, n) => [
+  n[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+  n[1] ? where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(g, mul(out, log(a)))) : null,
+]);
+// NOTE: where a = b the gradient is split evenly between both, as in PyTorch.
+const maximumOp = binaryOp('maximum', 'maximum', (a, b, _o, g, n) => tieSplit(a, b, g, n, gt));
+const minimumOp = binaryOp('minimum', 'minimum', (a, b, _o, g, n) => tieSplit(a, b, g, n, lt));
+
+function tieSplit(a: Tensor, b: Tensor, g: Tensor, n: readonly boolean[], wins: (x: Tensor, y: Tensor) => Tensor): (Tensor | null)[] {
+  const half = mul(g, 0.5);
+  const ga = where(wins(a, b), g, where(eq(a, b), half, 0));
+  const gb = where(wins(b, a), g, where(eq(a, b), half, 0));
+  return [n[0] ? ga : null, n[1] ? gb : null];
+}
+
+function compareOp(name: BinaryOp) {
+  return defineOp<[Tensor, Tensor]>({ name, forward: (_ctx, [a, b]) => binaryK(name, a, b, 'bool') });
+}
+const compareOps = {
+  eq: compareOp('eq'), ne: compareOp('ne'), lt: compareOp('lt'), le: compareOp('le'), gt: compareOp('gt'), ge: compareOp('ge'),
+};
+
+/**
+ * `input + alpha·other`, broadcasting, with PyTorch's type promotion (a JS number does not widen a tensor).
+ * @example
+ * add(tensor([1, 2]), 1)                  // tensor([2, 3])
+ * add(tensor([[1], [2]]), tensor([10, 20])) // shape [2, 2]
+ */
+export function add(input: TensorOrScalar, other: TensorOrScalar, alpha = 1): Tensor {
+  return addOp(prepare('add', input, alpha === 1 ? other : scaled(other, alpha)), undefined);
+}
+
+/** `input − alpha·other`, broadcasting. */
+export function sub(input: TensorOrScalar, other: TensorOrScalar, alpha = 1): Tensor {
+  return subOp(prepare('sub', input, alpha === 1 ? other : scaled(other, alpha)), undefined);
+}
+
+function scaled(x: TensorOrScalar, alpha: number): TensorOrScalar {
+  return typeof x === 'number' ? x * alpha : mul(x, alpha);
+}
+
+/** Elementwise product, broadcasting. @example mul(x, 2) */
+export function mul(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  return mulOp(prepare('mul', input, other), undefined);
+}
+
+/** True division (ints give float32, as PyTorch's `/`). @example div(x, 2) */
+export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  return divOp(prepare('div', input, other, true), undefined);
+}
+
+/** `input ** exponent`; a number exponent uses a faster primitive. @example pow(x, 2) */
+export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
+  if (input instanceof Tensor && typeof exponent === 'number') {
+    const x = cast(input, promoteWithScalar(input.dtype, exponent));
+    return powScalarOp([x], exponent);
+  }
+  return powOp(prepare('pow', input, exponent), undefined);
+}
+
+// d(xᵖ)/dx = p·xᵖ⁻¹
+const powScalarOp = defineOp<[Tensor], number>({
+  name: 'pow',
+  forward: (ctx, [x]) => ctx.save(x) && unaryK('powScalar', x, x.dtype, ctx.attrs),
+  backward: (ctx, g) => {
+    const p = ctx.attrs;
+    return [p === 0 ? mul(g, 0) : mul(g, mul(pow(ctx.saved[0]!, p - 1), p))];
+  },
+});
+
+/** Elementwise maximum (NaN propagates). */
+export function maximum(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  return maximumOp(prepare('maximum', input, other), undefined);
+}
+
+/** Elementwise minimum (NaN propagates). */
+export function minimum(input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  return minimumOp(prepare('minimum', input, other), undefined);
+}
+
+/** Elementwise `input == other` as a bool tensor. */
+export function eq(input: TensorOrScalar, other: TensorOrScalar): Tensor { return compareOps.eq(prepare('eq', input, other), undefined); }
+/** Elementwise `input != other` as a bool tensor. */
+export function ne(input: TensorOrScalar, other: TensorOrScalar): Tensor { return compareOps.ne(prepare('ne', input, other), undefined); }
+/** Elementwise `input < other` as a bool tensor. */
+export function lt(input: TensorOrScalar, other: TensorOrScalar): Tensor { return compareOps.lt(prepare('lt', input, other), undefined); }
+/** Elementwise `input <= other` as a bool tensor. */
+export function le(input: TensorOrScalar, other: TensorOrScalar): Tensor { return compareOps.le(prepare('le', input, other), undefined); }
+/** Elementwise `input > other` as a bool tensor. */
+export function gt(input: TensorOrScalar, other: TensorOrScalar): Tensor { return compareOps.gt(prepare('gt', input, other), undefined); }
+/** Elementwise `input >= other` as a bool tensor. */
+export function ge(input: TensorOrScalar, other: TensorOrScalar): Tensor { return compareOps.ge(prepare('ge', input, other), undefined); }
+
+/** Elementwise logical and of two tensors (nonzero is true). */
+export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  return ne(mul(cast(a, 'bool'), cast(b, 'bool')), 0);
+}
+
+const notOp = defineOp<[Tensor]>({ name: 'logicalNot', forward: (_ctx, [x]) => unaryK('logicalNot', x, 'bool') });
+/** Elementwise logical not (nonzero is true). */
+export function logicalNot(x: Tensor): Tensor {
+  return notOp([x], undefined);
+}
+
+function unaryOp(name: string, kernel: UnaryOp, saves: 'x' | 'y', backward: (g: Tensor, saved: Tensor, p: number) => Tensor, floatOnly = true) {
+  const op = defineOp<[Tensor], number>({
+    name,
+    forward: (ctx, [x]) => {
+      const y = unaryK(kernel, x, x.dtype, ctx.attrs);
+      ctx.save(saves === 'x' ? x : y);
+      return y;
+    },
+    backward: (ctx, g) => [backward(g, ctx.saved[0]!, ctx.attrs)],
+  });
+  return (x: Tensor, p = 0): Tensor => {
+    checkTensor(name, x);
+    return op([floatOnly ? cast(x, toFloat(x.dtype)) : x], p);
+  };
+}
+
+function checkTensor(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'input' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+const negOp = unaryOp('neg', 'neg', 'x', (g) => neg(g), false);
+const expOp = unaryOp('exp', 'exp', 'y', (g, y) => mul(g, y)); // d/dx eˣ = eˣ
+const logOp = unaryOp('log', 'log', 'x', (g, x) => div(g, x)); // d/dx ln x = 1/x
+const sqrtOp = unaryOp('sqrt', 'sqrt', 'y', (g, y) => div(g, mul(y, 2))); // d/dx √x = 1/(2√x)
+const rsqrtOp = unaryOp('rsqrt', 'rsqrt', 'y', (g, y) => mul(g, mul(pow(y, 3), -0.5))); // d/dx x^(−½) = −½·x^(−3/2) = −½y³
+const absOp = unaryOp('abs', 'abs', 'x', (g, x) => mul(g, sign(x)), false); // d/dx |x| = sign x (0 at 0, as PyTorch)
+const signOp = unaryOp('sign', 'sign', 'x', (g) => mul(g, 0), false); // flat everywhere but 0
+const squareOp = unaryOp('square', 'square', 'x', (g, x) => mul(g, mul(x, 2)), false); // d/dx x² = 2x
+const reciprocalOp = unaryOp('reciprocal', 'reciprocal', 'y', (g, y) => neg(mul(g, mul(y, y)))); // d/dx 1/x = −1/x²
+// d/dx erf x = (2/√π)·e^(−x²)
+const erfOp = unaryOp('erf', 'erf', 'x', (g, x) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
+// NOTE: relu's gradient at exactly 0 is 0 (PyTorch's choice), so the mask is taken from y > 0.
+const reluOp = unaryOp('relu', 'relu', 'y', (g, y) => mul(g, gt(y, 0)), false);
+// d/dx leakyRelu = 1 for x > 0, slope otherwise
+const leakyReluOp = unaryOp('leakyRelu', 'leakyRelu', 'x', (g, x, slope) => mul(g, where(gt(x, 0), 1, slope)));
+// d/dx elu = 1 for x > 0, α·eˣ = y + α otherwise
+const eluOp = unaryOp('elu', 'elu', 'x', (g, x, alpha) => mul(g, where(gt(x, 0), 1, mul(exp(x), alpha))));
+// d/dx σ(x) = σ(x)(1 − σ(x))
+const sigmoidOp = unaryOp('sigmoid', 'sigmoid', 'y', (g, y) => mul(g, mul(y, sub(1, y))));
+// d/dx tanh x = 1 − tanh² x
+const tanhOp = unaryOp('tanh', 'tanh', 'y', (g, y) => mul(g, sub(1, mul(y, y))));
+// d/dx log(1 + eˣ) = σ(x)
+const softplusOp = unaryOp('softplus', 'softplus', 'x', (g, x) => mul(g, sigmoid(x)));
+// d/dx x·Φ(x) = Φ(x) + x·φ(x), written with ops so it can be differentiated again
+const geluOp = unaryOp('gelu', 'gelu', 'x', (g, x) => {
+  const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
+  const pdf = mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
+  return mul(g, add(cdf, mul(x, pdf)));
+});
+
+/** −x. */
+export function neg(x: Tensor): Tensor { return negOp(x); }
+/** eˣ. */
+export function exp(x: Tensor): Tensor { return expOp(x); }
+/** Natural logarithm. */
+export function log(x: Tensor): Tensor { return logOp(x); }
+/** √x. */
+export function sqrt(x: Tensor): Tensor { return sqrtOp(x); }
+/** 1/√x. */
+export function rsqrt(x: Tensor): Tensor { return rsqrtOp(x); }
+/** |x|. */
+export function abs(x: Tensor): Tensor { return absOp(x); }
+/** −1, 0 or 1 (gradient 0). */
+export function sign(x: Tensor): Tensor { return signOp(x); }
+/** x². */
+export function square(x: Tensor): Tensor { return squareOp(x); }
+/** 1/x. */
+export function reciprocal(x: Tensor): Tensor { return reciprocalOp(x); }
+/** The error function, accurate to float64 precision. */
+export function erf(x: Tensor): Tensor { return erfOp(x); }
+/** max(x, 0). @example relu(tensor([-1, 2])) // tensor([0, 2]) */
+export function relu(x: Tensor): Tensor { return reluOp(x); }
+/** x for x > 0, `negativeSlope`·x otherwise (default 0.01, as PyTorch). */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor { return leakyReluOp(x, negativeSlope); }
+/** x for x > 0, α(eˣ − 1) otherwise (default α = 1). */
+export function elu(x: Tensor, alpha = 1): Tensor { return eluOp(x, alpha); }
+/** 1/(1 + e⁻ˣ), stable for large |x|. */
+export function sigmoid(x: Tensor): Tensor { return sigmoidOp(x); }
+/** Hyperbolic tangent. */
+export function tanh(x: Tensor): Tensor { return tanhOp(x); }
+/** The exact GELU x·Φ(x) = ½x(1 + erf(x/√2)), PyTorch's default (not the tanh approximation). */
+export function gelu(x: Tensor): Tensor { return geluOp(x); }
+/** log(1 + eˣ), stable for large |x| (β = 1, no threshold). */
+export function softplus(x: Tensor): Tensor { return softplusOp(x); }
+
+// NOTE: the gradient passes where min ≤ x ≤ max, bounds included, as in PyTorch.
+const clampOp = defineOp<[Tensor], [number, number]>({
+  name: 'clamp',
+  forward: (ctx, [x]) => ctx.save(x) && unaryK('clamp', x, x.dtype, ctx.attrs[0], ctx.attrs[1]),
+  backward: (ctx, g) => {
+    const x = ctx.saved[0]!;
+    const [lo, hi] = ctx.attrs;
+    return [mul(g, logicalAnd(ge(x, lo), le(x, hi)))];
+  },
+});
+
+/** Clamps into `[min, max]`; either bound may be omitted (null/undefined). */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  checkTensor('clamp', x);
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new TypeError('clamp: at least one of min and max must be given');
+  }
+  return clampOp([x], [min ?? -Infinity, max ?? Infinity]);
+}
+
+const whereOp = defineOp<[Tensor, Tensor, Tensor]>({
+  name: 'where',
+  forward: (ctx, [c, a, b]) => {
+    ctx.save(c);
+    const out = empty(a.shape, a.dtype);
+    getBackend().where(c, a, b, out);
+    return out;
+  },
+  backward: (ctx, g) => {
+    const c = ctx.saved[0]!;
+    const zero = scalar(0, g.dtype);
+    return [null, ctx.needsInputGrad[1] ? where(c, g, zero) : null, ctx.needsInputGrad[2] ? where(c, zero, g) : null];
+  },
+});
+
+/** `condition ? input : other` elementwise, broadcasting all three. */
+export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrScalar): Tensor {
+  checkTensor('where', condition);
+  const [a, b] = prepare('where', input, other);
+  const cond = cast(condition, 'bool');
+  let shape = broadcastShapes('where', cond.shape, a.shape);
+  const c = shapesEqual(cond.shape, shape) ? cond : expand(cond, shape);
+  return whereOp([c, shapesEqual(a.shape, shape) ? a : expand(a, shape), shapesEqual(b.shape, shape) ? b : expand(b, shape)], undefined);
+}
+
+// d/dx cast(x) = cast back to x's dtype
+const castOp = defineOp<[Tensor], DType>({
+  name: 'to',
+  forward: (ctx, [x]) => copyK(x, ctx.attrs),
+  backward: (ctx, g) => [g],
+});
+
+/** Converts `x` to `dtype`; returns `x` itself when it already has that dtype. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  if (!isFloat(dtype) && x.requiresGrad) {
+    // Allowed (PyTorch allows it too); the result simply does not require grad.
+    return castOp([x.detach()], dtype);
+  }
+  if (!['float32', 'float64', 'int32', 'bool'].includes(dtype)) {
+    throw new DTypeError(`to: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
+  }
+  return castOp([x], dtype);
+}

@@ -1,0 +1,114 @@
+// In-place updates for optimizers and initialisers. They record no graph, so they refuse a tensor
+// that requires grad while grad mode is on (wrap the update in noGrad, as optimizers do).
+import type { UnaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import { isFloat, promoteTypes } from '../dtype.js';
+import { AutogradError, DTypeError, ShapeError } from '../errors.js';
+import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
+import { Tensor, type TensorOrScalar } from '../tensor.js';
+import { div, mul } from './elementwise.js';
+import { broadcastView, copyK, scalar } from './raw.js';
+
+function checkTarget(op: string, t: Tensor): void {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: the target must be a Tensor`);
+  if (t.requiresGrad && isGradEnabled()) {
+    throw new AutogradError(
+      `${op}: cannot modify a tensor that requires grad (shape ${fmtShape(t.shape)}) in place while grad mode is on; wrap the update in noGrad(() => …)`,
+    );
+  }
+}
+
+/** `other` as a view of `t`'s shape, checked for broadcast and dtype, copied if it aliases `t`'s storage. */
+function operand(op: string, t: Tensor, other: TensorOrScalar): Tensor {
+  if (typeof other === 'number') {
+    if (!isFloat(t.dtype) && !Number.isInteger(other)) {
+      throw new DTypeError(`${op}: cannot write the non-integer ${other} into a ${t.dtype} tensor in place`);
+    }
+    return scalar(other, t.dtype);
+  }
+  if (!(other instanceof Tensor)) throw new TypeError(`${op}: the operand must be a Tensor or a number`);
+  if (!isFloat(t.dtype) && isFloat(other.dtype) && promoteTypes(t.dtype, other.dtype) !== t.dtype) {
+    throw new DTypeError(`${op}: the result of a ${other.dtype} operand cannot be written into a ${t.dtype} tensor in place`);
+  }
+  if (!shapesEqual(broadcastShapes(op, t.shape, other.shape), t.shape)) {
+    throw new ShapeError(`${op}: an operand of shape ${fmtShape(other.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
+  }
+  const src = other.data === t.data ? copyK(other) : other;
+  return broadcastView(src, t.shape);
+}
+
+/** `t += alpha·other` in place. */
+export function add_(t: Tensor, other: TensorOrScalar, alpha = 1): void {
+  checkTarget('add_', t);
+  const o = operand('add_', t, alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other) : noGrad(() => mul(other, alpha)));
+  getBackend().binary('add', t, o, t);
+}
+
+/** `t −= alpha·other` in place. */
+export function sub_(t: Tensor, other: TensorOrScalar, alpha = 1): void {
+  checkTarget('sub_', t);
+  const o = operand('sub_', t, alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other) : noGrad(() => mul(other, alpha)));
+  getBackend().binary('sub', t, o, t);
+}
+
+/** `t *= other` in place. */
+export function mul_(t: Tensor, other: TensorOrScalar): void {
+  checkTarget('mul_', t);
+  getBackend().binary('mul', t, operand('mul_', t, other), t);
+}
+
+/** `t /= other` in place (float tensors only). */
+export function div_(t: Tensor, other: TensorOrScalar): void {
+  checkTarget('div_', t);
+  if (!isFloat(t.dtype)) throw new DTypeError(`div_: true division cannot be written into a ${t.dtype} tensor in place`);
+  getBackend().binary('div', t, operand('div_', t, other), t);
+}
+
+/** `t += value·t1·t2` in place. */
+export function addcmul_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
+  checkTarget('addcmul_', t);
+  const prod = noGrad(() => (value === 1 ? mul(t1, t2) : mul(mul(t1, t2), value)));
+  getBackend().binary('add', t, operand('addcmul_', t, prod), t);
+}
+
+/** `t += value·t1/t2` in place. */
+export function addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
+  checkTarget('addcdiv_', t);
+  const q = noGrad(() => (value === 1 ? div(t1, t2) : mul(div(t1, t2), value)));
+  getBackend().binary('add', t, operand('addcdiv_', t, q), t);
+}
+
+/** Copies `src` (broadcast to `t`'s shape, converted to its dtype) into `t`. */
+export function copy_(t: Tensor, src: TensorOrScalar): void {
+  checkTarget('copy_', t);
+  if (typeof src === 'number') {
+    getBackend().fill(t, src);
+    return;
+  }
+  if (!(src instanceof Tensor)) throw new TypeError('copy_: the source must be a Tensor or a number');
+  if (!shapesEqual(broadcastShapes('copy_', t.shape, src.shape), t.shape)) {
+    throw new ShapeError(`copy_: a source of shape ${fmtShape(src.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
+  }
+  const s = src.data === t.data ? copyK(src) : src;
+  getBackend().copy(broadcastView(s, t.shape), t);
+}
+
+/** Sets every element to `value`. */
+export function fill_(t: Tensor, value: number): void {
+  checkTarget('fill_', t);
+  getBackend().fill(t, value);
+}
+
+/** Clamps in place into `[min, max]`. */
+export function clamp_(t: Tensor, min?: number | null, max?: number | null): void {
+  checkTarget('clamp_', t);
+  getBackend().unary('clamp', t, t, min ?? -Infinity, max ?? Infinity);
+}
+
+/** Applies a unary kernel in place (float tensors). */
+export function unary_(t: Tensor, op: UnaryOp): void {
+  checkTarget(`${op}_`, t);
+  getBackend().unary(op, t, t);
+}
+

@@ -1,0 +1,83 @@
+// Matrix products with PyTorch's semantics: 1-d operands are promoted and squeezed back, batch dims
+// broadcast (as explicit expand views, whose backward sums). The primitive multiplies equal batches.
+import { defineOp } from '../autograd/op.js';
+import { getBackend } from '../backend/registry.js';
+import { promoteTypes } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { broadcastShapes, fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { cast } from './elementwise.js';
+import { expand, squeeze, transpose, unsqueeze } from './movement.js';
+import { empty } from './raw.js';
+import { RowIter } from '../backend/iter.js';
+
+// C = A·B ⇒ dA = G·Bᵀ, dB = Aᵀ·G (transposes are views; the kernel reads them strided)
+const bmmOp = defineOp<[Tensor, Tensor]>({
+  name: 'matmul',
+  forward: (ctx, [a, b]) => {
+    ctx.save(a, b);
+    const nd = a.ndim;
+    const [m, k] = [a.shape[nd - 2]!, a.shape[nd - 1]!];
+    const n = b.shape[nd - 1]!;
+    const batch = a.shape.slice(0, nd - 2);
+    const out = empty([...batch, m, n], a.dtype);
+    const kernel = getBackend().matmul;
+    // Walk the batch dims; each contiguous run of batches with fixed strides is one kernel call.
+    const bv = (t: Tensor) => ({ data: t.data, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
+    const it = new RowIter(batch, [bv(a), bv(b), { data: out.data, shape: batch, strides: out.strides.slice(0, nd - 2), offset: 0 }]);
+    const [sa, sb, so] = it.inner as [number, number, number];
+    for (let r = 0; r < it.rows; r++) {
+      const [oa, ob, oo] = it.pos as [number, number, number];
+      for (let i = 0; i < it.n; i++) {
+        kernel(
+          { data: a.data, shape: [1, m, k], strides: [0, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa + i * sa },
+          { data: b.data, shape: [1, k, n], strides: [0, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob + i * sb },
+          oo + i * so === 0 ? out.data : out.data.subarray(oo + i * so, oo + i * so + m * n),
+        );
+      }
+      it.next();
+    }
+    return out;
+  },
+  backward: (ctx, g) => {
+    const [a, b] = ctx.saved as [Tensor, Tensor];
+    return [
+      ctx.needsInputGrad[0] ? matmul(g, transpose(b, -1, -2)) : null,
+      ctx.needsInputGrad[1] ? matmul(transpose(a, -1, -2), g) : null,
+    ];
+  },
+});
+
+/**
+ * Matrix product with PyTorch's `matmul` semantics: vector·vector (dot), matrix·vector, batched
+ * products with broadcast batch dims.
+ * @example
+ * matmul(randn([32, 784]), randn([784, 128])) // [32, 128]
+ * matmul(randn([8, 2, 3]), randn([3, 4]))     // [8, 2, 4]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: arguments 'a' and 'b' must be Tensors");
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  const ka = a.shape[a.ndim - 1]!;
+  const kb = b.ndim === 1 ? b.shape[0]! : b.shape[b.ndim - 2]!;
+  if (ka !== kb) {
+    throw new ShapeError(`matmul: inner dimensions differ: a has shape ${fmtShape(a.shape)}, b has shape ${fmtShape(b.shape)} (${ka} ≠ ${kb})`);
+  }
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  let x = cast(a, dtype);
+  let y = cast(b, dtype);
+  const vecA = x.ndim === 1;
+  const vecB = y.ndim === 1;
+  if (vecA) x = unsqueeze(x, 0);
+  if (vecB) y = unsqueeze(y, 1);
+  const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+  x = expand(x, [...batch, ...x.shape.slice(-2)]);
+  y = expand(y, [...batch, ...y.shape.slice(-2)]);
+  let out = bmmOp([x, y], undefined);
+  if (vecB) out = squeeze(out, -1);
+  if (vecA) out = squeeze(out, vecB ? -1 : -2);
+  return out;
+}
+

@@ -1,0 +1,285 @@
+// Convolution and pooling: the eager-CPU hot paths, each a primitive with its own kernels.
+// conv2d, conv2dInputGrad and conv2dWeightGrad are each other's adjoints, so the family is closed under
+// differentiation and higher-order gradients work.
+import { defineOp, type OpFn } from '../autograd/op.js';
+import type { Conv2dGeometry } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { isFloat, promoteTypes, type TypedArray } from '../dtype.js';
+import { DTypeError, ShapeError } from '../errors.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { add, cast } from './elementwise.js';
+import { pad } from './indexing.js';
+import { reshape } from './movement.js';
+import { empty } from './raw.js';
+import { zeros } from './creation.js';
+import { scatterAdd } from './indexing.js';
+
+type Pair = number | readonly [number, number];
+
+function pair(op: string, name: string, v: Pair, min: number): [number, number] {
+  const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
+  if (!Array.isArray(v) && typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number or a pair of numbers`);
+  if (p.some((x) => !Number.isInteger(x) || x < min)) {
+    throw new RangeError(`${op}: ${name} must be ${min === 0 ? 'non-negative' : 'positive'} integers, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+interface ConvAttrs {
+  g: Conv2dGeometry;
+  groups: number;
+  cout: number;
+}
+
+/** One group's channel slice of an `[N, C, …]` tensor as a raw view. */
+function channels(t: Tensor, start: number, count: number) {
+  const shape = [...t.shape];
+  shape[1] = count;
+  return { data: t.data, shape, strides: t.strides, offset: t.offset + start * t.strides[1]! };
+}
+
+/** Output rows `[N, Cout, L]` for one group: `W_g [M, K] · cols [N, K, L]`. */
+function convForward(x: Tensor, w: Tensor, { g, groups, cout }: ConvAttrs): Tensor {
+  const be = getBackend();
+  const cg = g.c;
+  const m = cout / groups;
+  const K = cg * g.kh * g.kw;
+  const L = g.oh * g.ow;
+  const out = empty([g.n, cout, g.oh, g.ow], x.dtype);
+  const cols = empty([g.n, K, L], x.dtype);
+  const tmp = groups === 1 ? out : empty([g.n, m, L], x.dtype);
+  for (let gi = 0; gi < groups; gi++) {
+    be.im2col(channels(x, gi * cg, cg), g, cols.data);
+    const wv = { data: w.data, shape: [g.n, m, K], strides: [0, w.strides[0]!, w.strides[3]!], offset: w.offset + gi * m * w.strides[0]! };
+    // A weight [Cout, C, kh, kw] is read as [M, K] only when its last three dims are contiguous.
+    be.matmul(wv, { data: cols.data, shape: [g.n, K, L], strides: [K * L, L, 1], offset: 0 }, tmp.data);
+    if (groups > 1) be.copy(tmp, { data: out.data, shape: [g.n, m, L], strides: [cout * L, L, 1], offset: gi * m * L });
+  }
+  return out;
+}
+
+function convInputGradForward(gOut: Tensor, w: Tensor, { g, groups, cout }: ConvAttrs): Tensor {
+  const be = getBackend();
+  const cg = g.c;
+  const m = cout / groups;
+  const K = cg * g.kh * g.kw;
+  const L = g.oh * g.ow;
+  const out = empty([g.n, cg * groups, g.h, g.w], gOut.dtype);
+  const cols = empty([g.n, K, L], gOut.dtype);
+  const plane = groups === 1 ? out : empty([g.n, cg, g.h, g.w], gOut.dtype);
+  for (let gi = 0; gi < groups; gi++) {
+    // cols = W_gᵀ [K, M] · gOut_g [N, M, L]
+    const wt = { data: w.data, shape: [g.n, K, m], strides: [0, w.strides[3]!, w.strides[0]!], offset: w.offset + gi * m * w.strides[0]! };
+    const gv = { data: gOut.data, shape: [g.n, m, L], strides: [gOut.strides[0]!, gOut.strides[1]!, gOut.strides[3]!], offset: gOut.offset + gi * m * gOut.strides[1]! };
+    be.matmul(wt, gv, cols.data);
+    if (groups > 1) plane.data.fill(0);
+    be.col2im(cols.data, g, plane.data);
+    if (groups > 1) be.copy(plane, channels(out, gi * cg, cg));
+  }
+  return out;
+}
+
+function convWeightGradForward(x: Tensor, gOut: Tensor, { g, groups, cout }: ConvAttrs): Tensor {
+  const be = getBackend();
+  const cg = g.c;
+  const m = cout / groups;
+  const K = cg * g.kh * g.kw;
+  const L = g.oh * g.ow;
+  const out = empty([cout, cg, g.kh, g.kw], x.dtype);
+  const cols = empty([g.n, K, L], x.dtype);
+  const perSample = empty([g.n, m, K], x.dtype);
+  for (let gi = 0; gi < groups; gi++) {
+    be.im2col(channels(x, gi * cg, cg), g, cols.data);
+    // dW_g = Σₙ gOut_g[n] [M, L] · cols[n]ᵀ [L, K]
+    const gv = { data: gOut.data, shape: [g.n, m, L], strides: [gOut.strides[0]!, gOut.strides[1]!, gOut.strides[3]!], offset: gOut.offset + gi * m * gOut.strides[1]! };
+    be.matmul(gv, { data: cols.data, shape: [g.n, L, K], strides: [K * L, 1, L], offset: 0 }, perSample.data);
+    const summed = out.data.subarray(gi * m * K, (gi + 1) * m * K) as TypedArray;
+    be.reduce('sum', { data: perSample.data, shape: [m * K, g.n], strides: [1, m * K], offset: 0 }, 1, summed);
+  }
+  return out;
+}
+
+/** Conv geometry plus a contiguity guarantee the kernels rely on (conv strides must be row-major in the last dims). */
+function rowMajorHW(t: Tensor): Tensor {
+  return t.strides[3] === 1 && t.strides[2] === t.shape[3] ? t : t.contiguous();
+}
+
+const conv2dOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
+  name: 'conv2d',
+  forward: (ctx, [x, w]) => {
+    ctx.save(x, w);
+    return convForward(x, w.isContiguous ? w : w.contiguous(), ctx.attrs);
+  },
+  backward: (ctx, g) => {
+    const [x, w] = ctx.saved as [Tensor, Tensor];
+    return [
+      ctx.needsInputGrad[0] ? conv2dInputGradOp([g, w], ctx.attrs) : null,
+      ctx.needsInputGrad[1] ? conv2dWeightGradOp([x, g], ctx.attrs) : null,
+    ];
+  },
+});
+
+// The adjoint of conv2d in x: its own gradients are conv2d (in gOut) and conv2dWeightGrad (in w).
+const conv2dInputGradOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
+  name: 'conv2dInputGrad',
+  forward: (ctx, [gOut, w]) => {
+    ctx.save(gOut, w);
+    return convInputGradForward(rowMajorHW(gOut), w.isContiguous ? w : w.contiguous(), ctx.attrs);
+  },
+  backward: (ctx, gg) => {
+    const [gOut, w] = ctx.saved as [Tensor, Tensor];
+    return [
+      ctx.needsInputGrad[0] ? conv2dOp([gg, w], ctx.attrs) : null,
+      ctx.needsInputGrad[1] ? conv2dWeightGradOp([gg, gOut], ctx.attrs) : null,
+    ];
+  },
+});
+
+// The adjoint of conv2d in w: its own gradients are conv2dInputGrad (in x) and conv2d (in gOut).
+const conv2dWeightGradOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
+  name: 'conv2dWeightGrad',
+  forward: (ctx, [x, gOut]) => {
+    ctx.save(x, gOut);
+    return convWeightGradForward(x, rowMajorHW(gOut), ctx.attrs);
+  },
+  backward: (ctx, gg) => {
+    const [x, gOut] = ctx.saved as [Tensor, Tensor];
+    return [
+      ctx.needsInputGrad[0] ? conv2dInputGradOp([gOut, gg], ctx.attrs) : null,
+      ctx.needsInputGrad[1] ? conv2dOp([x, gg], ctx.attrs) : null,
+    ];
+  },
+});
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  /** Zero padding per side, or 'valid' (none) or 'same' (output size = input size; stride 1 only). */
+  padding?: Pair | 'same' | 'valid';
+  dilation?: Pair;
+  groups?: number;
+}
+
+function geometry(op: string, x: Tensor, kh: number, kw: number, s: [number, number], p: [number, number], d: [number, number], c: number): Conv2dGeometry {
+  const [n, , h, w] = x.shape as [number, number, number, number];
+  const oh = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
+  const ow = Math.floor((w + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1]) + 1;
+  if (oh <= 0 || ow <= 0) {
+    throw new ShapeError(
+      `${op}: the input of shape ${fmtShape(x.shape)} is too small for a ${kh}×${kw} kernel with padding ${fmtShape(p)}, stride ${fmtShape(s)} and dilation ${fmtShape(d)} (output would be ${oh}×${ow})`,
+    );
+  }
+  return { n, c, h, w, kh, kw, sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], oh, ow };
+}
+
+/**
+ * 2-d convolution (cross-correlation, as PyTorch) of `x` `[N, C, H, W]` with `weight` `[Cout, C/groups, kh, kw]`
+ * and an optional `bias` `[Cout]`.
+ * @example conv2d(x, w, b, { padding: 1 }) // 3×3 'same' convolution
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError("conv2d: arguments 'input' and 'weight' must be Tensors");
+  if (x.ndim !== 4) throw new ShapeError(`conv2d: expected a 4-d input [N, C, H, W], got shape ${fmtShape(x.shape)}`);
+  if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected a 4-d weight [Cout, C/groups, kh, kw], got shape ${fmtShape(weight.shape)}`);
+  const groups = opts.groups ?? 1;
+  const [cout, cg, kh, kw] = weight.shape as [number, number, number, number];
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`conv2d: groups must be a positive integer, got ${groups}`);
+  if (x.shape[1] !== cg * groups) {
+    throw new ShapeError(
+      `conv2d: the input has ${x.shape[1]} channels (shape ${fmtShape(x.shape)}) but the weight of shape ${fmtShape(weight.shape)} with groups=${groups} expects ${cg * groups}`,
+    );
+  }
+  if (cout % groups !== 0) throw new ShapeError(`conv2d: out channels ${cout} are not divisible by groups=${groups}`);
+  if (bias !== undefined && bias !== null && (bias.ndim !== 1 || bias.shape[0] !== cout)) {
+    throw new ShapeError(`conv2d: bias must have shape [${cout}], got ${fmtShape(bias.shape)}`);
+  }
+  const dtype = promoteTypes(x.dtype, weight.dtype);
+  if (!isFloat(dtype)) throw new DTypeError(`conv2d: expected float tensors, got ${x.dtype} and ${weight.dtype}`);
+  const s = pair('conv2d', 'stride', opts.stride ?? 1, 1);
+  const d = pair('conv2d', 'dilation', opts.dilation ?? 1, 1);
+  let input = cast(x, dtype);
+  let p: [number, number];
+  if (opts.padding === 'valid' || opts.padding === undefined) p = [0, 0];
+  else if (opts.padding === 'same') {
+    if (s[0] !== 1 || s[1] !== 1) throw new RangeError(`conv2d: padding='same' needs stride 1, got stride ${fmtShape(s)}`);
+    // Total padding d·(k−1) per dim; an odd total puts the extra element after, as PyTorch.
+    const th = d[0] * (kh - 1), tw = d[1] * (kw - 1);
+    p = [Math.floor(th / 2), Math.floor(tw / 2)];
+    if (th % 2 || tw % 2) input = pad(input, [p[1], tw - p[1], p[0], th - p[0]]), (p = [0, 0]);
+  } else p = pair('conv2d', 'padding', opts.padding, 0);
+  const g = geometry('conv2d', input, kh, kw, s, p, d, cg);
+  const out = conv2dOp([rowMajorHW(input), cast(weight, dtype)], { g, groups, cout });
+  return bias === undefined || bias === null ? out : add(out, reshape(cast(bias, dtype), [1, cout, 1, 1]));
+}
+
+export interface PoolOptions {
+  /** Default: the kernel size. */
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+
+function poolGeometry(op: string, x: Tensor, kernelSize: Pair, opts: PoolOptions, dilation: boolean): Conv2dGeometry {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'input' must be a Tensor`);
+  if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-d input [N, C, H, W], got shape ${fmtShape(x.shape)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float tensor, got ${x.dtype}`);
+  const k = pair(op, 'kernelSize', kernelSize, 1);
+  const s = pair(op, 'stride', opts.stride ?? k, 1);
+  const p = pair(op, 'padding', opts.padding ?? 0, 0);
+  const d = dilation ? pair(op, 'dilation', opts.dilation ?? 1, 1) : ([1, 1] as [number, number]);
+  if (p[0] * 2 > k[0] || p[1] * 2 > k[1]) {
+    throw new RangeError(`${op}: padding ${fmtShape(p)} must be at most half the kernel size ${fmtShape(k)}`);
+  }
+  return geometry(op, x, k[0], k[1], s, p, d, x.shape[1]!);
+}
+
+const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
+  name: 'maxPool2d',
+  forward: (ctx, [x]) => {
+    const g = ctx.attrs;
+    const out = empty([g.n, g.c, g.oh, g.ow], x.dtype);
+    const indices = empty([g.n, g.c, g.oh * g.ow], 'int32');
+    getBackend().maxPool2d(x, g, out.data, indices.data as Int32Array);
+    ctx.save(indices);
+    return out;
+  },
+  // The gradient goes to each window's maximum: a scatter-add into the flattened planes.
+  backward: (ctx, g) => {
+    const a = ctx.attrs;
+    const plane = zeros([a.n, a.c, a.h * a.w], { dtype: g.dtype });
+    return [reshape(scatterAdd(plane, 2, ctx.saved[0]!, reshape(g, [a.n, a.c, a.oh * a.ow])), [a.n, a.c, a.h, a.w])];
+  },
+});
+
+/** Max pooling over `kernelSize` windows (stride defaults to the kernel size). @example maxPool2d(x, 2) */
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts: PoolOptions = {}): Tensor {
+  return maxPoolOp([x], poolGeometry('maxPool2d', x, kernelSize, opts, true));
+}
+
+const avgPoolOp: OpFn<[Tensor], Conv2dGeometry> = defineOp<[Tensor], Conv2dGeometry>({
+  name: 'avgPool2d',
+  forward: (ctx, [x]) => {
+    const g = ctx.attrs;
+    const out = empty([g.n, g.c, g.oh, g.ow], x.dtype);
+    getBackend().avgPool2d(x, g, out.data);
+    return out;
+  },
+  backward: (ctx, g) => [avgPoolBackwardOp([g], ctx.attrs)],
+});
+
+// The adjoint of avgPool2d; avgPool2d is its gradient in turn.
+const avgPoolBackwardOp: OpFn<[Tensor], Conv2dGeometry> = defineOp<[Tensor], Conv2dGeometry>({
+  name: 'avgPool2dBackward',
+  forward: (ctx, [g]) => {
+    const a = ctx.attrs;
+    const out = empty([a.n, a.c, a.h, a.w], g.dtype);
+    getBackend().avgPool2dBackward(g, a, out.data);
+    return out;
+  },
+  backward: (ctx, gg) => [avgPoolOp([gg], ctx.attrs)],
+});
+
+/** Average pooling; padded zeros count toward the divisor (PyTorch's default `count_include_pad`). */
+export function avgPool2d(x: Tensor, kernelSize: Pair, opts: Omit<PoolOptions, 'dilation'> = {}): Tensor {
+  return avgPoolOp([x], poolGeometry('avgPool2d', x, kernelSize, opts, false));
+}

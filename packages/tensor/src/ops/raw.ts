@@ -1,0 +1,56 @@
+// Graph-free helpers that op forwards use to call kernels: allocate outputs, make broadcast views.
+import type { BinaryOp, UnaryOp } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { allocArray, type DType } from '../dtype.js';
+import { contiguousStrides, numelOf, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** A new zero-filled contiguous tensor. */
+export function empty(shape: Shape, dtype: DType): Tensor {
+  return new Tensor(allocArray(dtype, numelOf(shape)), [...shape]);
+}
+
+/** A 0-d tensor holding `value`. */
+export function scalar(value: number, dtype: DType): Tensor {
+  const t = empty([], dtype);
+  t.data[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
+  return t;
+}
+
+/** A stride-0 view of `t` broadcast to `shape` (no graph; the caller has checked the shapes). */
+export function broadcastView(t: Tensor, shape: Shape): Tensor {
+  const nd = shape.length;
+  const strides = new Array<number>(nd).fill(0);
+  for (let i = 1; i <= t.ndim; i++) {
+    if (t.shape[t.ndim - i] !== 1) strides[nd - i] = t.strides[t.ndim - i]!;
+  }
+  return new Tensor(t.data, [...shape], strides, t.offset);
+}
+
+export function unaryK(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p?: number, q?: number): Tensor {
+  const out = empty(x.shape, dtype);
+  getBackend().unary(op, x, out, p, q);
+  return out;
+}
+
+/** `a op b` for operands of the output's shape (broadcast views allowed). */
+export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  const out = empty(a.shape, dtype);
+  getBackend().binary(op, a, b, out);
+  return out;
+}
+
+/** A contiguous copy converted to `dtype`. */
+export function copyK(x: Tensor, dtype: DType = x.dtype): Tensor {
+  const out = empty(x.shape, dtype);
+  getBackend().copy(x, out);
+  return out;
+}
+
+/** `x` itself when it is contiguous with no offset, else a contiguous copy. */
+export function contiguousK(x: Tensor): Tensor {
+  if (x.offset === 0 && x.isContiguous && x.data.length === x.numel) return x;
+  return copyK(x);
+}
+
+export { contiguousStrides };

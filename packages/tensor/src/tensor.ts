@@ -1,0 +1,272 @@
+import type { Node } from './autograd/op.js';
+import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
+import { isGradEnabled } from './autograd/grad-mode.js';
+import { dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
+import { AutogradError, DTypeError } from './errors.js';
+import { formatTensor } from './format.js';
+import { contiguousStrides, fmtShape, isContiguous, numelOf, type Shape } from './shape.js';
+import * as ew from './ops/elementwise.js';
+import * as red from './ops/reduce.js';
+import * as mv from './ops/movement.js';
+import * as ix from './ops/indexing.js';
+import * as ip from './ops/inplace.js';
+import { matmul } from './ops/matmul.js';
+import { toNested } from './ops/creation.js';
+
+/** A scalar operand where PyTorch accepts a Python number. */
+export type Scalar = number;
+export type TensorOrScalar = Tensor | number;
+
+/**
+ * An n-dimensional array: a strided view (`shape`, `strides`, `offset`) of a typed array shared with
+ * other views. Tensors that require grad record the ops applied to them, and `backward()` fills `.grad`.
+ * Methods are one-line delegates to the op functions of the same name.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.mul(x).sum().backward(); // x.grad = 2x
+ */
+export class Tensor {
+  /** The storage (shared by views). */
+  readonly data: TypedArray;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** Accumulated gradient (leaves, and tensors that called `retainGrad()`). */
+  grad: Tensor | null = null;
+  private _requiresGrad = false;
+  private _node: Node | null = null;
+  private _retainsGrad = false;
+
+  constructor(data: TypedArray, shape: Shape, strides?: readonly number[], offset = 0) {
+    this.data = data;
+    this.shape = shape;
+    this.strides = strides ?? contiguousStrides(shape);
+    this.offset = offset;
+    this.dtype = dtypeOfArray(data);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** Whether gradients flow to this tensor. Only float tensors can require grad; only leaves can change it. */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+
+  set requiresGrad(flag: boolean) {
+    if (this._node !== null && !flag) {
+      throw new AutogradError('requiresGrad: only leaf tensors can change requiresGrad; use detach() for a tensor without history');
+    }
+    if (flag && !isFloat(this.dtype)) {
+      throw new DTypeError(`requiresGrad: only float tensors can require gradients, got a ${this.dtype} tensor of shape ${fmtShape(this.shape)}`);
+    }
+    this._requiresGrad = flag;
+  }
+
+  /** Sets `requiresGrad` and returns this tensor (PyTorch's `requires_grad_`). */
+  requiresGrad_(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  /** The graph node that produced this tensor, or null for a leaf. */
+  get gradFn(): Node | null {
+    return this._node;
+  }
+
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+
+  get retainsGrad(): boolean {
+    return this._retainsGrad;
+  }
+
+  /** Keeps `.grad` on this non-leaf tensor after backward. */
+  retainGrad(): this {
+    this._retainsGrad = true;
+    return this;
+  }
+
+  /** @internal Attaches the node that produced this tensor (done by `defineOp`). */
+  setNode(node: Node): void {
+    this._node = node;
+    this._requiresGrad = true;
+  }
+
+  /** @internal Adds `g` into `.grad` (a fresh copy the first time, in place afterwards unless building a graph). */
+  accumulateGrad(g: Tensor, createGraph: boolean): void {
+    if (createGraph) {
+      this.grad = this.grad === null ? g : ew.add(this.grad, g);
+    } else if (this.grad === null) {
+      this.grad = g.detach().clone();
+    } else if (this.grad.requiresGrad) {
+      this.grad = ew.add(this.grad.detach(), g.detach());
+    } else {
+      ip.add_(this.grad, g.detach());
+    }
+  }
+
+  get isContiguous(): boolean {
+    return isContiguous(this.shape, this.strides);
+  }
+
+  /** A new tensor sharing storage and graph position with this one (used when an op returns its input). */
+  alias(): Tensor {
+    const t = new Tensor(this.data, this.shape, this.strides, this.offset);
+    return t;
+  }
+
+  /** A tensor sharing storage with no graph history. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, this.strides, this.offset);
+  }
+
+  /** Runs backpropagation from this tensor; see `backward` in the autograd engine. */
+  backward(gradient?: Tensor | null, opts?: BackwardOptions): void {
+    runBackward(this, gradient, opts);
+  }
+
+  /** The value of a one-element tensor as a JS number. */
+  item(): number {
+    if (this.numel !== 1) {
+      throw new RangeError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
+    }
+    return this.data[this.offset]!;
+  }
+
+  /** A contiguous copy of the elements in row-major order. */
+  toTypedArray(): TypedArray {
+    return mv.contiguousData(this);
+  }
+
+  /** Nested JS arrays (a number for a 0-d tensor; booleans for a bool tensor). */
+  toArray(): unknown {
+    return toNested(this);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatTensor(this);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Tensor';
+  }
+
+  // Elementwise
+  add(other: TensorOrScalar, alpha?: number): Tensor { return ew.add(this, other, alpha); }
+  sub(other: TensorOrScalar, alpha?: number): Tensor { return ew.sub(this, other, alpha); }
+  mul(other: TensorOrScalar): Tensor { return ew.mul(this, other); }
+  div(other: TensorOrScalar): Tensor { return ew.div(this, other); }
+  pow(exponent: TensorOrScalar): Tensor { return ew.pow(this, exponent); }
+  maximum(other: TensorOrScalar): Tensor { return ew.maximum(this, other); }
+  minimum(other: TensorOrScalar): Tensor { return ew.minimum(this, other); }
+  neg(): Tensor { return ew.neg(this); }
+  exp(): Tensor { return ew.exp(this); }
+  log(): Tensor { return ew.log(this); }
+  sqrt(): Tensor { return ew.sqrt(this); }
+  rsqrt(): Tensor { return ew.rsqrt(this); }
+  abs(): Tensor { return ew.abs(this); }
+  sign(): Tensor { return ew.sign(this); }
+  square(): Tensor { return ew.square(this); }
+  reciprocal(): Tensor { return ew.reciprocal(this); }
+  erf(): Tensor { return ew.erf(this); }
+  relu(): Tensor { return ew.relu(this); }
+  leakyRelu(negativeSlope?: number): Tensor { return ew.leakyRelu(this, negativeSlope); }
+  elu(alpha?: number): Tensor { return ew.elu(this, alpha); }
+  sigmoid(): Tensor { return ew.sigmoid(this); }
+  tanh(): Tensor { return ew.tanh(this); }
+  gelu(): Tensor { return ew.gelu(this); }
+  softplus(): Tensor { return ew.softplus(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
+  where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
+  eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); }
+  ne(other: TensorOrScalar): Tensor { return ew.ne(this, other); }
+  lt(other: TensorOrScalar): Tensor { return ew.lt(this, other); }
+  le(other: TensorOrScalar): Tensor { return ew.le(this, other); }
+  gt(other: TensorOrScalar): Tensor { return ew.gt(this, other); }
+  ge(other: TensorOrScalar): Tensor { return ew.ge(this, other); }
+  logicalNot(): Tensor { return ew.logicalNot(this); }
+  /** Converts to `dtype` (differentiable between float dtypes); returns this tensor when it already has it. */
+  to(dtype: DType): Tensor { return ew.cast(this, dtype); }
+  float(): Tensor { return ew.cast(this, 'float32'); }
+  double(): Tensor { return ew.cast(this, 'float64'); }
+  int(): Tensor { return ew.cast(this, 'int32'); }
+  bool(): Tensor { return ew.cast(this, 'bool'); }
+
+  // Reductions
+  sum(dim?: number | readonly number[], keepdim?: boolean): Tensor { return red.sum(this, dim, keepdim); }
+  mean(dim?: number | readonly number[], keepdim?: boolean): Tensor { return red.mean(this, dim, keepdim); }
+  var(dim?: number | readonly number[], opts?: red.VarOptions): Tensor { return red.variance(this, dim, opts); }
+  std(dim?: number | readonly number[], opts?: red.VarOptions): Tensor { return red.std(this, dim, opts); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): red.ValuesIndices;
+  max(dim?: number, keepdim?: boolean): Tensor | red.ValuesIndices { return dim === undefined ? red.max(this) : red.max(this, dim, keepdim); }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): red.ValuesIndices;
+  min(dim?: number, keepdim?: boolean): Tensor | red.ValuesIndices { return dim === undefined ? red.min(this) : red.min(this, dim, keepdim); }
+  amax(dim?: number | readonly number[], keepdim?: boolean): Tensor { return red.amax(this, dim, keepdim); }
+  amin(dim?: number | readonly number[], keepdim?: boolean): Tensor { return red.amin(this, dim, keepdim); }
+  argmax(dim?: number, keepdim?: boolean): Tensor { return red.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim?: boolean): Tensor { return red.argmin(this, dim, keepdim); }
+  logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor { return red.logsumexp(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return red.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return red.logSoftmax(this, dim); }
+
+  // Movement (views where PyTorch gives views)
+  reshape(...shape: number[] | [readonly number[]]): Tensor { return mv.reshape(this, flatArgs(shape)); }
+  view(...shape: number[] | [readonly number[]]): Tensor { return mv.view(this, flatArgs(shape)); }
+  permute(...dims: number[] | [readonly number[]]): Tensor { return mv.permute(this, flatArgs(dims)); }
+  transpose(dim0: number, dim1: number): Tensor { return mv.transpose(this, dim0, dim1); }
+  t(): Tensor { return mv.t(this); }
+  get T(): Tensor { return mv.permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  expand(...shape: number[] | [readonly number[]]): Tensor { return mv.expand(this, flatArgs(shape)); }
+  expandAs(other: Tensor): Tensor { return mv.expand(this, other.shape); }
+  squeeze(dim?: number | readonly number[]): Tensor { return mv.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return mv.unsqueeze(this, dim); }
+  narrow(dim: number, start: number, length: number): Tensor { return mv.narrow(this, dim, start, length); }
+  slice(dim: number, start?: number, end?: number, step?: number): Tensor { return mv.slice(this, dim, start, end, step); }
+  flatten(startDim?: number, endDim?: number): Tensor { return mv.flatten(this, startDim, endDim); }
+  contiguous(): Tensor { return mv.contiguous(this); }
+  clone(): Tensor { return mv.clone(this); }
+
+  // Indexing and joining
+  indexSelect(dim: number, index: Tensor): Tensor { return ix.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return ix.gather(this, dim, index); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ix.scatterAdd(this, dim, index, src); }
+  split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[] { return ix.split(this, splitSizeOrSections, dim); }
+  chunk(chunks: number, dim?: number): Tensor[] { return ix.chunk(this, chunks, dim); }
+  pad(padding: readonly number[], value?: number): Tensor { return ix.pad(this, padding, value); }
+
+  matmul(other: Tensor): Tensor { return matmul(this, other); }
+
+  // In place (no graph; refused on tensors that require grad while grad mode is on)
+  add_(other: TensorOrScalar, alpha?: number): this { ip.add_(this, other, alpha); return this; }
+  sub_(other: TensorOrScalar, alpha?: number): this { ip.sub_(this, other, alpha); return this; }
+  mul_(other: TensorOrScalar): this { ip.mul_(this, other); return this; }
+  div_(other: TensorOrScalar): this { ip.div_(this, other); return this; }
+  addcmul_(t1: Tensor, t2: Tensor, value?: number): this { ip.addcmul_(this, t1, t2, value); return this; }
+  addcdiv_(t1: Tensor, t2: Tensor, value?: number): this { ip.addcdiv_(this, t1, t2, value); return this; }
+  copy_(src: TensorOrScalar): this { ip.copy_(this, src); return this; }
+  zero_(): this { ip.fill_(this, 0); return this; }
+  fill_(value: number): this { ip.fill_(this, value); return this; }
+  clamp_(min?: number | null, max?: number | null): this { ip.clamp_(this, min, max); return this; }
+  sqrt_(): this { ip.unary_(this, 'sqrt'); return this; }
+}
+
+function flatArgs(args: number[] | [readonly number[]]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+}
+
+/** True while ops record the graph (re-exported for convenience). */
+export { isGradEnabled };
