@@ -59,7 +59,8 @@ export function formatTensor(t: Tensor): string {
     if (d === t.ndim) return cell(flat[base]!);
     const idx = shown(t.shape[d]!, summarize);
     if (d === t.ndim - 1) {
-      const items = idx.map((i) => (i === null ? '...' : cell(flat[base + i * strides[d]!]!)));
+      // PyTorch's vector ellipsis is ' ...' (so it reads `2,  ..., 1997`); the row ellipsis below is '...'.
+      const items = idx.map((i) => (i === null ? ' ...' : cell(flat[base + i * strides[d]!]!)));
       const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (width + 2)));
       const lines: string[] = [];
       for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));

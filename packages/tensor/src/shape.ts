@@ -53,6 +53,16 @@ export function normalizeDim(op: string, dim: number, ndim: number): number {
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;
 }
 
+/** Normalises where a new dim goes (unsqueeze, stack) into `[0, ndim]`; the error names the input's own rank. */
+export function normalizeNewDim(op: string, dim: number, ndim: number): number {
+  if (!Number.isInteger(dim) || dim < -ndim - 1 || dim > ndim) {
+    throw new RangeError(
+      `${op}: dim ${dim} is out of range for inserting a dimension into a tensor of ${ndim} dimension${ndim === 1 ? '' : 's'} (expected an integer in [${-ndim - 1}, ${ndim}])`,
+    );
+  }
+  return dim < 0 ? dim + ndim + 1 : dim;
+}
+
 /** Normalises `dim` (number, list or undefined = all) to a sorted list of distinct axes. */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
   if (dim === undefined) return Array.from({ length: ndim }, (_, i) => i);

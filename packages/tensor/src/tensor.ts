@@ -258,7 +258,7 @@ export class Tensor {
   addcmul_(t1: Tensor, t2: Tensor, value?: number): this { ip.addcmul_(this, t1, t2, value); return this; }
   addcdiv_(t1: Tensor, t2: Tensor, value?: number): this { ip.addcdiv_(this, t1, t2, value); return this; }
   copy_(src: TensorOrScalar): this { ip.copy_(this, src); return this; }
-  zero_(): this { ip.fill_(this, 0); return this; }
+  zero_(): this { ip.zero_(this); return this; }
   fill_(value: number): this { ip.fill_(this, value); return this; }
   clamp_(min?: number | null, max?: number | null): this { ip.clamp_(this, min, max); return this; }
   sqrt_(): this { ip.unary_(this, 'sqrt'); return this; }

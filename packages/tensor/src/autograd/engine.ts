@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
 import { checkFinite } from './op.js';
-import { isAnomalyEnabled, setGradEnabled } from './grad-mode.js';
+import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through the graph again. Default: `createGraph`. */
@@ -98,7 +98,15 @@ function run(
           `${caller}: the graph was already freed (at ${node.op}); pass { retainGraph: true } to the first backward()`,
         );
       }
-      const inputGrads = node.backward(ctx, g);
+      // NOTE: under detectAnomaly the ops inside a backward formula are not checked one by one, so a NaN
+      // is reported below under this node's op (sqrt), not under the helper op that made it (div).
+      const anomaly = setDetectAnomaly(false);
+      let inputGrads: readonly (Tensor | null)[];
+      try {
+        inputGrads = node.backward(ctx, g);
+      } finally {
+        setDetectAnomaly(anomaly);
+      }
       node.inputs.forEach((inp, i) => {
         if (!ctx.needsInputGrad[i]) return;
         let gi = inputGrads[i];

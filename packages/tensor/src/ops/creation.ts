@@ -110,8 +110,13 @@ function firstLeaf(data: NestedArray): NestedArray {
 
 /** A tensor of `shape` filled with `value` (float32 unless `dtype` says otherwise). */
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  const s = checkShape('full', shape);
-  const dtype = dtypeOf('full', opts, typeof value === 'boolean' ? 'bool' : 'float32');
+  return filled('full', shape, value, opts);
+}
+
+/** `full` that reports errors under the name of the function the user called. */
+function filled(op: string, shape: readonly number[], value: number, opts: CreateOptions): Tensor {
+  const s = checkShape(op, shape);
+  const dtype = dtypeOf(op, opts, typeof value === 'boolean' ? 'bool' : 'float32');
   const t = new Tensor(allocArray(dtype, numelOf(s)), s);
   if (value !== 0) getBackend().fill(t, value);
   return finish(t, opts);
@@ -119,27 +124,27 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
 
 /** Zeros of `shape`. @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /** Ones of `shape`. */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /** Zeros with `like`'s shape and dtype (options override). */
 export function zerosLike(like: Tensor, opts: CreateOptions = {}): Tensor {
-  return full(like.shape, 0, { dtype: like.dtype, ...opts });
+  return filled('zerosLike', like.shape, 0, { dtype: like.dtype, ...opts });
 }
 
 /** Ones with `like`'s shape and dtype. */
 export function onesLike(like: Tensor, opts: CreateOptions = {}): Tensor {
-  return full(like.shape, 1, { dtype: like.dtype, ...opts });
+  return filled('onesLike', like.shape, 1, { dtype: like.dtype, ...opts });
 }
 
 /** `value` with `like`'s shape and dtype. */
 export function fullLike(like: Tensor, value: number, opts: CreateOptions = {}): Tensor {
-  return full(like.shape, value, { dtype: like.dtype, ...opts });
+  return filled('fullLike', like.shape, value, { dtype: like.dtype, ...opts });
 }
 
 /**
@@ -169,14 +174,15 @@ export function linspace(start: number, end: number, steps: number, opts: Create
   const data = allocArray(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Like PyTorch, the second half is computed from the end so both endpoints are exact.
-  const half = Math.floor(steps / 2);
+  // (steps = 1 gives [start], as PyTorch.)
+  const half = Math.max(Math.floor(steps / 2), 1);
   for (let i = 0; i < steps; i++) data[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
   return finish(new Tensor(data, [steps]), opts);
 }
 
 /** The `n×m` identity (m defaults to n). */
 export function eye(n: number, m = n, opts: CreateOptions = {}): Tensor {
-  const t = zeros([n, m], opts);
+  const t = filled('eye', [n, m], 0, opts);
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
 }

@@ -98,7 +98,11 @@ export function add(input: TensorOrScalar, other: TensorOrScalar, alpha = 1): Te
 
 /** `input − alpha·other`, broadcasting. */
 export function sub(input: TensorOrScalar, other: TensorOrScalar, alpha = 1): Tensor {
-  return subOp(prepare('sub', input, alpha === 1 ? other : scaled(other, alpha)), undefined);
+  const operands = prepare('sub', input, alpha === 1 ? other : scaled(other, alpha));
+  if (operands[0].dtype === 'bool') {
+    throw new DTypeError('sub: subtracting two bool tensors is not supported; use logicalNot() to invert a mask');
+  }
+  return subOp(operands, undefined);
 }
 
 function scaled(x: TensorOrScalar, alpha: number): TensorOrScalar {
@@ -184,8 +188,8 @@ function unaryOp(name: string, kernel: UnaryOp, saves: 'x' | 'y', backward: (g: 
   };
 }
 
-function checkTensor(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'input' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+function checkTensor(op: string, x: unknown, name = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
 const negOp = unaryOp('neg', 'neg', 'x', (g) => neg(g), false);
@@ -202,7 +206,7 @@ const erfOp = unaryOp('erf', 'erf', 'x', (g, x) => mul(g, mul(exp(neg(mul(x, x))
 // NOTE: relu's gradient at exactly 0 is 0 (PyTorch's choice), so the mask is taken from y > 0.
 const reluOp = unaryOp('relu', 'relu', 'y', (g, y) => mul(g, gt(y, 0)), false);
 // d/dx leakyRelu = 1 for x > 0, slope otherwise
-const leakyReluOp = unaryOp('leakyRelu', 'leakyRelu', 'x', (g, x, slope) => mul(g, where(gt(x, 0), 1, slope)));
+const leakyReluOp = unaryOp('leakyRelu', 'leakyRelu', 'x', (g, x, slope) => where(gt(x, 0), g, mul(g, slope)));
 // d/dx elu = 1 for x > 0, α·eˣ = y + α otherwise
 const eluOp = unaryOp('elu', 'elu', 'x', (g, x, alpha) => mul(g, where(gt(x, 0), 1, mul(exp(x), alpha))));
 // d/dx σ(x) = σ(x)(1 − σ(x))
@@ -290,7 +294,7 @@ const whereOp = defineOp<[Tensor, Tensor, Tensor]>({
 
 /** `condition ? input : other` elementwise, broadcasting all three. */
 export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  checkTensor('where', condition);
+  checkTensor('where', condition, 'condition');
   const [a, b] = prepare('where', input, other);
   const cond = cast(condition, 'bool');
   let shape = broadcastShapes('where', cond.shape, a.shape);
@@ -308,12 +312,12 @@ const castOp = defineOp<[Tensor], DType>({
 /** Converts `x` to `dtype`; returns `x` itself when it already has that dtype. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
+  if (!['float32', 'float64', 'int32', 'bool'].includes(dtype)) {
+    throw new DTypeError(`to: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
+  }
   if (!isFloat(dtype) && x.requiresGrad) {
     // Allowed (PyTorch allows it too); the result simply does not require grad.
     return castOp([x.detach()], dtype);
-  }
-  if (!['float32', 'float64', 'int32', 'bool'].includes(dtype)) {
-    throw new DTypeError(`to: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
   }
   return castOp([x], dtype);
 }

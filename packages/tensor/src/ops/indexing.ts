@@ -4,7 +4,7 @@ import { defineOp } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
-import { fmtShape, normalizeDim, shapesEqual } from '../shape.js';
+import { fmtShape, normalizeDim, normalizeNewDim, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { contiguous, expand, narrow, reshape, slice, unsqueeze } from './movement.js';
@@ -168,7 +168,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       throw new ShapeError(`stack: every tensor must have the same shape, but tensors[0] is ${fmtShape(first.shape)} and tensors[${i}] is ${fmtShape(t.shape)}`);
     }
   });
-  const d = normalizeDim('stack', dim, first.ndim + 1);
+  const d = normalizeNewDim('stack', dim, first.ndim);
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 

@@ -25,7 +25,7 @@ function operand(op: string, t: Tensor, other: TensorOrScalar): Tensor {
     if (!isFloat(t.dtype) && !Number.isInteger(other)) {
       throw new DTypeError(`${op}: cannot write the non-integer ${other} into a ${t.dtype} tensor in place`);
     }
-    return scalar(other, t.dtype);
+    return broadcastView(scalar(other, t.dtype), t.shape);
   }
   if (!(other instanceof Tensor)) throw new TypeError(`${op}: the operand must be a Tensor or a number`);
   if (!isFloat(t.dtype) && isFloat(other.dtype) && promoteTypes(t.dtype, other.dtype) !== t.dtype) {
@@ -98,6 +98,12 @@ export function copy_(t: Tensor, src: TensorOrScalar): void {
 export function fill_(t: Tensor, value: number): void {
   checkTarget('fill_', t);
   getBackend().fill(t, value);
+}
+
+/** Sets every element to 0 (`fill_(t, 0)`, with errors that name `zero_`). */
+export function zero_(t: Tensor): void {
+  checkTarget('zero_', t);
+  getBackend().fill(t, 0);
 }
 
 /** Clamps in place into `[min, max]`. */

@@ -4,7 +4,7 @@ import { defineOp } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
 import type { TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { checkExpandable, contiguousStrides, fmtShape, inferShape, normalizeDim, normalizeDims, shapesEqual, viewStrides, type Shape } from '../shape.js';
+import { checkExpandable, contiguousStrides, fmtShape, inferShape, normalizeDim, normalizeDims, normalizeNewDim, shapesEqual, viewStrides, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyK, empty } from './raw.js';
 import { sum } from './reduce.js';
@@ -84,7 +84,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
 /** Inserts a size-1 dim at `dim` (−1 appends). A view. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   checkTensor('unsqueeze', x);
-  const d = normalizeDim('unsqueeze', dim, x.ndim + 1);
+  const d = normalizeNewDim('unsqueeze', dim, x.ndim);
   const shape = [...x.shape];
   const strides = [...x.strides];
   const stride = d < x.ndim ? x.strides[d]! * x.shape[d]! : 1;

@@ -33,8 +33,13 @@ export function unaryK(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p?: numbe
   return out;
 }
 
+const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
 /** `a op b` for operands of the output's shape (broadcast views allowed). */
 export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
+  // NOTE: bool arithmetic runs in int32 and converts back (nonzero → true), so bool + bool is a logical
+  // or, as in PyTorch, and a bool tensor never stores a 2.
+  if (dtype === 'bool' && !COMPARISONS.has(op)) return copyK(binaryK(op, a, b, 'int32'), 'bool');
   const out = empty(a.shape, dtype);
   getBackend().binary(op, a, b, out);
   return out;

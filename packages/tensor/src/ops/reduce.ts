@@ -86,8 +86,13 @@ export interface VarOptions {
 
 /** Variance Σ(x − x̄)²/(N − correction) over all elements or `dim` (default correction 1, as PyTorch). */
 export function variance(x: Tensor, dim?: number | readonly number[], opts: VarOptions = {}): Tensor {
-  checkTensor('var', x);
-  const dims = normalizeDims('var', dim, x.ndim);
+  return varianceAs('var', x, dim, opts);
+}
+
+/** The variance, with errors naming `op` (var or std). */
+function varianceAs(op: 'var' | 'std', x: Tensor, dim: number | readonly number[] | undefined, opts: VarOptions): Tensor {
+  checkTensor(op, x);
+  const dims = normalizeDims(op, dim, x.ndim);
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const xf = cast(x, toFloat(x.dtype));
   const centered = sub(xf, mean(xf, dims, true));
@@ -96,7 +101,7 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: VarO
 
 /** Standard deviation: √var. */
 export function std(x: Tensor, dim?: number | readonly number[], opts: VarOptions = {}): Tensor {
-  return variance(x, dim, opts).sqrt();
+  return varianceAs('std', x, dim, opts).sqrt();
 }
 
 // NOTE: amax/amin split the gradient evenly between tied extrema, as PyTorch does.
