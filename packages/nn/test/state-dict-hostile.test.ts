@@ -1,0 +1,140 @@
+// loadStateDict checks every key, shape and dtype before copying anything: each bad checkpoint below is
+// rejected with a StateDictError (or a TypeError for something that is not a checkpoint at all) listing all
+// its problems, and the model (values, gradients, train mode) is exactly as it was.
+import { beforeEach, describe, expect, test } from 'vitest';
+import { Generator, randn, tensor, zeros, type Tensor } from '@tensile/tensor';
+import { BatchNorm1d, Linear, Module, ReLU, Sequential, StateDictError, type StateDictInput } from '../src/index.js';
+import { snapshot } from './helpers.js';
+
+function model(): Sequential {
+  const g = new Generator(11);
+  return new Sequential(new Linear(4, 3, { generator: g }), new BatchNorm1d(3), new ReLU(), new Linear(3, 2, { generator: g }));
+}
+
+/** A checkpoint that fits `model()`, with values different from its own. */
+function goodCheckpoint(): Map<string, Tensor> {
+  const m = model();
+  const g = new Generator(12);
+  return new Map([...m.stateDict()].map(([k, t]) => [k, t.dtype === 'int32' ? tensor(5, { dtype: 'int32' }) : randn([...t.shape], { generator: g })]));
+}
+
+function withEntries(edit: (sd: Map<string, unknown>) => void): Map<string, Tensor> {
+  const sd = goodCheckpoint() as Map<string, unknown>;
+  edit(sd);
+  return sd as Map<string, Tensor>;
+}
+
+const hostile: [string, () => unknown, RegExp, abstract new (...args: never[]) => Error][] = [
+  ['a missing key', () => withEntries((sd) => sd.delete('3.bias')), /^loadStateDict\(Sequential\): missing "3\.bias"\. Nothing was loaded\.$/, StateDictError],
+  ['several missing keys', () => withEntries((sd) => { sd.delete('0.weight'); sd.delete('1.runningVar'); }), /missing "0\.weight", "1\.runningVar"\. Nothing/, StateDictError],
+  ['an unexpected key', () => withEntries((sd) => sd.set('3.b', zeros([2]))), /^loadStateDict\(Sequential\): unexpected "3\.b"\. Nothing was loaded\.$/, StateDictError],
+  ['a shape mismatch', () => withEntries((sd) => sd.set('0.weight', zeros([4, 3]))), /"0\.weight" is \[4, 3\] in the checkpoint but \[3, 4\] in the model\. Nothing/, StateDictError],
+  ['a rank mismatch', () => withEntries((sd) => sd.set('0.bias', zeros([1, 3]))), /"0\.bias" is \[1, 3\] in the checkpoint but \[3\] in the model/, StateDictError],
+  ['a float64 value for a float32 parameter', () => withEntries((sd) => sd.set('0.bias', zeros([3], { dtype: 'float64' }))), /"0\.bias" is float64 in the checkpoint but float32 in the model \(convert the model with \.to\(dtype\) first\)\. Nothing/, StateDictError],
+  ['a float value for the int32 counter', () => withEntries((sd) => sd.set('1.numBatchesTracked', zeros([]))), /"1\.numBatchesTracked" is float32 in the checkpoint but int32 in the model/, StateDictError],
+  ['an int32 value for a float parameter', () => withEntries((sd) => sd.set('3.bias', zeros([2], { dtype: 'int32' }))), /"3\.bias" is int32 in the checkpoint but float32/, StateDictError],
+  ['a number instead of a tensor', () => withEntries((sd) => sd.set('0.bias', 3)), /"0\.bias" is a number in the checkpoint, not a Tensor/, StateDictError],
+  ['null instead of a tensor', () => withEntries((sd) => sd.set('0.bias', null)), /"0\.bias" is null in the checkpoint, not a Tensor/, StateDictError],
+  ['a nested array instead of a tensor', () => withEntries((sd) => sd.set('0.bias', [1, 2, 3])), /"0\.bias" is an array in the checkpoint, not a Tensor/, StateDictError],
+  ['a plain object instead of a tensor', () => withEntries((sd) => sd.set('0.bias', { shape: [3], data: [1, 2, 3] })), /"0\.bias" is a Object in the checkpoint, not a Tensor/, StateDictError],
+  // An own "__proto__" key, as JSON.parse makes from untrusted text.
+  ['an own "__proto__" key', () => Object.defineProperty(Object.fromEntries(goodCheckpoint()), '__proto__', { value: zeros([1]), enumerable: true }), /unexpected "__proto__"/, StateDictError],
+  ['a non-string Map key', () => withEntries((sd) => (sd as Map<unknown, unknown>).set(7, zeros([1]))), /unexpected "7"/, StateDictError],
+  ['every problem at once', () => withEntries((sd) => { sd.delete('3.bias'); sd.set('x', zeros([1])); sd.set('0.weight', zeros([2, 2])); sd.set('1.weight', 'w'); }),
+    /^loadStateDict\(Sequential\): missing "3\.bias"; unexpected "x"; "0\.weight" is \[2, 2\] in the checkpoint but \[3, 4\] in the model; "1\.weight" is a string in the checkpoint, not a Tensor\. Nothing was loaded\.$/, StateDictError],
+  ['an empty checkpoint', () => new Map(), /missing "0\.weight", "0\.bias", "1\.weight", "1\.bias", "1\.runningMean", "1\.runningVar", "1\.numBatchesTracked", "3\.weight", "3\.bias"\. Nothing/, StateDictError],
+  ['null', () => null, /loadStateDict\(Sequential\): expected a Map or an object of name → Tensor, got null/, TypeError],
+  ['an array of pairs', () => [...goodCheckpoint()], /expected a Map or an object of name → Tensor, got an array/, TypeError],
+  ['a tensor', () => zeros([3]), /expected a Map or an object of name → Tensor, got a Tensor/, TypeError],
+  ['a string', () => 'weights.safetensors', /got a string/, TypeError],
+];
+
+describe('loadStateDict on hostile checkpoints', () => {
+  let m: Sequential;
+  beforeEach(() => {
+    m = model();
+    // Some gradients and eval mode, so the test sees that those are left alone too.
+    m.forward(randn([5, 4], { generator: new Generator(1) })).sum().backward();
+    m.eval();
+  });
+
+  test.each(hostile)('%s is rejected and changes nothing', (_name, make, message, kind) => {
+    const before = snapshot(m.stateEntries());
+    const grads = snapshot(m.namedParameters().map(([n, p]) => [n, p.grad!]));
+    const err = (() => {
+      try {
+        m.loadStateDict(make() as StateDictInput);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(kind);
+    expect((err as Error).message).toMatch(message);
+    expect(snapshot(m.stateEntries())).toEqual(before);
+    expect(snapshot(m.namedParameters().map(([n, p]) => [n, p.grad!]))).toEqual(grads);
+    expect(m.modules().every((x) => !x.training)).toBe(true);
+  });
+
+  test('the StateDictError lists the problems for code, too', () => {
+    const sd = withEntries((s) => { s.delete('3.bias'); s.set('x', zeros([1])); s.set('0.weight', zeros([2, 2])); });
+    const err = (() => { try { m.loadStateDict(sd); } catch (e) { return e as StateDictError; } return null; })()!;
+    expect(err.missingKeys).toEqual(['3.bias']);
+    expect(err.unexpectedKeys).toEqual(['x']);
+    expect(err.mismatches).toEqual(['"0.weight" is [2, 2] in the checkpoint but [3, 4] in the model']);
+  });
+
+  test("the issue's example message, word for word", () => {
+    const net = new Sequential(new Linear(784, 64), new ReLU(), new Linear(64, 10));
+    const sd = { '0.weight': zeros([128, 784]), '0.bias': zeros([64]), '2.weight': zeros([10, 64]), '2.b': zeros([10]) };
+    const err = (() => { try { net.loadStateDict(sd); } catch (e) { return e as Error; } return null; })();
+    expect(err).toBeInstanceOf(StateDictError);
+    expect(err!.message).toBe(
+      'loadStateDict(Sequential): missing "2.bias"; unexpected "2.b"; "0.weight" is [128, 784] in the checkpoint but [64, 784] in the model. Nothing was loaded.',
+    );
+  });
+
+  test('strict: false skips missing and unexpected keys but still refuses a wrong shape', () => {
+    const sd = withEntries((s) => { s.delete('3.bias'); s.set('extra', zeros([1])); });
+    const result = m.loadStateDict(sd, { strict: false });
+    expect(result).toEqual({ missingKeys: ['3.bias'], unexpectedKeys: ['extra'] });
+    expect(Array.from(m.stateDict().get('0.weight')!.toTypedArray())).toEqual(Array.from(sd.get('0.weight')!.toTypedArray()));
+    const before = snapshot(m.stateEntries());
+    sd.set('0.bias', zeros([7]));
+    expect(() => m.loadStateDict(sd, { strict: false })).toThrow(/"0\.bias" is \[7\] in the checkpoint but \[3\] in the model\. Nothing was loaded\./);
+    expect(snapshot(m.stateEntries())).toEqual(before);
+  });
+
+  test('a good checkpoint loads every value (a Map, an object, non-contiguous views, its own state dict)', () => {
+    const sd = goodCheckpoint();
+    expect(m.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(snapshot(m.stateEntries())).toEqual(snapshot(sd));
+    const other = model();
+    other.loadStateDict(Object.fromEntries(m.stateDict()));
+    expect(snapshot(other.stateEntries())).toEqual(snapshot(sd));
+    // A transposed view is copied element by element, not storage order.
+    const w = randn([4, 3], { generator: new Generator(3) });
+    other.loadStateDict(withEntries((s) => s.set('0.weight', w.t())));
+    expect((other.stateDict().get('0.weight')!.toArray())).toEqual(w.t().toArray());
+    // Loading a model's own live state dict (the source aliases the target) keeps its values.
+    const before = snapshot(m.stateEntries());
+    m.loadStateDict(m.stateDict());
+    expect(snapshot(m.stateEntries())).toEqual(before);
+  });
+
+  test('a loaded model owns its values: changing the checkpoint afterwards does not reach it', () => {
+    const sd = goodCheckpoint();
+    m.loadStateDict(sd);
+    const before = snapshot(m.stateEntries());
+    sd.get('0.weight')!.fill_(42);
+    expect(snapshot(m.stateEntries())).toEqual(before);
+  });
+
+  test('a module with no state accepts only an empty checkpoint', () => {
+    class Empty extends Module {
+      forward(x: Tensor): Tensor { return x; }
+    }
+    expect(new Empty().loadStateDict({})).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(() => new Empty().loadStateDict({ w: zeros([1]) })).toThrow(/^loadStateDict\(Empty\): unexpected "w"\. Nothing was loaded\.$/);
+  });
+});
