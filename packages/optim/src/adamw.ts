@@ -1,0 +1,21 @@
+import type { Tensor } from '@tensile/tensor';
+import { Adam, type AdamHyper, type AdamState } from './adam.js';
+import type { Hyper } from './optimizer.js';
+
+/**
+ * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay. Each step first shrinks the
+ * parameter, `θ ← θ·(1 − lr·weightDecay)`, then takes an Adam step without L2 in the gradient.
+ * Defaults: Adam's, with `weightDecay = 0.01` (as `torch.optim.AdamW`); `dialect: 'torch'` takes
+ * `eps = 1e-8`.
+ * @example
+ * const opt = new AdamW(model, { lr: 1e-3, weightDecay: 0.05 });
+ */
+export class AdamW extends Adam {
+  static override readonly id: string = 'AdamW';
+  static override readonly defaults = { ...Adam.defaults, weightDecay: 0.01 };
+
+  protected override updateParam(param: Tensor, grad: Tensor, s: AdamState, h: Hyper<AdamHyper>, name: string): void {
+    param.mul_(1 - h.lr * h.weightDecay);
+    super.updateParam(param, grad, s, { ...h, weightDecay: 0 }, name);
+  }
+}

@@ -1,0 +1,17 @@
+import { Schedule, checkStep, isNonNegative, option } from './scheduler.js';
+
+/** numpy-ml's `ConstantScheduler`: the same learning rate at every step. Default `lr = 0.01`. */
+export class ConstantScheduler extends Schedule {
+  readonly name = 'ConstantScheduler';
+  readonly initialLr: number;
+
+  constructor({ lr = 0.01 }: { lr?: number } = {}) {
+    super();
+    this.initialLr = option(this.name, 'lr', lr, 'a finite number ≥ 0', isNonNegative);
+  }
+
+  lr(step: number): number {
+    checkStep(this.name, step, 0);
+    return this.initialLr;
+  }
+}

@@ -1,0 +1,13 @@
+export { Schedule, type Scheduler, type SchedulerState } from './scheduler.js';
+export { ConstantScheduler } from './constant.js';
+export { ExponentialScheduler, type ExponentialSchedulerOptions } from './exponential.js';
+export { NoamScheduler, type NoamSchedulerOptions } from './noam.js';
+export { KingScheduler, stepsWithoutDecrease, type KingSchedulerOptions } from './king.js';
+export { StepLR } from './step-lr.js';
+export { MultiStepLR } from './multi-step-lr.js';
+export { ExponentialLR } from './exponential-lr.js';
+export { CosineAnnealingLR } from './cosine-annealing-lr.js';
+export { LinearLR, type LinearLROptions } from './linear-lr.js';
+export { OneCycleLR, type OneCycleLROptions } from './one-cycle-lr.js';
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions } from './reduce-lr-on-plateau.js';
+export { SequentialLR } from './sequential-lr.js';
