@@ -13,6 +13,7 @@ export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gra
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
+export { wasmBackend } from './backend/wasm/index.js';
 
 export * from './ops/creation.js';
 export {

@@ -1,8 +1,13 @@
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
+import { wasmBackend } from './wasm/index.js';
 
 const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
-let current: Backend = jsBackend;
+if (wasmBackend) backends.set(wasmBackend.name, wasmBackend);
+// The wasm backend where the engine has WebAssembly SIMD (every current browser, Node ≥ 16.4); else JS.
+// Both run the whole op suite (test/), so switching with setBackend('js') changes speed, not results
+// beyond float rounding.
+let current: Backend = wasmBackend ?? jsBackend;
 
 /** The backend that ops dispatch to. */
 export function getBackend(): Backend {

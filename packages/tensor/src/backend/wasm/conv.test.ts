@@ -1,0 +1,104 @@
+// wasm im2col/col2im and max pooling against the JS kernels over random geometries (stride, padding, dilation, rectangular
+// kernels, strided and offset inputs). Both are exact: im2col copies, and col2im adds each column into the
+// image in the JS kernel's order with the same rounding (a float32 sum rounds the same in f32 and in f64).
+import { describe, expect, it } from 'vitest';
+import type { Conv2dGeometry, View } from '../backend.js';
+import { col2im as jsCol2im, im2col as jsIm2col, maxPool2d as jsMaxPool2d } from '../js/conv.js';
+import { makeCol2im, makeIm2col, makeMaxPool2d } from './conv.js';
+import { kernels } from './instance.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+function randomGeometry(rand: () => number): Conv2dGeometry {
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  for (;;) {
+    const [n, c, h, w] = [int(1, 3), int(1, 4), int(1, 12), int(1, 12)];
+    const [kh, kw, sh, sw, dh, dw] = [int(1, 5), int(1, 5), int(1, 3), int(1, 3), int(1, 2), int(1, 2)];
+    const [ph, pw] = [int(0, 3), int(0, 3)];
+    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+    const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    if (oh > 0 && ow > 0) return { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
+  }
+}
+
+/** The image as a view: contiguous, or with its H and W dims stored swapped and a gap after each row. */
+function image(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, g: Conv2dGeometry, strided: boolean, rand: () => number): View {
+  const shape = [g.n, g.c, g.h, g.w];
+  const strides = strided ? [g.c * (g.h + 1) * g.w + 3, (g.h + 1) * g.w, 1, g.h + 1] : [g.c * g.h * g.w, g.h * g.w, g.w, 1];
+  const offset = strided ? 2 : 0;
+  const data = new Ctor(offset + g.n * strides[0]!).fill(NaN);
+  for (let b = 0; b < g.n; b++) for (let c = 0; c < g.c; c++) for (let y = 0; y < g.h; y++) for (let x = 0; x < g.w; x++) {
+    data[offset + b * strides[0]! + c * strides[1]! + y * strides[2]! + x * strides[3]!] = rand() * 2 - 1;
+  }
+  return { data, shape, strides, offset };
+}
+
+describe.runIf(kernels !== null)('wasm im2col/col2im/maxPool2d', () => {
+  const im2col = makeIm2col(kernels!, 0);
+  const col2im = makeCol2im(kernels!, 0);
+  const maxPool2d = makeMaxPool2d(kernels!, 0);
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+
+    it(`${dtype}: equal the JS kernels exactly on 200 random geometries`, () => {
+      const rand = rng(dtype === 'float32' ? 11 : 12);
+      for (let t = 0; t < 200; t++) {
+        const g = randomGeometry(rand);
+        const label = `${dtype} ${JSON.stringify(g)}`;
+        const x = image(Ctor, g, t % 2 === 1, rand);
+        const count = g.n * g.c * g.kh * g.kw * g.oh * g.ow;
+        const expected = new Ctor(count);
+        const actual = new Ctor(count).fill(7);
+        jsIm2col(x, g, expected);
+        im2col(x, g, actual);
+        expect(Array.from(actual), `im2col ${label}`).toEqual(Array.from(expected));
+
+        const cols = expected.map((v) => v + rand());
+        const base = new Ctor(g.n * g.c * g.h * g.w).map(() => rand());
+        const want = base.slice();
+        const got = base.slice();
+        jsCol2im(cols, g, want);
+        col2im(cols, g, got);
+        expect(Array.from(got), `col2im ${label}`).toEqual(Array.from(want));
+      }
+    });
+  }
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    const Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+
+    it(`${dtype}: max pooling equals the JS kernel exactly, ties, NaN and padding included`, () => {
+      const rand = rng(dtype === 'float32' ? 21 : 22);
+      for (let t = 0; t < 200; t++) {
+        let g = randomGeometry(rand);
+        // pooling geometry: padding at most half the window
+        const ph = Math.min(g.ph, g.kh >> 1), pw = Math.min(g.pw, g.kw >> 1);
+        const oh = Math.floor((g.h + 2 * ph - g.dh * (g.kh - 1) - 1) / g.sh) + 1;
+        const ow = Math.floor((g.w + 2 * pw - g.dw * (g.kw - 1) - 1) / g.sw) + 1;
+        if (oh <= 0 || ow <= 0) continue;
+        g = { ...g, ph, pw, oh, ow };
+        const x = image(Ctor, g, t % 2 === 1, rand);
+        // coarse values make ties common; a few NaNs and -Infinities test the reference's rules
+        for (let i = 0; i < x.data.length; i++) {
+          const v = x.data[i]!;
+          if (v === v) x.data[i] = rand() < 0.03 ? NaN : rand() < 0.03 ? -Infinity : Math.round(v * 2);
+        }
+        const count = g.n * g.c * g.oh * g.ow;
+        const [want, got] = [new Ctor(count).fill(5), new Ctor(count).fill(5)];
+        const [wantIdx, gotIdx] = [new Int32Array(count).fill(-7), new Int32Array(count).fill(-7)];
+        jsMaxPool2d(x, g, want, wantIdx);
+        maxPool2d(x, g, got, gotIdx);
+        const label = `${dtype} ${JSON.stringify(g)}`;
+        expect(Array.from(got).map(String), label).toEqual(Array.from(want).map(String));
+        expect(Array.from(gotIdx), label).toEqual(Array.from(wantIdx));
+      }
+    });
+  }
+});

@@ -1,0 +1,185 @@
+// The wasm backend's elementwise kernels (assembly/elementwise.ts) for the common cases, at least
+// MIN_ELEMENTS long: float32/float64 operands that are one contiguous run each (or a broadcast scalar),
+// and binary ops whose output is contiguous with inputs that step 1 or 0 along the last merged dim (a bias
+// broadcast over rows, a row broadcast over a batch). Anything else (strided outputs, ints, transcendental
+// ops) goes to the JS reference kernels.
+// Copying a run in and out of linear memory costs ~0.1 ns per element; the JS loops cost 2–8 ns on
+// float32 (branchy selects such as relu mispredict on random signs), so the copy pays for itself.
+import type { BinaryOp, UnaryOp, View } from '../backend.js';
+import type { TypedArray } from '../../dtype.js';
+import { RowIter } from '../iter.js';
+import { binary as jsBinary, copy as jsCopy, unary as jsUnary } from '../js/elementwise.js';
+import type { WasmKernels } from './instance.js';
+import { isDense, stage, stagedSize } from './stage.js';
+
+const MIN_ELEMENTS = 1024;
+
+// Op codes of assembly/elementwise.ts.
+const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, leakyRelu: 6, clamp: 7 };
+const ARITHMETIC: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const COMPARISON: Partial<Record<BinaryOp, number>> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 };
+
+/** Bytes for `count` elements plus one spare vector block: the kernels work in whole 16-element blocks. */
+export const room = (count: number, size: number) => (Math.ceil(count / 16) + 1) * 16 * size;
+
+const floatKind = (a: TypedArray): 4 | 8 | 0 => (a instanceof Float32Array ? 4 : a instanceof Float64Array ? 8 : 0);
+
+const numelOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+
+/** `shape` with size-1 dims dropped and neighbours merged wherever every view steps uniformly across them. */
+export function coalesce(shape: readonly number[], views: readonly View[]): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const strides: number[][] = views.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && views.every((v, i) => strides[i]![last] === v.strides[d]! * size)) {
+      dims[last] = dims[last]! * size;
+      views.forEach((v, i) => (strides[i]![last] = v.strides[d]!));
+    } else {
+      dims.push(size);
+      views.forEach((v, i) => strides[i]!.push(v.strides[d]!));
+    }
+  }
+  return { dims, strides };
+}
+
+/**
+ * How a binary op maps onto the row kernels, or null: after merging dims the output must be contiguous,
+ * and along the last dim each input must step 1 or 0. The last two dims go to wasm as rows × n; any
+ * dims before them are walked here (`outer`, with each view's strides).
+ */
+interface Plan {
+  readonly n: number;
+  readonly rows: number;
+  readonly rowStrides: readonly [number, number];
+  readonly steps: readonly [number, number];
+  readonly outer: readonly number[];
+  readonly outerStrides: readonly (readonly number[])[];
+}
+
+function plan(a: View, b: View, out: View): Plan | null {
+  const { dims, strides } = coalesce(out.shape, [a, b, out]);
+  const k = dims.length - 1;
+  if (k < 0) return null;
+  const [sa, sb, so] = strides as [number[], number[], number[]];
+  let expect = 1;
+  for (let d = k; d >= 0; d--) {
+    if (so[d] !== expect) return null;
+    expect *= dims[d]!;
+  }
+  if ((sa[k] !== 0 && sa[k] !== 1) || (sb[k] !== 0 && sb[k] !== 1)) return null;
+  return {
+    n: dims[k]!,
+    rows: k > 0 ? dims[k - 1]! : 1,
+    rowStrides: k > 0 ? [sa[k - 1]!, sb[k - 1]!] : [0, 0],
+    steps: [sa[k]!, sb[k]!],
+    outer: dims.slice(0, Math.max(k - 1, 0)),
+    outerStrides: [sa.slice(0, Math.max(k - 1, 0)), sb.slice(0, Math.max(k - 1, 0))],
+  };
+}
+
+/**
+ * The single contiguous run each view covers, or null: after merging dims, every view must be one row,
+ * stepping 1 (or 0 for a broadcast input, which then is one scalar).
+ */
+function runs(shape: readonly number[], views: readonly View[], n: number): RowIter | null {
+  if (n < MIN_ELEMENTS) return null;
+  const it = new RowIter(shape, views);
+  if (it.rows !== 1) return null;
+  for (let v = 0; v < views.length; v++) {
+    const s = it.inner[v]!;
+    if (s !== 1 && (s !== 0 || v === views.length - 1)) return null;
+  }
+  return it;
+}
+
+export function makeElementwise(k: WasmKernels) {
+  const ex = k.exports;
+
+  /** Copies the run of view `v` (n elements, or 1 when it steps 0) to byte `at`; returns the bytes used. */
+  function put(v: View, pos: number, step: number, n: number, size: number, at: number): number {
+    const count = step === 0 ? 1 : n;
+    (size === 4 ? k.f32() : size === 8 ? k.f64() : k.u8()).set(v.data.subarray(pos, pos + count) as never, at / size);
+    return room(count, size);
+  }
+
+  function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
+    const code = UNARY[op];
+    const size = floatKind(out.data);
+    const it = code === undefined || size === 0 || x.data.constructor !== out.data.constructor ? null : runs(out.shape, [x, out], numelOf(out.shape));
+    if (!it || !k.reserve(2 * room(it.n, size))) {
+      jsUnary(op, x, out, p, q);
+      return;
+    }
+    const n = it.n;
+    const xAt = k.base;
+    const outAt = xAt + put(x, it.pos[0]!, 1, n, size, xAt);
+    (size === 4 ? ex.unaryF32 : ex.unaryF64)(code!, xAt, outAt, n, p, q);
+    const mem = size === 4 ? k.f32() : k.f64();
+    out.data.set(mem.subarray(outAt / size, outAt / size + n) as never, it.pos[1]!);
+  }
+
+  function binary(op: BinaryOp, a: View, b: View, out: View): void {
+    const arithmetic = ARITHMETIC[op];
+    const comparison = COMPARISON[op];
+    const size = floatKind(a.data);
+    const outSize = comparison !== undefined ? (out.data instanceof Uint8Array ? 1 : 0) : arithmetic !== undefined ? floatKind(out.data) : 0;
+    const count = numelOf(out.shape);
+    const ok = count >= MIN_ELEMENTS && size !== 0 && a.data.constructor === b.data.constructor
+      && (outSize === 1 || (outSize === size && out.data.constructor === a.data.constructor));
+    // The plan addresses the inputs through their own strides, so sparse ones (which stage would gather) stay in JS.
+    const p = ok && isDense(a) && isDense(b) ? plan(a, b, out) : null;
+    const aSize = p ? stagedSize(a) : 0;
+    const bSize = p ? stagedSize(b) : 0;
+    if (!p || !k.reserve(room(aSize, size) + room(bSize, size) + room(count, outSize))) {
+      jsBinary(op, a, b, out);
+      return;
+    }
+    const mem = size === 4 ? k.f32() : k.f64();
+    const aAt = k.base;
+    const bAt = aAt + room(aSize, size);
+    const outAt = bAt + room(bSize, size);
+    const sa = stage(a, mem, aAt / size);
+    const sb = stage(b, mem, bAt / size);
+    const run = outSize === 1 ? (size === 4 ? ex.compareF32 : ex.compareF64) : (size === 4 ? ex.binaryF32 : ex.binaryF64);
+    const code = outSize === 1 ? comparison! : arithmetic!;
+    const block = p.rows * p.n;
+    // Walk the outer dims (rarely more than none) with an odometer; each step is one rows × n kernel call.
+    const idx = p.outer.map(() => 0);
+    let ai = sa.start;
+    let bi = sb.start;
+    for (let o = 0; o < count; o += block) {
+      run(code, p.rows, p.n, ai * size, p.rowStrides[0], p.steps[0], bi * size, p.rowStrides[1], p.steps[1], outAt + o * outSize);
+      for (let d = idx.length - 1; d >= 0; d--) {
+        ai += p.outerStrides[0]![d]!;
+        bi += p.outerStrides[1]![d]!;
+        if (++idx[d]! < p.outer[d]!) break;
+        ai -= p.outerStrides[0]![d]! * p.outer[d]!;
+        bi -= p.outerStrides[1]![d]! * p.outer[d]!;
+        idx[d] = 0;
+      }
+    }
+    const src = outSize === 1 ? k.u8() : mem;
+    out.data.set(src.subarray(outAt / outSize, outAt / outSize + count) as never, out.offset);
+  }
+
+  /** Bool to float conversions (a comparison's mask turned into a factor) in wasm; other copies in JS. */
+  function copy(src: View, dst: View): void {
+    const size = floatKind(dst.data);
+    const it = size !== 0 && src.data instanceof Uint8Array ? runs(dst.shape, [src, dst], numelOf(dst.shape)) : null;
+    if (!it || !k.reserve(room(it.n, 1) + room(it.n, size))) {
+      jsCopy(src, dst);
+      return;
+    }
+    const n = it.n;
+    const srcAt = k.base;
+    const outAt = srcAt + put(src, it.pos[0]!, 1, n, 1, srcAt);
+    (size === 4 ? ex.boolToF32 : ex.boolToF64)(srcAt, outAt, n);
+    const mem = size === 4 ? k.f32() : k.f64();
+    dst.data.set(mem.subarray(outAt / size, outAt / size + n) as never, it.pos[1]!);
+  }
+
+  return { unary, binary, copy };
+}

@@ -1,0 +1,134 @@
+// Loads the WebAssembly kernels once, at import. The bytes are embedded as base64 (binary.ts), so no path
+// or fetch is involved and the same code runs in Node and in browsers. Instantiation is asynchronous and
+// awaited at the top level: browsers refuse synchronous compilation of large modules on the main thread,
+// and ES modules (Node ≥ 14.8, every current browser and bundler) wait for it before any importer runs.
+import { RELAXED_SIMD_WASM, SIMD_WASM } from './binary.js';
+
+/** `batch` products C = A·B of `[m, k]` by `[k, n]`; addresses in bytes, strides in elements (see assembly/gemm-f32.ts). */
+export type MatmulExport = (
+  batch: number, m: number, n: number, k: number,
+  a: number, sab: number, sam: number, sak: number,
+  b: number, sbb: number, sbk: number, sbn: number,
+  c: number, sc: number, ldc: number, packA: number, packB: number,
+) => void;
+
+/** `rows` rows of n: out[r, i] = a[r·ars + i·aStep] op b[r·brs + i·bStep] (see assembly/elementwise.ts). */
+export type BinaryExport = (
+  op: number, rows: number, n: number, a: number, ars: number, aStep: number, b: number, brs: number, bStep: number, out: number,
+) => void;
+
+/** The exports of assembly/index.ts. Addresses are byte offsets into `memory`. */
+export interface WasmExports {
+  readonly memory: WebAssembly.Memory;
+  readonly heapBase: () => number;
+  readonly matmulF32: MatmulExport;
+  readonly matmulF64: MatmulExport;
+  readonly im2colF32: (x: number, ...stridesThenGeometryThenOut: number[]) => void;
+  readonly im2colF64: (x: number, ...stridesThenGeometryThenOut: number[]) => void;
+  readonly col2imF32: (cols: number, ...geometryThenOut: number[]) => void;
+  readonly col2imF64: (cols: number, ...geometryThenOut: number[]) => void;
+  readonly maxPoolF32: (x: number, ...stridesThenGeometryThenOutAndIndices: number[]) => void;
+  readonly maxPoolF64: (x: number, ...stridesThenGeometryThenOutAndIndices: number[]) => void;
+  readonly sumColsF32: (x: number, lead: number, nr: number, rs: number, ns: number, ss: number, out: number) => void;
+  readonly sumColsF64: (x: number, lead: number, nr: number, rs: number, ns: number, ss: number, out: number) => void;
+  readonly sumRowsF32: (x: number, lead: number, ls: number, nr: number, rs: number, n: number, out: number) => void;
+  readonly sumRowsF64: (x: number, lead: number, ls: number, nr: number, rs: number, n: number, out: number) => void;
+  readonly unaryF32: (op: number, x: number, out: number, n: number, p: number, q: number) => void;
+  readonly unaryF64: (op: number, x: number, out: number, n: number, p: number, q: number) => void;
+  readonly binaryF32: BinaryExport;
+  readonly binaryF64: BinaryExport;
+  readonly compareF32: BinaryExport;
+  readonly compareF64: BinaryExport;
+  readonly boolToF32: (src: number, out: number, n: number) => void;
+  readonly boolToF64: (src: number, out: number, n: number) => void;
+  readonly F32_PACK_A: WebAssembly.Global;
+  readonly F32_PACK_B: WebAssembly.Global;
+  readonly F64_PACK_A: WebAssembly.Global;
+  readonly F64_PACK_B: WebAssembly.Global;
+}
+
+/** The instantiated kernels plus a grow-only view of linear memory above the static data. */
+export interface WasmKernels {
+  readonly exports: WasmExports;
+  /** Which build was loaded: fused multiply-add where the engine has relaxed SIMD. */
+  readonly variant: 'relaxed-simd' | 'simd';
+  /** First byte the JS side may use (64-byte aligned). */
+  readonly base: number;
+  /** Grows memory so that `[base, base + bytes)` exists; false when the engine refuses to grow. */
+  reserve(bytes: number): boolean;
+  /** Typed views of the whole memory (recreated after memory grows). */
+  f32(): Float32Array;
+  f64(): Float64Array;
+  u8(): Uint8Array;
+  i32(): Int32Array;
+}
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(base64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+const PAGE = 65536;
+
+function wrap(exports: WasmExports, variant: WasmKernels['variant']): WasmKernels {
+  const memory = exports.memory;
+  const base = (exports.heapBase() + 63) & ~63;
+  let f32 = new Float32Array(memory.buffer);
+  let f64 = new Float64Array(memory.buffer);
+  let u8 = new Uint8Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+  const refresh = () => {
+    if (f32.buffer !== memory.buffer) {
+      f32 = new Float32Array(memory.buffer);
+      f64 = new Float64Array(memory.buffer);
+      u8 = new Uint8Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
+    }
+  };
+  return {
+    exports,
+    variant,
+    base,
+    reserve(bytes) {
+      const need = base + bytes;
+      const have = memory.buffer.byteLength;
+      if (need > have) {
+        try {
+          memory.grow(Math.ceil((need - have) / PAGE));
+        } catch {
+          return false;
+        }
+      }
+      refresh();
+      return true;
+    },
+    f32: () => (refresh(), f32),
+    f64: () => (refresh(), f64),
+    u8: () => (refresh(), u8),
+    i32: () => (refresh(), i32),
+  };
+}
+
+/** The kernels, or null where WebAssembly or its SIMD extension is missing (or compilation is forbidden). */
+async function load(): Promise<WasmKernels | null> {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') return null;
+  // Validating the real binaries is the exact feature test: an engine without relaxed SIMD rejects the first.
+  const builds = [
+    { variant: 'relaxed-simd' as const, bytes: decode(RELAXED_SIMD_WASM) },
+    { variant: 'simd' as const, bytes: decode(SIMD_WASM) },
+  ];
+  for (const { variant, bytes } of builds) {
+    try {
+      if (!WebAssembly.validate(bytes)) continue;
+      const { instance } = await WebAssembly.instantiate(bytes.buffer, {});
+      return wrap(instance.exports as unknown as WasmExports, variant);
+    } catch {
+      // e.g. a Content-Security-Policy without 'wasm-unsafe-eval': fall through, then to the JS backend.
+    }
+  }
+  return null;
+}
+
+export const kernels: WasmKernels | null = await load();
