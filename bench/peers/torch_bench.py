@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""PyTorch peer for Tensile's benchmark suite (bench/src/run.ts runs it with /usr/bin/python3).
+
+The same workloads, shapes, batches and dtype (float32) as the TypeScript side, timed the way benchmark.js times
+(warm-up, then cycles of `count` calls lasting at least minTime, until maxTime has passed and minSamples cycles
+were taken). Prints one line `@@RESULT <json>` on stdout; progress goes to stderr.
+
+    torch_bench.py timings '<json: {"variants": [...], "threads": [1, 2], "timing": {...}}>'
+    torch_bench.py memory <threads> <steps> <baseline> <max_seconds>
+"""
+import gc
+import json
+import os
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def mlp(sizes):
+    layers = []
+    for i in range(1, len(sizes)):
+        layers.append(nn.Linear(sizes[i - 1], sizes[i]))
+        if i < len(sizes) - 1:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+def lenet():
+    # LeNet-5 on 1x28x28 (NCHW): conv 6@5x5, pool 2, conv 16@5x5, pool 2, 120, 84, 10; ReLU.
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 4 * 4, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+
+
+TRAIN = {
+    'W1': (lambda: mlp([784, 128, 10]), 64, (784,)),
+    'W2': (lambda: mlp([784, 128, 10]), 256, (784,)),
+    'W3': (lambda: mlp([784, 512, 512, 10]), 128, (784,)),
+    'W4': (lenet, 64, (1, 28, 28)),
+}
+
+
+def train_case(variant):
+    make, batch, shape = TRAIN[variant]
+    torch.manual_seed(0)
+    model = make()
+    x = torch.randn(batch, *shape)
+    y = torch.arange(batch) % 10
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step, batch
+
+
+def matmul_case(variant):
+    _, n, form = variant.split('-')
+    n = int(n)
+    torch.manual_seed(0)
+    a = torch.randn(n, n)
+    b = torch.randn(n, n)
+    lhs = a.t() if form == 'AtB' else a
+    rhs = b.t() if form == 'ABt' else b
+    return (lambda: torch.mm(lhs, rhs)), 2 * n ** 3 / 1e9
+
+
+def overhead_case(variant):
+    a = torch.tensor([1.5], requires_grad=(variant == 'W6-tracked'))
+    b = torch.tensor([2.5])
+    return (lambda: a + b), 1
+
+
+def build(variant):
+    if variant in TRAIN:
+        return train_case(variant)
+    if variant.startswith('W5-'):
+        return matmul_case(variant)
+    if variant.startswith('W6-'):
+        return overhead_case(variant)
+    raise ValueError('unknown variant ' + variant)
+
+
+def measure(fn, units, t):
+    clock = time.perf_counter
+    t0 = clock()
+    fn()
+    slow = clock() - t0 > t['slowCallSeconds']  # one warm-up call and slowMinSamples samples
+    i = 1
+    while not slow and (i < t['warmupCalls'] or clock() - t0 < t['warmupSeconds']):
+        fn()
+        i += 1
+    min_samples = t['slowMinSamples'] if slow else t['minSamples']
+    gc.collect()
+    count = 1
+    while True:  # calibrate: a cycle lasts at least minTime
+        s = clock()
+        for _ in range(count):
+            fn()
+        el = clock() - s
+        if el >= t['minTime']:
+            break
+        count = max(count * 2, int(count * t['minTime'] / max(el, 1e-9) * 1.2))
+    periods = [el / count]
+    start = clock()
+    while len(periods) < min_samples or clock() - start < t['maxTime']:
+        s = clock()
+        for _ in range(count):
+            fn()
+        periods.append((clock() - s) / count)
+    rates = [units / p for p in periods]
+    mean = statistics.fmean(periods)
+    sem = statistics.stdev(periods) / len(periods) ** 0.5 if len(periods) > 1 else 0.0
+    return {
+        'median': statistics.median(rates),
+        'min': min(rates),
+        'max': max(rates),
+        'samples': len(periods),
+        'callsPerSample': count,
+        'rme': 100 * 1.96 * sem / mean if mean else 0.0,
+        **({'slow': True} if slow else {}),
+    }
+
+
+def blas_library():
+    """The BLAS shared library this process actually loaded (after a matmul), e.g. the reference libblas.so.3."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    found = set()
+    try:
+        with open('/proc/self/maps') as f:
+            for line in f:
+                path = line.split()[-1] if len(line.split()) >= 6 else ''
+                name = os.path.basename(path).lower()
+                if 'blas' in name or 'mkl' in name:
+                    found.add(os.path.realpath(path))
+    except OSError:
+        pass
+    info = torch.__config__.show()
+    blas_info = info.split('BLAS_INFO=')[1].split(',')[0] if 'BLAS_INFO=' in info else '?'
+    return 'BLAS_INFO=%s, loaded: %s' % (blas_info, ', '.join(sorted(found)) or 'none')
+
+
+def timings(config):
+    default_threads = torch.get_num_threads()
+    results = []
+    for threads in config['threads']:
+        torch.set_num_threads(threads)
+        fw = 'torch-%dt' % threads
+        for variant in config['variants']:
+            try:
+                fn, units = build(variant)
+                stats = measure(fn, units, config['timing'])
+                results.append({'variant': variant, 'framework': fw, 'stats': stats})
+                print('  %s %s: %.4g' % (fw, variant, stats['median']), file=sys.stderr, flush=True)
+            except Exception as e:  # noqa: BLE001 - recorded, the suite goes on
+                results.append({'variant': variant, 'framework': fw, 'error': '%s: %s' % (type(e).__name__, e)})
+    torch.set_num_threads(default_threads)
+    return {
+        'torch': torch.__version__,
+        'python': sys.version.split()[0],
+        'defaultThreads': default_threads,
+        'parallel': torch.__config__.parallel_info().strip().split('\n')[-1].strip(),
+        'blas': blas_library(),
+        'results': results,
+    }
+
+
+def proc_status(key):
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def memory(threads, steps, baseline, max_seconds):
+    torch.set_num_threads(threads)
+    step, _ = train_case('W1')
+    marks = {1, baseline, steps} | {round(steps * k / 10) for k in range(1, 11)}
+    checkpoints = []
+
+    def checkpoint(i, seconds):
+        gc.collect()
+        return {'step': i, 'seconds': seconds, 'heapUsed': None, 'external': None, 'arrayBuffers': None, 'rss': proc_status('VmRSS')}
+
+    t0 = time.perf_counter()
+    done = 0
+    stopped = False
+    for i in range(1, steps + 1):
+        step()
+        done = i
+        seconds = time.perf_counter() - t0
+        if i in marks:
+            checkpoints.append(checkpoint(i, seconds))
+        if seconds > max_seconds and baseline < i < steps:
+            checkpoints.append(checkpoint(i, seconds))
+            stopped = True
+            break
+    return {
+        'framework': 'torch-%dt' % threads,
+        'stepsRequested': steps,
+        'stepsDone': done,
+        'stoppedEarly': stopped,
+        'baseline': baseline,
+        'seconds': time.perf_counter() - t0,
+        'peakRss': proc_status('VmHWM'),
+        'checkpoints': checkpoints,
+    }
+
+
+def main(argv):
+    if len(argv) >= 2 and argv[1] == 'timings':
+        out = timings(json.loads(argv[2]))
+    elif len(argv) >= 6 and argv[1] == 'memory':
+        out = memory(int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    sys.stdout.write('\n@@RESULT ' + json.dumps(out) + '\n')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))

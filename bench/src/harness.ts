@@ -1,0 +1,86 @@
+// Timing on benchmark.js: warm-up, then benchmark.js cycles (each cycle runs the case `count` times and gives one
+// sample, seconds per call). We report the median sample and the min/max as throughput (units per second).
+import Benchmark from 'benchmark';
+
+/** How long to measure each case. */
+export interface TimingOptions {
+  /** Warm-up: call the case at least this many times… */
+  warmupCalls: number;
+  /** …and for at least this many seconds. */
+  warmupSeconds: number;
+  /** benchmark.js: at least this many samples (cycles). */
+  minSamples: number;
+  /** benchmark.js: stop sampling after this many seconds (once minSamples is reached). */
+  maxTime: number;
+  /** benchmark.js: a cycle lasts at least this long (calls are repeated to reach it). */
+  minTime: number;
+  /** A case whose first call takes longer than this is slow: one warm-up call and `slowMinSamples` samples. */
+  slowCallSeconds: number;
+  slowMinSamples: number;
+}
+
+export const FULL_TIMING: TimingOptions = {
+  warmupCalls: 3, warmupSeconds: 0.5, minSamples: 7, maxTime: 2, minTime: 0.1, slowCallSeconds: 0.8, slowMinSamples: 4,
+};
+export const QUICK_TIMING: TimingOptions = {
+  warmupCalls: 2, warmupSeconds: 0.15, minSamples: 3, maxTime: 0.5, minTime: 0.05, slowCallSeconds: 0.3, slowMinSamples: 3,
+};
+
+/** Throughput statistics over benchmark.js samples, in units per second. */
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  /** benchmark.js samples (cycles). */
+  samples: number;
+  /** Calls per sample in the last benchmark.js cycle (benchmark.js grows it until a cycle lasts minTime). */
+  callsPerSample: number;
+  /** Relative margin of error of the mean period, % (benchmark.js `rme`). */
+  rme: number;
+  /** The first call took longer than slowCallSeconds: one warm-up call, slowMinSamples samples. */
+  slow?: boolean;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Collects garbage when node runs with --expose-gc, so one case's garbage is not collected on the next one's clock. */
+export function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * Times `fn` (one call = `unitsPerCall` units: samples, FLOPs, ops) with benchmark.js after a warm-up.
+ * Throws what `fn` throws.
+ */
+export function measure(name: string, fn: () => void, unitsPerCall: number, opts: TimingOptions): Stats {
+  const t0 = performance.now();
+  fn();
+  const slow = performance.now() - t0 > opts.slowCallSeconds * 1000;
+  for (let i = 1; !slow && (i < opts.warmupCalls || performance.now() - t0 < opts.warmupSeconds * 1000); i++) fn();
+  gc();
+  const bench = new Benchmark(name, fn, {
+    minSamples: slow ? opts.slowMinSamples : opts.minSamples,
+    maxTime: opts.maxTime,
+    minTime: opts.minTime,
+    initCount: 1,
+  });
+  bench.run({ async: false });
+  const error = (bench as unknown as { error?: unknown }).error;
+  if (error) throw error;
+  const periods = bench.stats.sample; // seconds per call, one per cycle
+  if (periods.length === 0) throw new Error(`${name}: benchmark.js took no samples`);
+  const rates = periods.map((p) => unitsPerCall / p);
+  return {
+    median: median(rates),
+    min: Math.min(...rates),
+    max: Math.max(...rates),
+    samples: periods.length,
+    callsPerSample: bench.count,
+    rme: bench.stats.rme,
+    ...(slow ? { slow: true } : {}),
+  };
+}

@@ -1,0 +1,248 @@
+// Tables (markdown, printed and written to bench/results/) and the issue's targets as pass/fail.
+import type { TimingOptions } from './harness.js';
+import type { Machine } from './machine.js';
+import type { Result } from './workload.js';
+import { dataHeap, memoryEnds, type MemoryResult } from './w7-memory.bench.js';
+
+export interface RunReport {
+  date: string;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  mode: 'full' | 'quick';
+  only: string[] | null;
+  machine: Machine;
+  tensile: { backends: string[]; default: string };
+  tfjs: { version: string; wasm: string };
+  torch: { version: string; python: string; defaultThreads: number; threads: number[]; parallel?: string; blas?: string } | { missing: string };
+  timing: TimingOptions;
+  /** Column order of the tables. */
+  frameworks: string[];
+  results: Result[];
+  memory: MemoryResult[];
+  targets: TargetResult[];
+  notes: string[];
+}
+
+export interface TargetResult {
+  id: string;
+  text: string;
+  /** The Tensile column judged, e.g. tensile-js. */
+  tensile: string;
+  /** Tensile ÷ peer (or the measured quantity for W7), null when it cannot be computed. */
+  measured: number | null;
+  required: string;
+  /** null: not measurable in this run (peer missing, workload not run). */
+  pass: boolean | null;
+  detail: string;
+}
+
+const MiB = 2 ** 20;
+
+/** 3 significant figures with k/M suffixes. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1e6) return `${(x / 1e6).toPrecision(3)} M`;
+  if (a >= 1e4) return `${(x / 1e3).toPrecision(3)} k`;
+  if (a >= 1000) return Math.round(x).toLocaleString('en-US');
+  return x.toPrecision(3);
+}
+
+function ratio(x: number): string {
+  return x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
+}
+
+function cell(r: Result | undefined): string {
+  if (!r) return '–';
+  if (r.na) return 'n/a';
+  if (r.error) return '**fails**';
+  const s = r.stats!;
+  return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+}
+
+function find(results: readonly Result[], variant: string, fw: string): Result | undefined {
+  return results.find((r) => r.variant === variant && r.framework === fw);
+}
+
+function med(results: readonly Result[], variant: string, fw: string): number | null {
+  return find(results, variant, fw)?.stats?.median ?? null;
+}
+
+function variantsOf(results: readonly Result[]): Result[] {
+  const seen = new Map<string, Result>();
+  for (const r of results) if (!seen.has(r.variant)) seen.set(r.variant, r);
+  return [...seen.values()];
+}
+
+function mdTable(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** The issue's targets, judged for every Tensile column. */
+export function judgeTargets(results: readonly Result[], memory: readonly MemoryResult[], tensileIds: readonly string[], memorySteps: number): TargetResult[] {
+  const out: TargetResult[] = [];
+  const vs = (id: string, text: string, variant: string, peer: string, min: number, strict = false) => {
+    if (!results.some((r) => r.variant === variant)) return;
+    for (const t of tensileIds) {
+      const a = med(results, variant, t);
+      const b = med(results, variant, peer);
+      const tr = find(results, variant, t);
+      if (a === null || b === null) {
+        const why = !find(results, variant, peer) ? `${peer} not measured` : find(results, variant, peer)?.error ? `${peer} fails` : tr?.error ? `${t} fails: ${tr.error}` : `${t} not measured`;
+        out.push({ id, text, tensile: t, measured: null, required: `${strict ? '>' : '≥'} ${min}×`, pass: tr?.error ? false : null, detail: why });
+        continue;
+      }
+      const r = a / b;
+      out.push({ id, text, tensile: t, measured: r, required: `${strict ? '>' : '≥'} ${min}×`, pass: strict ? r > min : r >= min, detail: `${fmt(a)} vs ${fmt(b)} ${find(results, variant, t)?.unit ?? ''}` });
+    }
+  };
+  for (const w of ['W1', 'W2', 'W3']) {
+    vs(`${w}-wasm`, `${w} ≥ 3× tfjs-wasm`, w, 'tfjs-wasm', 3);
+    vs(`${w}-cpu`, `${w} ≥ 30× tfjs-cpu`, w, 'tfjs-cpu', 30);
+  }
+  vs('W1-torch', 'W1 ≥ 0.7× PyTorch 1 thread', 'W1', 'torch-1t', 0.7);
+  for (const t of tensileIds) {
+    const r = find(results, 'W4', t);
+    if (r) out.push({ id: 'W4-trains', text: 'W4 LeNet trains', tensile: t, measured: null, required: 'runs', pass: !!r.stats, detail: r.stats ? 'trains' : `fails: ${r.error}` });
+  }
+  vs('W4-cpu', 'W4 ≥ 100× tfjs-cpu', 'W4', 'tfjs-cpu', 100);
+  vs('W4-torch', 'W4 ≥ 0.5× PyTorch 1 thread', 'W4', 'torch-1t', 0.5);
+  for (const f of ['AB', 'AtB', 'ABt']) vs(`W5-512-${f}`, `W5 matmul 512 ${f === 'AB' ? 'A·B' : f === 'AtB' ? 'Aᵀ·B' : 'A·Bᵀ'} ≥ 1.2× tfjs-wasm`, `W5-512-${f}`, 'tfjs-wasm', 1.2);
+  vs('W6-torch', 'W6 tracked ops/s > PyTorch', 'W6-tracked', 'torch-1t', 1, true);
+  for (const t of tensileIds) {
+    const m = memory.find((x) => x.framework === t);
+    if (!m) continue;
+    const { first, last } = memoryEnds(m);
+    const text = `W7 no heap growth over ${memorySteps.toLocaleString('en-US')} steps (V8 heap without JIT code)`;
+    if (m.error || !first || !last || first.heapUsed === null || last.heapUsed === null) {
+      out.push({ id: 'W7-heap', text, tensile: t, measured: null, required: '≤ +1 MiB', pass: m.error ? false : null, detail: m.error ?? 'no checkpoints' });
+      continue;
+    }
+    const growth = dataHeap(last)! - dataHeap(first)!;
+    const code = (last.codeSpace ?? 0) - (first.codeSpace ?? 0);
+    const complete = m.stepsDone >= m.stepsRequested;
+    out.push({
+      id: 'W7-heap', text, tensile: t, measured: growth / MiB, required: '≤ +1 MiB',
+      pass: complete ? growth <= MiB : null,
+      detail: `V8 heap without code ${signedMib(growth)} MiB (code spaces ${signedMib(code)} MiB) from step ${first.step} to ${last.step}${complete ? '' : ' (time cap hit before the last step)'}`,
+    });
+  }
+  return out;
+}
+
+function mib(x: number | null | undefined): string {
+  return x === null || x === undefined ? 'n/a' : (x / MiB).toFixed(1);
+}
+
+function signedMib(x: number | null): string {
+  if (x === null) return 'n/a';
+  const v = x / MiB;
+  return `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
+}
+
+export function renderMarkdown(rep: RunReport): string {
+  const L: string[] = [];
+  const m = rep.machine;
+  L.push(`# Tensile benchmarks, ${rep.date} (${rep.mode}${rep.only ? `, only ${rep.only.join(',')}` : ''})`, '');
+  L.push('## Machine', '');
+  L.push(`- CPU: ${m.cpuModel}, ${m.cores} logical cores, SIMD: ${m.simd.join(' ') || 'n/a'}; RAM ${m.memTotalGiB} GiB; ${m.os}`);
+  L.push(`- Node ${m.node} (V8 ${m.v8})`);
+  L.push(`- Tensile backends: ${rep.tensile.backends.join(', ')} (default: ${rep.tensile.default})`);
+  L.push(`- TF.js ${rep.tfjs.version}; ${rep.tfjs.wasm}`);
+  L.push('version' in rep.torch
+    ? `- PyTorch ${rep.torch.version} (Python ${rep.torch.python}), default threads ${rep.torch.defaultThreads}, measured with ${rep.torch.threads.join(' and ')} thread(s)${rep.torch.parallel ? `; ${rep.torch.parallel}` : ''}${rep.torch.blas ? `; ${rep.torch.blas}` : ''}`
+    : `- PyTorch: not measured (${rep.torch.missing})`);
+  L.push(`- Load average (1/5/15 min): ${m.loadStart.join(' / ')} at the start, ${m.loadEnd?.join(' / ') ?? '?'} at the end`);
+  if (m.git) L.push(`- Source: git ${m.git.commit}${m.git.dirty ? ' with uncommitted changes' : ''}`);
+  L.push(`- Run: ${rep.startedAt} → ${rep.finishedAt} (${Math.round(rep.durationSeconds)} s); timing: warm-up ≥${rep.timing.warmupCalls} calls and ≥${rep.timing.warmupSeconds} s, then benchmark.js with ≥${rep.timing.minSamples} samples, maxTime ${rep.timing.maxTime} s, minTime ${rep.timing.minTime} s per sample`);
+  L.push('');
+
+  const fws = rep.frameworks;
+  const tensileIds = fws.filter((f) => f.startsWith('tensile-'));
+  const peers = fws.filter((f) => !f.startsWith('tensile-'));
+  const variants = variantsOf(rep.results);
+  if (variants.length) {
+    L.push('## Throughput', '', 'Median over benchmark.js samples (min–max); higher is better.', '');
+    L.push(mdTable(['Workload', 'Unit', ...fws], variants.map((v) => [`${v.variant} ${v.label}`, v.unit, ...fws.map((f) => cell(find(rep.results, v.variant, f)))])));
+    L.push('');
+    if (tensileIds.length && peers.length) {
+      L.push('## Tensile ÷ peer', '', 'Ratio of medians; > 1× means Tensile is faster.', '');
+      const rows: string[][] = [];
+      for (const v of variants) {
+        for (const t of tensileIds) {
+          const a = med(rep.results, v.variant, t);
+          rows.push([`${v.variant} ${v.label}`, t, ...peers.map((p) => {
+            const b = med(rep.results, v.variant, p);
+            const pr = find(rep.results, v.variant, p);
+            if (a === null) return find(rep.results, v.variant, t)?.error ? 'Tensile fails' : '–';
+            if (b === null) return pr?.error ? 'peer fails' : pr?.na ? 'n/a' : '–';
+            return ratio(a / b);
+          })]);
+        }
+      }
+      L.push(mdTable(['Workload', 'Tensile', ...peers.map((p) => `÷ ${p}`)], rows));
+      L.push('');
+    }
+    const failures = rep.results.filter((r) => r.error || r.na);
+    if (failures.length) {
+      L.push('Failures and n/a:', '');
+      for (const r of failures) L.push(`- ${r.variant} ${r.framework}: ${r.error ? `fails: ${r.error}` : `n/a: ${r.na}`}`);
+      L.push('');
+    }
+  }
+
+  if (rep.memory.length) {
+    L.push('## W7 memory over W1 training steps', '');
+    L.push('One child process per framework; figures after a forced gc, in MiB. Heap = V8 heapUsed, split in its growth into data and the code spaces (JIT-compiled code, which grows while V8 optimises and then plateaus); external = typed-array and wasm stores outside the V8 heap.', '');
+    const rows = rep.memory.map((r) => {
+      if (r.error) return [r.framework, `**fails**: ${r.error}`, '', '', '', '', '', '', ''];
+      const { first, last } = memoryEnds(r);
+      const heapA = first?.heapUsed ?? null;
+      const heapB = last?.heapUsed ?? null;
+      const dataA = first ? dataHeap(first) : null;
+      const dataB = last ? dataHeap(last) : null;
+      const codeGrowth = first?.codeSpace != null && last?.codeSpace != null ? last.codeSpace - first.codeSpace : null;
+      const extA = first?.external ?? null;
+      const extB = last?.external ?? null;
+      return [
+        r.framework,
+        `${r.stepsDone.toLocaleString('en-US')}${r.stoppedEarly ? ` of ${r.stepsRequested.toLocaleString('en-US')} (time cap)` : ''} in ${r.seconds.toFixed(0)} s`,
+        heapA === null ? 'n/a' : `${mib(heapA)} → ${mib(heapB)} (${signedMib(heapB! - heapA)})`,
+        dataA === null || codeGrowth === null ? 'n/a' : `${signedMib(dataB! - dataA)} / ${signedMib(codeGrowth)}`,
+        extA === null ? 'n/a' : `${mib(extA)} → ${mib(extB)} (${signedMib(extB! - extA)})`,
+        `${mib(first?.rss)} → ${mib(last?.rss)} (${first && last ? signedMib(last.rss - first.rss) : 'n/a'})`,
+        mib(r.peakRss),
+        first?.tfTensors !== undefined ? `${first.tfTensors} → ${last?.tfTensors}` : '',
+        `${first?.step ?? '?'} → ${last?.step ?? '?'}`,
+      ];
+    });
+    L.push(mdTable(['Framework', 'Steps', 'Heap', 'Δ heap: data / JIT code', 'External', 'RSS', 'Peak RSS', 'tf tensors', 'Steps compared'], rows));
+    L.push('');
+  }
+
+  if (rep.targets.length) {
+    L.push('## Targets (issue 7)', '');
+    const ids = [...new Set(rep.targets.map((t) => t.id))];
+    const cols = [...new Set(rep.targets.map((t) => t.tensile))];
+    L.push(mdTable(['Target', 'Required', ...cols], ids.map((id) => {
+      const first = rep.targets.find((t) => t.id === id)!;
+      return [first.text, first.required, ...cols.map((c) => {
+        const t = rep.targets.find((x) => x.id === id && x.tensile === c);
+        if (!t) return '–';
+        const verdict = t.pass === null ? 'n/a' : t.pass ? 'pass' : '**FAIL**';
+        const value = t.measured === null ? '' : t.id === 'W7-heap' ? ` ${signedMib(t.measured * MiB)} MiB` : ` ${ratio(t.measured)}`;
+        return `${verdict}${value}${t.pass === null || t.pass === false ? ` (${t.detail})` : ''}`;
+      })];
+    })));
+    L.push('');
+  }
+
+  if (rep.notes.length) {
+    L.push('## Notes', '');
+    for (const n of rep.notes) L.push(`- ${n}`);
+    L.push('');
+  }
+  return L.join('\n');
+}

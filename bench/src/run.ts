@@ -1,0 +1,224 @@
+// Tensile's benchmark suite against TF.js (cpu, wasm) and PyTorch (when installed). `pnpm bench [--quick] [--only W1,W5]`.
+// Writes bench/results/<date>[-quick][-W1-W5].md and .json and prints the tables. See bench/README.md.
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { getBackend } from '@tensile/tensor';
+import { BENCH_DIR } from './child.js';
+import { allFrameworks, type Framework } from './frameworks.js';
+import { FULL_TIMING, QUICK_TIMING, gc, measure } from './harness.js';
+import { describeMachine, loadNow } from './machine.js';
+import { tf, tfjsWasmInfo } from './peers/tfjs.js';
+import { detectTorch, torchTimings, PYTHON } from './peers/torch.js';
+import { judgeTargets, renderMarkdown, type RunReport } from './report.js';
+import { runMemory, type MemoryPlan, type MemoryResult } from './w7-memory.bench.js';
+import type { Result, Variant, Workload } from './workload.js';
+import w1 from './w1-mlp.bench.js';
+import w2 from './w2-mlp-b256.bench.js';
+import w3 from './w3-mlp-wide.bench.js';
+import w4 from './w4-lenet.bench.js';
+import w5 from './w5-matmul.bench.js';
+import w6 from './w6-overhead.bench.js';
+
+const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6];
+
+const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/bench bench)
+  --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
+  --only W1,W5          workloads (W1…W7) or variants (e.g. W5-512-AtB) to run
+  --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tfjs-cpu, tfjs-wasm)
+  --no-torch            skip the PyTorch columns
+  --note "text"         add a note to the results file (repeatable)
+  --out DIR             results directory (default bench/results)`;
+
+interface Args {
+  quick: boolean;
+  only: string[] | null;
+  frameworks: string[] | null;
+  torch: boolean;
+  notes: string[];
+  out: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, only: null, frameworks: null, torch: true, notes: [], out: path.join(BENCH_DIR, 'results') };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const list = () => value().split(',').map((s) => s.trim()).filter(Boolean);
+    switch (flag) {
+      case '--quick': a.quick = true; break;
+      case '--only': a.only = list(); break;
+      case '--frameworks': a.frameworks = list(); break;
+      case '--no-torch': a.torch = false; break;
+      case '--note': a.notes.push(value()); break;
+      case '--out': a.out = path.resolve(value()); break;
+      case '--': break;
+      case '-h': case '--help': console.log(HELP); process.exit(0); break;
+      default: throw new Error(`unknown option ${arg}\n${HELP}`);
+    }
+  }
+  return a;
+}
+
+function selected(only: string[] | null, workload: string, variant?: Variant, quick = false): boolean {
+  const named = (id: string) => !!only && only.some((o) => o.toLowerCase() === id.toLowerCase());
+  if (variant && named(variant.id)) return true;
+  if (quick && variant?.heavy) return false;
+  return !only || named(workload);
+}
+
+function localDate(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+async function runCase(w: Workload, fw: Framework, v: Variant, timing: typeof FULL_TIMING): Promise<Result> {
+  const base = { variant: v.id, workload: w.id, label: v.label, unit: v.unit, framework: fw.id };
+  const na = w.notApplicable?.(fw, v);
+  if (na) return { ...base, na };
+  let c;
+  try {
+    await fw.activate();
+    c = await w.build(fw, v);
+    const stats = measure(`${v.id} ${fw.id}`, c.fn, c.unitsPerCall, timing);
+    return { ...base, stats };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
+    return { ...base, error: msg };
+  } finally {
+    try {
+      c?.dispose?.();
+    } catch {
+      /* a failed case may not dispose cleanly */
+    }
+    gc();
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
+  const machine = describeMachine();
+  const frameworks = await allFrameworks(args.frameworks ?? undefined);
+  const tensileIds = frameworks.filter((f) => f.kind === 'tensile').map((f) => f.id);
+  const tensileBackends = frameworks.filter((f) => f.kind === 'tensile').map((f) => f.backend);
+  const defaultBackend = getBackend().name;
+  const torch = args.torch ? detectTorch() : null;
+  const torchThreads = torch ? [...new Set([1, torch.defaultThreads > 1 ? torch.defaultThreads : os.cpus().length])] : [];
+  const wasmInfo = await tfjsWasmInfo();
+
+  console.log(`Tensile bench (${args.quick ? 'quick' : 'full'}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
+  console.log(`  columns: ${frameworks.map((f) => f.id).join(', ')}${torch ? `, ${torchThreads.map((t) => `torch-${t}t`).join(', ')}` : ' (PyTorch not found)'}`);
+  console.log(`  load average: ${machine.loadStart.join(' / ')}`);
+
+  const results: Result[] = [];
+  for (const w of WORKLOADS) {
+    const variants = w.variants.filter((v) => selected(args.only, w.id, v, args.quick));
+    for (const v of variants) {
+      for (const fw of frameworks) {
+        const r = await runCase(w, fw, v, timing);
+        results.push(r);
+        const s = r.stats;
+        console.log(`  ${v.id.padEnd(13)} ${fw.id.padEnd(13)} ${s ? `${s.median.toPrecision(4)} ${v.unit} (min ${s.min.toPrecision(4)}, max ${s.max.toPrecision(4)}, ${s.samples} samples)` : r.na ? `n/a: ${r.na}` : `FAILS: ${r.error}`}`);
+      }
+    }
+  }
+
+  // PyTorch, in its own process, after the in-process columns.
+  let torchMeta: RunReport['torch'] = { missing: args.torch ? `${PYTHON} cannot import torch` : '--no-torch' };
+  const torchVariants = WORKLOADS.flatMap((w) => w.variants.filter((v) => selected(args.only, w.id, v, args.quick)));
+  if (torch && torchVariants.length) {
+    console.log(`  PyTorch ${torch.version}, threads ${torchThreads.join(', ')}…`);
+    try {
+      const t = await torchTimings(torchVariants.map((v) => v.id), torchThreads, timing);
+      torchMeta = { version: t.torch, python: t.python, defaultThreads: t.defaultThreads, threads: torchThreads, parallel: t.parallel, blas: t.blas };
+      for (const r of t.results) {
+        const v = torchVariants.find((x) => x.id === r.variant)!;
+        results.push({ variant: v.id, workload: v.workload, label: v.label, unit: v.unit, framework: r.framework, stats: r.stats, error: r.error });
+      }
+    } catch (e) {
+      torchMeta = { missing: `torch_bench.py failed: ${String(e)}` };
+    }
+  } else if (torch) {
+    torchMeta = { version: torch.version, python: PYTHON, defaultThreads: torch.defaultThreads, threads: torchThreads };
+  }
+
+  // W7: memory, one child process per framework.
+  const memSteps = args.quick ? 1000 : 10_000;
+  let memory: MemoryResult[] = [];
+  if (selected(args.only, 'W7')) {
+    console.log(`  W7 memory: ${memSteps} W1 steps per framework, in child processes…`);
+    const plans: MemoryPlan[] = [
+      ...frameworks.map((f) => ({ framework: f.id, steps: memSteps, baseline: 100, maxSeconds: f.kind === 'tensile' ? (args.quick ? 120 : 900) : args.quick ? 20 : 60 })),
+      ...(torch ? [{ framework: 'torch-1t', steps: memSteps, baseline: 100, maxSeconds: args.quick ? 20 : 60 }] : []),
+    ];
+    memory = await runMemory(plans, torch ? PYTHON : null);
+  }
+
+  const finished = new Date();
+  machine.loadEnd = loadNow();
+  const columns = [...frameworks.map((f) => f.id), ...(torch && torchVariants.length ? torchThreads.map((t) => `torch-${t}t`) : [])];
+  const notes = [
+    `The machine is shared with other sessions running builds and tests while this ran, so the figures are noisy (load average ${machine.loadStart.join('/')} at the start, ${machine.loadEnd.join('/')} at the end on ${machine.cores} cores); compare ratios from the same run, and see min–max.`,
+    `${wasmInfo} (tfjs-backend-wasm disables threads in Node).`,
+    'W1–W4 train on one fixed random batch (no data loading): zero grads, forward, softmax cross-entropy, backward, Adam (lr 1e-3). tfjs uses its layers API with optimizer.minimize; PyTorch nn + torch.optim.Adam.',
+    'W4 is LeNet-5 on 28×28×1 inputs with ReLU and max-pooling (16·4·4 = 256 features into the 120-unit layer); Tensile and PyTorch are NCHW, tfjs NHWC (its native layout).',
+    'W5 times one matmul call, result discarded (and disposed in tfjs); Tensile takes Aᵀ and Bᵀ as views, tfjs uses transposeA/transposeB, PyTorch .t() views.',
+    'W6 tracked = one input requires grad, so each add records a graph node; tfjs records only inside tf.grad scopes, so it has no tracked figure.',
+    `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS.`,
+    ...('blas' in torchMeta && torchMeta.blas && /libblas\.so/.test(torchMeta.blas) ? [`PyTorch here is Debian's python3-torch linked against the reference BLAS (libblas3), not OpenBLAS or MKL, so its matmul-bound figures are far below the issue's (~130 GFLOP/s for matmul 512 on one thread with OpenBLAS); the PyTorch ratios are against this weaker build.`] : []),
+    ...(torch && torch.defaultThreads === 1 ? [`PyTorch's default thread count here is 1, so its multi-thread column sets torch.set_num_threads(${os.cpus().length}) (the core count).`] : []),
+    ...args.notes,
+  ];
+  const report: RunReport = {
+    date: localDate(started),
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+    mode: args.quick ? 'quick' : 'full',
+    only: args.only,
+    machine,
+    tensile: { backends: tensileBackends, default: defaultBackend },
+    tfjs: { version: tf.version.tfjs, wasm: wasmInfo },
+    torch: torchMeta,
+    timing,
+    frameworks: columns,
+    results,
+    memory,
+    targets: judgeTargets(results, memory, tensileIds, memSteps),
+    notes,
+  };
+  const md = renderMarkdown(report);
+  mkdirSync(args.out, { recursive: true });
+  const name = `${report.date}${args.quick ? '-quick' : ''}${args.only ? `-${args.only.join('-')}` : ''}${args.frameworks ? `-${args.frameworks.join('-')}` : ''}`;
+  writeFileSync(path.join(args.out, `${name}.md`), md + '\n');
+  writeFileSync(path.join(args.out, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
+  console.log('\n' + md);
+  console.log(`Wrote ${path.relative(process.cwd(), path.join(args.out, name))}.md and .json`);
+
+  // A full run of everything becomes the README's latest table.
+  const readme = path.join(BENCH_DIR, 'README.md');
+  if (!args.quick && !args.only && !args.frameworks && existsSync(readme)) {
+    const text = readFileSync(readme, 'utf8');
+    const start = '<!-- latest-results:start -->';
+    const end = '<!-- latest-results:end -->';
+    const i = text.indexOf(start);
+    const j = text.indexOf(end);
+    if (i >= 0 && j > i) {
+      const body = md.replace(/^(#+) /gm, '$1## ').replace(/^### Tensile benchmarks, /, `### Latest full run: `);
+      writeFileSync(readme, `${text.slice(0, i + start.length)}\n\nFrom [results/${name}.md](results/${name}.md).\n\n${body}\n${text.slice(j)}`);
+      console.log('Updated the latest table in bench/README.md');
+    }
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
