@@ -56,8 +56,17 @@ function binaryOp(name: string, kernel: BinaryOp, backward?: (a: Tensor, b: Tens
   });
 }
 
-const addOp = binaryOp('add', 'add', (_a, _b, _o, g) => [g, g]);
-const subOp = binaryOp('sub', 'sub', (_a, _b, _o, g) => [g, neg(g)]);
+// d(a ± b) = ±g: nothing needs saving, so add and sub keep no activations alive.
+const addOp = defineOp<[Tensor, Tensor]>({
+  name: 'add',
+  forward: (_ctx, [a, b]) => binaryK('add', a, b, a.dtype),
+  backward: (_ctx, g) => [g, g],
+});
+const subOp = defineOp<[Tensor, Tensor]>({
+  name: 'sub',
+  forward: (_ctx, [a, b]) => binaryK('sub', a, b, a.dtype),
+  backward: (ctx, g) => [g, ctx.needsInputGrad[1] ? neg(g) : null],
+});
 // d(ab)/da = b, d(ab)/db = a
 const mulOp = binaryOp('mul', 'mul', (a, b, _o, g, n) => [n[0] ? mul(g, b) : null, n[1] ? mul(g, a) : null]);
 // d(a/b)/da = 1/b, d(a/b)/db = −a/b²

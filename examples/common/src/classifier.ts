@@ -1,0 +1,227 @@
+// The command line of the image-classifier examples (mnist-mlp, mnist-cnn): flags → settings (a recipe's,
+// overridden by flags, or a checkpoint's when resuming) → data, model, optimizer, schedule → `fit`.
+import type { Module } from '@tensile/nn';
+import { StateDictError } from '@tensile/nn';
+import type { Dialect } from '@tensile/optim';
+import { Generator, getBackend, getDefaultGenerator, listBackends, manualSeed, setBackend, type GeneratorState, type Tensor } from '@tensile/tensor';
+import { DataLoader, transforms } from '@tensile/data';
+import { UsageError, choice, helpText, int, parseFlags, positive, type FlagValues } from './args.js';
+import { CheckpointError, readCheckpoint, type Checkpoint } from './checkpoint.js';
+import { checkpointFile, commonFlags, userPath } from './cli.js';
+import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
+import { fit } from './fit.js';
+import { formatDuration, formatLr, formatPercent } from './format.js';
+import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, makeOptimizer, makeSchedule, type OptimizerName, type ScheduleName } from './optimizers.js';
+import { Progress, type ProgressStream } from './progress.js';
+import { Run } from './run.js';
+
+/** The recipes `--recipe` takes: the tuned default, and PyTorch's reference recipe. */
+export const RECIPE_NAMES = ['tuned', 'pytorch'] as const;
+/** `tuned` or `pytorch`. */
+export type RecipeName = (typeof RECIPE_NAMES)[number];
+
+/** What a recipe fixes; flags override the first seven. */
+export interface Recipe {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerName;
+  schedule: ScheduleName;
+  /** Random shifts of up to this many pixels (0: no augmentation). */
+  shift: number;
+  dropout: number;
+  /** Inputs as (x − mean) / std instead of [0, 1]. */
+  normalize: boolean;
+  /** Batch normalisation after each convolution (the CNN). */
+  batchNorm: boolean;
+  /** Whose optimizer formulas: PyTorch's for the PyTorch recipe, the reference notebook's otherwise. */
+  dialect: Dialect;
+  labelSmoothing: number;
+}
+
+/** Every setting of a run; saved in its checkpoints and locked when it is resumed. */
+export interface ClassifierConfig extends Recipe {
+  dataset: DatasetName;
+  recipe: RecipeName;
+  seed: number;
+  dtype: 'float32' | 'float64';
+  backend: string;
+  trainSize: number | null;
+  testSize: number | null;
+}
+
+/** What an example supplies: its model and its recipes. */
+export interface ClassifierExample {
+  name: string;
+  summary: string;
+  recipes: Record<RecipeName, (dataset: DatasetName) => Recipe>;
+  /** The recipes in words, for `--help`. */
+  recipeHelp: string;
+  /** The model takes flat `[N, 784]` inputs (the MLP) instead of `[N, 1, 28, 28]`. */
+  flatten: boolean;
+  describeModel(config: ClassifierConfig): string;
+  buildModel(config: ClassifierConfig, generators: { init: Generator; dropout: Generator }): Module<[Tensor], Tensor>;
+}
+
+function defaultBackend(): string {
+  return listBackends().includes('wasm') ? 'wasm' : getBackend().name;
+}
+
+/** The flags of an image-classifier example. */
+export function classifierFlags(ex: ClassifierExample) {
+  const tuned = ex.recipes.tuned('mnist');
+  return {
+    ...commonFlags({
+      epochs: `the recipe's (tuned: ${tuned.epochs} on mnist, ${ex.recipes.tuned('fashion-mnist').epochs} on fashion-mnist)`,
+      batchSize: `${tuned.batchSize}`,
+      lr: `the recipe's (tuned: ${tuned.lr}), or the optimizer's usual one`,
+      optimizer: tuned.optimizer,
+      out: `runs/${ex.name}[-fashion]`,
+    }),
+    dataset: choice('dataset', DATASET_NAMES, { default: 'mnist' }),
+    recipe: choice('training recipe', RECIPE_NAMES, { default: 'tuned' }),
+    schedule: choice('learning-rate schedule', SCHEDULE_NAMES, { default: "the recipe's" }),
+    shift: int('augment by random shifts of up to this many pixels', { min: 0, max: 8, default: "the recipe's" }),
+    dropout: positive('dropout probability', { allowZero: true, default: "the recipe's" }),
+    trainSize: int('train on the first n training samples only', { min: 1 }),
+    testSize: int('evaluate on the first n test samples only', { min: 1 }),
+    checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
+    backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
+  };
+}
+
+type Values = FlagValues<ReturnType<typeof classifierFlags>>;
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The settings from the recipe and the flags. */
+export function resolveConfig(ex: ClassifierExample, v: Values): ClassifierConfig {
+  const dataset = v.dataset ?? 'mnist';
+  const recipeName = v.recipe ?? 'tuned';
+  const recipe = ex.recipes[recipeName](dataset);
+  const optimizer = v.optimizer ?? recipe.optimizer;
+  if (v.dropout !== undefined && v.dropout >= 1) throw new UsageError(`--dropout must be in [0, 1), got ${v.dropout}`);
+  return {
+    ...recipe,
+    dataset,
+    recipe: recipeName,
+    optimizer,
+    lr: v.lr ?? (optimizer === recipe.optimizer ? recipe.lr : DEFAULT_LR[optimizer]),
+    epochs: v.epochs ?? recipe.epochs,
+    batchSize: v.batchSize ?? recipe.batchSize,
+    schedule: v.schedule ?? recipe.schedule,
+    shift: v.shift ?? recipe.shift,
+    dropout: v.dropout ?? recipe.dropout,
+    seed: v.seed ?? 0,
+    dtype: v.dtype ?? 'float32',
+    backend: v.backend ?? defaultBackend(),
+    trainSize: v.trainSize ?? null,
+    testSize: v.testSize ?? null,
+  };
+}
+
+/**
+ * The settings of a checkpoint. A resumed run keeps all of them, so a flag that says otherwise is an error
+ * rather than a silently different run.
+ */
+function configOfCheckpoint(ex: ClassifierExample, ckpt: Checkpoint, path: string, v: Values): ClassifierConfig {
+  const config = ckpt.meta.config as ClassifierConfig | undefined;
+  if (ckpt.meta.example !== ex.name || typeof config !== 'object' || config === null) {
+    let detail = '';
+    if (typeof config === 'object' && config !== null) {
+      // Say what does not fit: load the checkpoint's weights into a throwaway model of this example.
+      const model = ex.buildModel({ ...resolveConfig(ex, {}), ...config, dtype: config.dtype ?? 'float32' }, { init: new Generator(0), dropout: new Generator(0) });
+      const weights = new Map([...ckpt.tensors].filter(([k]) => k.startsWith('model.')).map(([k, t]) => [k.slice(6), t]));
+      try {
+        model.loadStateDict(weights);
+      } catch (e) {
+        if (e instanceof StateDictError) detail = `: ${e.message}`;
+        else throw e;
+      }
+    }
+    throw new CheckpointError(`${path} was written by ${JSON.stringify(ckpt.meta.example ?? 'something else')}, not ${ex.name}${detail}`);
+  }
+  for (const [key, value] of Object.entries(v)) {
+    if (['checkpoint', 'resume', 'out', 'checkpointEvery'].includes(key)) continue;
+    const saved = (config as unknown as Record<string, unknown>)[key];
+    if (saved !== value) {
+      throw new UsageError(
+        `--${kebab(key)} ${value} differs from the checkpoint's ${saved ?? 'unset'}; a resumed run keeps its checkpoint's settings, so leave --${kebab(key)} out`,
+      );
+    }
+  }
+  return config;
+}
+
+/** Parses the command line and trains; the lines a user reads go to `opts.stream` (default stdout). */
+export async function runClassifier(ex: ClassifierExample, argv: readonly string[], opts: { stream?: ProgressStream } = {}): Promise<void> {
+  const stream = opts.stream ?? process.stdout;
+  const spec = classifierFlags(ex);
+  const { values, help } = parseFlags(spec, argv);
+  if (help) {
+    stream.write(helpText(`pnpm ${ex.name === 'mnist-mlp' ? 'mnist' : 'mnist:cnn'} [options]`, `${ex.name}: ${ex.summary}\n\n${ex.recipeHelp}`, spec));
+    return;
+  }
+  const resumePath = values.resume === undefined ? null : userPath(values.resume);
+  const ckpt = resumePath === null ? null : await readCheckpoint(resumePath);
+  const config = ckpt ? configOfCheckpoint(ex, ckpt, resumePath!, values) : resolveConfig(ex, values);
+  if (values.checkpointEvery !== undefined && values.checkpoint === undefined && resumePath === null) {
+    throw new UsageError('--checkpoint-every needs --checkpoint <file>');
+  }
+  const checkpoint = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : resumePath;
+  const out = userPath(values.out ?? `runs/${ex.name}${config.dataset === 'fashion-mnist' ? '-fashion' : ''}`);
+
+  setBackend(config.backend);
+  manualSeed(config.seed);
+  const data = await loadImages(config.dataset, { trainSize: config.trainSize, testSize: config.testSize, dtype: config.dtype });
+  const gen = (what: string) => new Generator(`${config.seed}/${what}`);
+  const generators = { dropout: gen('dropout'), augment: gen('augment') };
+  const model = ex.buildModel(config, { init: gen('init'), dropout: generators.dropout });
+  const { mean, std } = PIXEL_STATS[config.dataset];
+  const prepare = [...(config.normalize ? [transforms.normalize(mean, std)] : []), ...(ex.flatten ? [transforms.flatten()] : [])];
+  const augment = config.shift > 0 ? [transforms.randomShift(config.shift, { generator: generators.augment })] : [];
+  const loader = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
+  const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * loader.length, loader.length);
+  const optimizer = makeOptimizer(config.optimizer, model, { lr: config.lr, scheduler, dialect: config.dialect });
+  const run = new Run({
+    model, optimizer, loader, generators, labelSmoothing: config.labelSmoothing,
+    trainTransform: transforms.compose(...augment, ...prepare),
+    evalTransform: transforms.compose(...prepare),
+  });
+  if (ckpt) {
+    try {
+      run.restore(ckpt);
+    } catch (e) {
+      if (e instanceof Error) e.message = `${resumePath}: ${e.message}`;
+      throw e;
+    }
+    getDefaultGenerator().setState(ckpt.meta.defaultGenerator as GeneratorState);
+  }
+
+  const progress = new Progress({ stream });
+  const n = (x: number) => x.toLocaleString('en-US');
+  const params = model.numParameters();
+  const extras = [
+    config.normalize ? 'normalised inputs' : 'inputs in [0, 1]',
+    config.shift > 0 ? `shift ±${config.shift} px` : '',
+    config.dropout > 0 ? `dropout ${config.dropout}` : '',
+    config.labelSmoothing > 0 ? `label smoothing ${config.labelSmoothing}` : '',
+  ].filter((s) => s !== '');
+  progress.line(`${ex.name} · ${ex.describeModel(config)} (${n(params)} parameters) · ${DATASET_LABELS[config.dataset]}: ${n(data.train.length)} train / ${n(data.test.length)} test · recipe ${config.recipe}`);
+  progress.line(
+    `  ${OPTIMIZER_LABELS[config.optimizer]} lr ${formatLr(config.lr)} (${config.schedule}) · batch ${config.batchSize} · ${config.epochs} epochs · ${extras.join(' · ')} · seed ${config.seed} · ${config.dtype} · backend ${config.backend}`,
+  );
+  progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
+  if (ckpt) progress.line(`  resumed from ${resumePath} after ${run.epochsDone} epochs${run.batchesDone > 0 ? ` and ${run.batchesDone} batches` : ''} (step ${run.step})`);
+
+  const result = await fit({
+    title: `${ex.name} on ${config.dataset}`,
+    run, test: data.test, classes: data.classes, epochs: config.epochs, outDir: out,
+    checkpoint, checkpointEvery: values.checkpointEvery ?? 0, resumed: ckpt !== null, progress,
+    meta: { example: ex.name, config },
+  });
+  progress.line(
+    `done: test accuracy ${formatPercent(result.final.accuracy)} (loss ${result.final.loss.toFixed(4)}) after ${config.epochs} epochs, ${formatDuration(result.seconds)}` +
+      ` · plots and metrics.jsonl in ${out}`,
+  );
+}

@@ -1,0 +1,16 @@
+// The examples' vitest setup: the libraries resolve to their sources, as in ./tsconfig.json for tsx.
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@tensile\/(tensor|nn|optim|data)$/, replacement: here('../packages/$1/src/index.ts') },
+      { find: /^@tensile\/(nn|data)\/node$/, replacement: here('../packages/$1/src/node.ts') },
+      { find: /^@tensile\/examples-common$/, replacement: here('./common/src/index.ts') },
+    ],
+  },
+  test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 },
+});
