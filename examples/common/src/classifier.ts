@@ -9,7 +9,7 @@ import { UsageError, choice, helpText, int, parseFlags, positive, type FlagValue
 import { CheckpointError, readCheckpoint, type Checkpoint } from './checkpoint.js';
 import { checkpointFile, commonFlags, userPath } from './cli.js';
 import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
-import { fit } from './fit.js';
+import { fitModel } from './fit.js';
 import { formatDuration, formatLr, formatPercent } from './format.js';
 import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, makeOptimizer, makeSchedule, type OptimizerName, type ScheduleName } from './optimizers.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -214,7 +214,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
   if (ckpt) progress.line(`  resumed from ${resumePath} after ${run.epochsDone} epochs${run.batchesDone > 0 ? ` and ${run.batchesDone} batches` : ''} (step ${run.step})`);
 
-  const result = await fit({
+  const result = await fitModel({
     title: `${ex.name} on ${config.dataset}`,
     run, test: data.test, classes: data.classes, epochs: config.epochs, outDir: out,
     checkpoint, checkpointEvery: values.checkpointEvery ?? 0, resumed: ckpt !== null, progress,

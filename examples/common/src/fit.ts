@@ -50,7 +50,7 @@ export function checkpointOf(run: Run, meta: Record<string, unknown>) {
 }
 
 /** Trains `run` up to `epochs` epochs. */
-export async function fit(o: FitOptions): Promise<FitResult> {
+export async function fitModel(o: FitOptions): Promise<FitResult> {
   const { run, progress, epochs } = o;
   mkdirSync(o.outDir, { recursive: true });
   const metrics = new MetricsLog(join(o.outDir, 'metrics.jsonl'), o.resumed ? { keepUpToStep: run.step } : {});

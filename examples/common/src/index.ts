@@ -7,7 +7,7 @@ export {
   type ClassifierConfig, type ClassifierExample, type Recipe, type RecipeName,
 } from './classifier.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';
-export { checkpointOf, fit, type FitOptions, type FitResult } from './fit.js';
+export { checkpointOf, fitModel, type FitOptions, type FitResult } from './fit.js';
 export { formatDuration, formatLr, formatPercent, formatRate } from './format.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export {
