@@ -1,6 +1,6 @@
 // Indexing and joining: gather/scatterAdd (each the other's backward), indexSelect, cat/stack,
 // split/chunk (views), pad, oneHot.
-import { defineOp } from '../autograd/op.js';
+import { defineOp, type OpFn } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
@@ -39,7 +39,7 @@ function checkGatherShapes(op: string, x: Tensor, dim: number, index: Tensor, wh
 }
 
 // d/dx gather = scatter-add of the gradient back to where each element came from
-const gatherOp = defineOp<[Tensor, Tensor], number>({
+const gatherOp: OpFn<[Tensor, Tensor], number> = defineOp<[Tensor, Tensor], number>({
   name: 'gather',
   forward: (ctx, [x, index]) => {
     ctx.save(x, index);
@@ -49,7 +49,7 @@ const gatherOp = defineOp<[Tensor, Tensor], number>({
   },
   backward: (ctx, g) => {
     const [x, index] = ctx.saved as [Tensor, Tensor];
-    return [scatterAdd(zeros(x.shape, { dtype: g.dtype }), ctx.attrs, index, g), null];
+    return [scatterAddOp([zeros(x.shape, { dtype: g.dtype }), index, g], ctx.attrs), null];
   },
 });
 
@@ -67,7 +67,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 }
 
 // d/dx = g (the base passes through); d/dsrc = gather(g) at the same indices
-const scatterAddOp = defineOp<[Tensor, Tensor, Tensor], number>({
+const scatterAddOp: OpFn<[Tensor, Tensor, Tensor], number> = defineOp<[Tensor, Tensor, Tensor], number>({
   name: 'scatterAdd',
   forward: (ctx, [x, index, src]) => {
     ctx.save(index);
@@ -77,7 +77,7 @@ const scatterAddOp = defineOp<[Tensor, Tensor, Tensor], number>({
   },
   backward: (ctx, g) => {
     const index = ctx.saved[0]!;
-    return [ctx.needsInputGrad[0] ? g : null, null, ctx.needsInputGrad[2] ? gather(g, ctx.attrs, index) : null];
+    return [ctx.needsInputGrad[0] ? g : null, null, ctx.needsInputGrad[2] ? gatherOp([g, index], ctx.attrs) : null];
   },
 });
 
@@ -112,7 +112,8 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   // A stride-0 view of the index spread over the output shape turns this into a gather.
   const viewShape = x.shape.map((_, k) => (k === d ? n : 1));
   const idx = expand(reshape(index, x.ndim ? viewShape : []), outShape);
-  return gather(x, d, idx);
+  // The index was checked above; the expanded view needs no second pass over its elements.
+  return gatherOp([x, idx], d);
 }
 
 // d/dxᵢ cat = the slice of the gradient that xᵢ filled
@@ -281,4 +282,12 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`oneHot: numClasses must be a non-negative integer or -1, got ${numClasses}`);
   checkIndex('oneHot', indices, n, -1);
   return oneHotOp([indices], n);
+}
+
+/**
+ * @internal scatterAdd for callers whose index is already known to be valid (a backward pass replaying the
+ * indices its forward produced): skips the per-element range check.
+ */
+export function scatterAddTrusted(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterAddOp([x, index, src], dim);
 }

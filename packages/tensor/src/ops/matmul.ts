@@ -32,7 +32,7 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
         kernel(
           { data: a.data, shape: [1, m, k], strides: [0, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa + i * sa },
           { data: b.data, shape: [1, k, n], strides: [0, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob + i * sb },
-          oo + i * so === 0 ? out.data : out.data.subarray(oo + i * so, oo + i * so + m * n),
+          out.data.subarray(oo + i * so, oo + i * so + m * n),
         );
       }
       it.next();

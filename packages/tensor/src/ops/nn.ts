@@ -13,7 +13,7 @@ import { pad } from './indexing.js';
 import { reshape } from './movement.js';
 import { empty } from './raw.js';
 import { zeros } from './creation.js';
-import { scatterAdd } from './indexing.js';
+import { scatterAddTrusted } from './indexing.js';
 
 type Pair = number | readonly [number, number];
 
@@ -247,7 +247,7 @@ const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
   backward: (ctx, g) => {
     const a = ctx.attrs;
     const plane = zeros([a.n, a.c, a.h * a.w], { dtype: g.dtype });
-    return [reshape(scatterAdd(plane, 2, ctx.saved[0]!, reshape(g, [a.n, a.c, a.oh * a.ow])), [a.n, a.c, a.h, a.w])];
+    return [reshape(scatterAddTrusted(plane, 2, ctx.saved[0]!, reshape(g, [a.n, a.c, a.oh * a.ow])), [a.n, a.c, a.h, a.w])];
   },
 });
 

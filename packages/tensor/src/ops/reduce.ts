@@ -129,7 +129,6 @@ function checkNonEmpty(op: string, x: Tensor, dims: readonly number[]): void {
   for (const d of dims) {
     if (x.shape[d] === 0) throw new ShapeError(`${op}: cannot reduce over dimension ${d} of size 0 (shape ${fmtShape(x.shape)})`);
   }
-  if (dims.length === 0 && x.ndim > 0 && x.numel === 0) throw new ShapeError(`${op}: the input of shape ${fmtShape(x.shape)} is empty`);
   if (x.numel === 0) throw new ShapeError(`${op}: the input of shape ${fmtShape(x.shape)} is empty`);
 }
 
