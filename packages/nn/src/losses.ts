@@ -1,7 +1,7 @@
 // Loss functions with PyTorch's semantics and `reduction`. Each is a composition of tensor ops in a
 // numerically stable form (log-softmax, softplus), so gradients, including a float target's, come from
-// the ops' backwards.
-import { DTypeError, ShapeError, Tensor, fmtShape, isFloat, logSoftmax, softplus, where } from '@tensile/tensor';
+// the ops' backwards; crossEntropy's common case is the fused primitive `crossEntropyIndices`.
+import { DTypeError, ShapeError, Tensor, crossEntropyIndices, fmtShape, isFloat, logSoftmax, softplus, where } from '@tensile/tensor';
 
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -58,8 +58,11 @@ export interface CrossEntropyOptions extends NllLossOptions {
   labelSmoothing?: number;
 }
 
-/** Checks int32 class targets against `logp` `[N, C, …]` (or `[C]`) and their values against C. */
-function checkClassTarget(op: string, logp: Tensor, target: Tensor, classDim: number, ignoreIndex: number): void {
+/**
+ * Checks int32 class targets against `logp` `[N, C, …]` (or `[C]`) and their values against C; says
+ * whether any target is `ignoreIndex`.
+ */
+function checkClassTarget(op: string, logp: Tensor, target: Tensor, classDim: number, ignoreIndex: number): boolean {
   const expected = logp.shape.filter((_, i) => i !== classDim);
   if (target.shape.length !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
     throw new ShapeError(
@@ -68,12 +71,15 @@ function checkClassTarget(op: string, logp: Tensor, target: Tensor, classDim: nu
   }
   const classes = logp.shape[classDim]!;
   const values = target.toTypedArray();
+  let ignored = false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if ((v < 0 || v >= classes) && v !== ignoreIndex) {
+    if (v === ignoreIndex) ignored = true;
+    else if (v < 0 || v >= classes) {
       throw new RangeError(`${op}: target ${v} (element ${i} of the target) is out of range for ${classes} classes (ignoreIndex is ${ignoreIndex})`);
     }
   }
+  return ignored;
 }
 
 /** The shape that puts a `[C]` vector on the class dim of `x`. */
@@ -121,7 +127,8 @@ function checkLogits(op: string, input: Tensor): number {
 /**
  * Cross-entropy between logits `input` `[N, C, …]` (or `[C]`) and either int32 class indices `[N, …]` or
  * class probabilities of the input's shape, computed from `logSoftmax` so large logits stay finite
- * (PyTorch's `cross_entropy`).
+ * (PyTorch's `cross_entropy`). Logits `[N, C]` with class indices and no weight, smoothing or ignoreIndex
+ * run the fused `crossEntropyIndices` (one kernel pass forward, softmax − one-hot backward).
  * @example
  * crossEntropy(logits, labels)                                  // mean over the batch
  * crossEntropy(logits, labels, { labelSmoothing: 0.1, ignoreIndex: 0 })
@@ -132,6 +139,12 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   checkTensor(op, 'target', target);
   const smoothing = opts.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1], got ${smoothing}`);
+  // The common case, [N, C] logits and plain class indices, runs as one fused op (unless some target is
+  // the default ignoreIndex −100, whose rows must drop out of the mean).
+  if (target.dtype === 'int32' && input.ndim === 2 && !opts.weight && smoothing === 0 && opts.ignoreIndex === undefined) {
+    const reduction = reductionOf(op, opts.reduction);
+    if (!checkClassTarget(op, input, target, classDim, -100)) return reduce(crossEntropyIndices(input, target), reduction);
+  }
   const logp = logSoftmax(input, classDim);
   if (target.dtype === 'int32') return classIndexLoss(op, logp, target, opts, smoothing);
   if (!isFloat(target.dtype)) throw new DTypeError(`${op}: the target must be int32 class indices or float probabilities, got ${target.dtype}`);

@@ -1,4 +1,4 @@
-import { fullLike, type Tensor } from '@tensile/tensor';
+import { fullLike, fusedUpdate_, type Tensor } from '@tensile/tensor';
 import { Optimizer, type Hyper } from './optimizer.js';
 
 export type AdaGradHyper = { lr: number; eps: number; lrDecay: number; initialAccumulatorValue: number; weightDecay: number };
@@ -27,12 +27,11 @@ export class AdaGrad extends Optimizer<AdaGradHyper, AdaGradState> {
     return { cache: fullLike(param, h.initialAccumulatorValue), t: 0 };
   }
 
+  // The formula above in one pass over the parameter, in the same operation order (see UpdateRule).
   protected updateParam(param: Tensor, grad: Tensor, s: AdaGradState, h: Hyper<AdaGradHyper>): void {
     const { eps, lrDecay, weightDecay } = h;
+    const lr = lrDecay === 0 ? h.lr : h.lr / (1 + s.t * lrDecay);
+    fusedUpdate_({ kind: 'adagrad', lr, eps, weightDecay }, param, grad, [s.cache]);
     s.t += 1;
-    const lr = lrDecay === 0 ? h.lr : h.lr / (1 + (s.t - 1) * lrDecay);
-    const g = weightDecay === 0 ? grad : grad.add(param, weightDecay);
-    s.cache.add_(g.square());
-    param.sub_(g.mul(lr).div(s.cache.sqrt().add(eps)));
   }
 }

@@ -1,4 +1,4 @@
-import { maximum, zerosLike, type Tensor } from '@tensile/tensor';
+import { fusedUpdate_, zerosLike, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
@@ -27,19 +27,20 @@ export class Adam extends Optimizer<AdamHyper, AdamState> {
   static override readonly torchDefaults = { eps: 1e-8 };
   static override readonly rules = { decay1: rules.decayRate, decay2: rules.decayRate };
 
+  /** AdamW's decoupled weight decay (θ shrinks by 1 − lr·weightDecay) instead of L2 in the gradient. */
+  protected readonly decoupled: boolean = false;
+
   protected initState(param: Tensor, h: Hyper<AdamHyper>): AdamState {
     return { t: 0, mean: zerosLike(param), var: zerosLike(param), maxVar: h.amsgrad ? zerosLike(param) : null };
   }
 
+  // The formula above in one pass over the parameter, in the same operation order (see UpdateRule).
   protected updateParam(param: Tensor, grad: Tensor, s: AdamState, h: Hyper<AdamHyper>, _name?: string): void {
     const { lr, decay1, decay2, eps, weightDecay } = h;
-    const g = weightDecay === 0 ? grad : grad.add(param, weightDecay);
-    const t = (s.t += 1);
-    s.var.mul_(decay2).add_(g.square(), 1 - decay2);
-    s.mean.mul_(decay1).add_(g, 1 - decay1);
-    if (s.maxVar !== null) s.maxVar.copy_(maximum(s.maxVar, s.var));
-    const vHat = (s.maxVar ?? s.var).div(1 - decay2 ** t);
-    const mHat = s.mean.div(1 - decay1 ** t);
-    param.sub_(mHat.mul(lr).div(vHat.sqrt().add(eps)));
+    fusedUpdate_(
+      { kind: 'adam', lr, decay1, decay2, eps, weightDecay, decoupled: this.decoupled, amsgrad: s.maxVar !== null, step: s.t + 1 },
+      param, grad, s.maxVar === null ? [s.mean, s.var] : [s.mean, s.var, s.maxVar],
+    );
+    s.t += 1;
   }
 }

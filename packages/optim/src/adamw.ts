@@ -1,6 +1,4 @@
-import type { Tensor } from '@tensile/tensor';
-import { Adam, type AdamHyper, type AdamState } from './adam.js';
-import type { Hyper } from './optimizer.js';
+import { Adam } from './adam.js';
 
 /**
  * AdamW (Loshchilov & Hutter): Adam with decoupled weight decay. Each step first shrinks the
@@ -14,8 +12,5 @@ export class AdamW extends Adam {
   static override readonly id: string = 'AdamW';
   static override readonly defaults = { ...Adam.defaults, weightDecay: 0.01 };
 
-  protected override updateParam(param: Tensor, grad: Tensor, s: AdamState, h: Hyper<AdamHyper>, name: string): void {
-    param.mul_(1 - h.lr * h.weightDecay);
-    super.updateParam(param, grad, s, { ...h, weightDecay: 0 }, name);
-  }
+  protected override readonly decoupled = true;
 }

@@ -1,4 +1,4 @@
-import { zerosLike, type Tensor } from '@tensile/tensor';
+import { fusedUpdate_, zerosLike, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
@@ -30,22 +30,12 @@ export class RMSProp extends Optimizer<RMSPropHyper, RMSPropState> {
     return { cache: zerosLike(param), gradAvg: h.centered ? zerosLike(param) : null, buffer: h.momentum > 0 ? zerosLike(param) : null };
   }
 
+  // The formulas above in one pass over the parameter, in the same operation order (see UpdateRule).
   protected updateParam(param: Tensor, grad: Tensor, s: RMSPropState, h: Hyper<RMSPropHyper>): void {
     const { lr, decay, eps, momentum, weightDecay } = h;
-    const g = weightDecay === 0 ? grad : grad.add(param, weightDecay);
-    s.cache.mul_(decay).add_(g.square(), 1 - decay);
-    let meanSquare = s.cache;
-    if (s.gradAvg !== null) {
-      // Centered: the variance E[g²] − E[g]² instead of E[g²].
-      s.gradAvg.mul_(decay).add_(g, 1 - decay);
-      meanSquare = s.cache.sub(s.gradAvg.square());
-    }
-    const denom = meanSquare.sqrt().add(eps);
-    if (s.buffer !== null) {
-      s.buffer.mul_(momentum).add_(g.div(denom));
-      param.sub_(s.buffer, lr);
-    } else {
-      param.sub_(g.mul(lr).div(denom));
-    }
+    fusedUpdate_(
+      { kind: 'rmsprop', lr, decay, eps, weightDecay, centered: s.gradAvg !== null, momentum: s.buffer === null ? 0 : momentum },
+      param, grad, [s.cache, s.gradAvg, s.buffer].filter((t) => t !== null),
+    );
   }
 }

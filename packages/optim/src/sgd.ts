@@ -1,4 +1,4 @@
-import { zerosLike, type Tensor } from '@tensile/tensor';
+import { fusedUpdate_, zerosLike, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
@@ -38,22 +38,17 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
     return { buffer: h.dialect === 'torch' ? null : zerosLike(param) };
   }
 
+  // The formulas above in one pass over the parameter, in the same operation order (see UpdateRule).
   protected updateParam(param: Tensor, grad: Tensor, s: SGDState, h: Hyper<SGDHyper>): void {
     const { lr, momentum, dampening, nesterov, weightDecay } = h;
-    const g = weightDecay === 0 ? grad : grad.add(param, weightDecay);
-    if (h.dialect === 'torch') {
-      let d = g;
-      if (momentum !== 0) {
-        if (s.buffer === null) s.buffer = g.clone();
-        else s.buffer.mul_(momentum).add_(g, 1 - dampening);
-        d = nesterov ? g.add(s.buffer, momentum) : s.buffer;
-      }
-      param.sub_(d, lr);
+    if (h.dialect === 'notebook') {
+      fusedUpdate_({ kind: 'sgd', lr, momentum, dampening, nesterov, weightDecay }, param, grad, [s.buffer!]);
       return;
     }
-    const u = s.buffer!;
-    u.mul_(momentum).add_(g, (1 - dampening) * lr);
-    // Nesterov looks ahead: θ ← θ − (momentum·update + lr·g).
-    param.sub_(nesterov ? u.mul(momentum).add(g, lr) : u);
+    // PyTorch's buffer starts as the first gradient (the kernel writes it when `first`).
+    const first = momentum !== 0 && s.buffer === null;
+    const buffer = first ? zerosLike(param) : s.buffer;
+    fusedUpdate_({ kind: 'sgdTorch', lr, momentum, dampening, nesterov, weightDecay, first }, param, grad, momentum === 0 ? [] : [buffer!]);
+    s.buffer = buffer;
   }
 }

@@ -10,8 +10,9 @@ const KC = 256;
 const MC = 128;
 const NC = 512;
 
-/** Scratch for edge tiles (rows or columns past the end of C). */
-const TILE = memory.data(MR * NR * 4, 16);
+// Scratch for edge tiles (rows or columns past the end of C): MR * NR * 4 bytes right after the caller's B
+// packing buffer. A global, so each instance (each worker thread sharing this memory) has its own.
+let TILE: usize = 0;
 
 // 4×4 transpose in two rounds of shuffles: rows v0..v3 → columns.
 @inline function tr0(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 0, 4, 1, 5); }
@@ -212,6 +213,7 @@ export function matmulF32(batch: i32, m: i32, n: i32, k: i32,
   a: usize, sab: i32, sam: i32, sak: i32,
   b: usize, sbb: i32, sbk: i32, sbn: i32,
   c: usize, sc: i32, ldc: i32, pa: usize, pb: usize): void {
+  TILE = pb + <usize>(KC * NC << 2);
   for (let i = 0; i < batch; i++) {
     gemm(m, n, k, a + <usize>(i * sab << 2), sam, sak, b + <usize>(i * sbb << 2), sbk, sbn, c + <usize>(i * sc << 2), ldc, pa, pb);
   }
@@ -219,4 +221,4 @@ export function matmulF32(batch: i32, m: i32, n: i32, k: i32,
 
 /** Packing buffer sizes in elements, for the caller to reserve. */
 export const F32_PACK_A = MC * KC;
-export const F32_PACK_B = KC * NC;
+export const F32_PACK_B = KC * NC + MR * NR; // the B panels, then the edge-tile scratch

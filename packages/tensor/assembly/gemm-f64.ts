@@ -7,7 +7,9 @@ const KC = 256;
 const MC = 64;
 const NC = 256;
 
-const TILE = memory.data(MR * NR * 8, 16);
+// Scratch for edge tiles (rows or columns past the end of C): MR * NR * 8 bytes right after the caller's B
+// packing buffer. A global, so each instance (each worker thread sharing this memory) has its own.
+let TILE: usize = 0;
 
 @inline function even(a: v128, b: v128): v128 { return v128.shuffle<f64>(a, b, 0, 2); }
 @inline function odd(a: v128, b: v128): v128 { return v128.shuffle<f64>(a, b, 1, 3); }
@@ -188,10 +190,11 @@ export function matmulF64(batch: i32, m: i32, n: i32, k: i32,
   a: usize, sab: i32, sam: i32, sak: i32,
   b: usize, sbb: i32, sbk: i32, sbn: i32,
   c: usize, sc: i32, ldc: i32, pa: usize, pb: usize): void {
+  TILE = pb + <usize>(KC * NC << 3);
   for (let i = 0; i < batch; i++) {
     gemm(m, n, k, a + <usize>(i * sab << 3), sam, sak, b + <usize>(i * sbb << 3), sbk, sbn, c + <usize>(i * sc << 3), ldc, pa, pb);
   }
 }
 
 export const F64_PACK_A = MC * KC;
-export const F64_PACK_B = KC * NC;
+export const F64_PACK_B = KC * NC + MR * NR; // the B panels, then the edge-tile scratch

@@ -1,8 +1,8 @@
 // Compiles the AssemblyScript kernels in assembly/ into src/backend/wasm/binary.ts: the .wasm bytes as
 // base64 strings, so the package loads them in Node and in a browser with no file-system path or fetch.
-// Two builds of the same source: plain SIMD (simd128) and relaxed SIMD (fused multiply-add), chosen at
-// load time by what the engine validates. The output records a hash of its inputs; when they are unchanged
-// the compile is skipped, so `pnpm build` stays fast and the committed file stays byte-identical.
+// Builds of the same source: plain SIMD (simd128) and relaxed SIMD (fused multiply-add), each with its own
+// memory or over an imported shared one, chosen at load time by what the engine validates and allows.
+// The output records a hash of its inputs; when they are unchanged the compile is skipped, so `pnpm build` stays fast and the committed file stays byte-identical.
 //
 //   node scripts/build-wasm.mjs          rebuild if assembly/ or the compiler changed
 //   node scripts/build-wasm.mjs --force  rebuild regardless
@@ -19,9 +19,14 @@ const outFile = join(root, 'src', 'backend', 'wasm', 'binary.ts');
 const ascVersion = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('assemblyscript/package.json'), 'utf8')).version;
 
 const COMMON = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--use', 'abort=', '--enable', 'simd'];
+// The shared builds import a shared memory (`env.memory`, up to 4 GiB) that worker threads instantiate the
+// same module over; they load where SharedArrayBuffer is available (Node, cross-origin-isolated pages).
+const SHARED = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '65536'];
 const BUILDS = [
   { name: 'SIMD_WASM', doc: 'The kernels for WebAssembly SIMD (simd128): multiply and add as two instructions.', flags: [] },
   { name: 'RELAXED_SIMD_WASM', doc: "The same kernels with relaxed SIMD's fused multiply-add (relaxed_madd).", flags: ['--enable', 'relaxed-simd'] },
+  { name: 'SIMD_SHARED_WASM', doc: 'SIMD_WASM over an imported shared memory, for worker threads.', flags: SHARED },
+  { name: 'RELAXED_SIMD_SHARED_WASM', doc: 'RELAXED_SIMD_WASM over an imported shared memory, for worker threads.', flags: ['--enable', 'relaxed-simd', ...SHARED] },
 ];
 
 function inputHash() {

@@ -10,10 +10,11 @@ export { backward, grad, type BackwardOptions, type GradOptions } from './autogr
 export { defineOp, OpContext, type Node, type OpDef } from './autograd/op.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
 
-export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry } from './backend/backend.js';
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, UpdateRule } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 export { wasmBackend } from './backend/wasm/index.js';
+export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 
 export * from './ops/creation.js';
 export {
@@ -25,5 +26,7 @@ export { sum, mean, variance as var, variance, std, max, min, amax, amin, argmax
 export { reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, narrow, slice, flatten, contiguous, clone, sumTo } from './ops/movement.js';
 export { indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';
+export { crossEntropyIndices } from './ops/loss.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions } from './ops/nn.js';
 export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_ } from './ops/inplace.js';
+export { fusedUpdate_ } from './ops/optim.js';

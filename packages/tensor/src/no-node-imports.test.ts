@@ -1,5 +1,6 @@
 // @tensile/tensor must run in a browser: its source (tests excluded) imports no Node built-in module,
-// with or without the `node:` prefix, and does not touch Node-only globals.
+// with or without the `node:` prefix, and does not touch Node-only globals. The one exception is the Node
+// entry point src/node.ts (worker threads), which only Node resolves (package.json "node" condition).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative } from 'node:path';
@@ -7,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const srcDir = dirname(fileURLToPath(import.meta.url));
+const NODE_ENTRY = join(srcDir, 'node.ts');
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return sourceFiles(path);
-    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') && path !== NODE_ENTRY ? [path] : [];
   });
 }
 
@@ -35,6 +37,8 @@ describe('browser safety of packages/tensor/src', () => {
     expect(names).toContain(join('autograd', 'engine.ts'));
     expect(names).toContain(join('backend', 'js', 'elementwise.ts'));
     expect(names.some((n) => n.endsWith('.test.ts'))).toBe(false);
+    expect(names).not.toContain('node.ts');
+    expect(names).toContain(join('backend', 'wasm', 'threads.ts'));
   });
 
   it('the specifier scanner sees every import form', () => {

@@ -101,11 +101,12 @@ export class Tensor {
   }
 
   /** @internal Adds `g` into `.grad` (a fresh copy the first time, in place afterwards unless building a graph). */
-  accumulateGrad(g: Tensor, createGraph: boolean): void {
+  accumulateGrad(g: Tensor, createGraph: boolean, owned = false): void {
     if (createGraph) {
       this.grad = this.grad === null ? g : ew.add(this.grad, g);
     } else if (this.grad === null) {
-      this.grad = g.detach().clone();
+      // `owned`: the engine vouches that nothing else references g's buffer, so it is adopted as it is.
+      this.grad = owned ? g.detach() : g.detach().clone();
     } else if (this.grad.requiresGrad) {
       this.grad = ew.add(this.grad.detach(), g.detach());
     } else {

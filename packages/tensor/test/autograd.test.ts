@@ -64,6 +64,37 @@ describe('backward and .grad', () => {
     expect(x.grad!.toArray()).toEqual([2, 2]);
   });
 
+  it('adopts a gradient buffer born in the pass only when nothing else holds it', () => {
+    // add's backward hands the same gradient to both leaves: each must get its own storage.
+    const a = f64([1, 2], true);
+    const b = f64([3, 4], true);
+    const g = f64([1, 1]);
+    a.add(b).backward(g);
+    expect(a.grad!.data).not.toBe(b.grad!.data);
+    expect(a.grad!.data).not.toBe(g.data);
+    a.grad!.add_(f64([10, 10]));
+    expect(b.grad!.toArray()).toEqual([1, 1]);
+    expect(g.toArray()).toEqual([1, 1]);
+    // an expanded (stride-0) gradient is never adopted: in-place accumulation would write one element twice
+    const s = f64([2], true);
+    const x = f64([1, 2, 3]);
+    s.expand([3]).mul(x).sum().backward();
+    s.grad!.add_(f64([1]));
+    expect(s.grad!.toArray()).toEqual([7]);
+    // a fresh, unshared product is adopted, and later accumulation still adds in place correctly
+    const w = f64([[1, 2], [3, 4]], true);
+    const v = f64([[1], [1]]);
+    w.matmul(v).sum().backward();
+    expect(w.grad!.toArray()).toEqual([[1, 1], [1, 1]]);
+    w.matmul(v).sum().backward();
+    expect(w.grad!.toArray()).toEqual([[2, 2], [2, 2]]);
+    // the user's own tensor passed as the output gradient stays the user's
+    const p = f64([1, 2], true);
+    const seed = f64([5, 6]);
+    p.reshape([2]).backward(seed);
+    expect(p.grad!.data).not.toBe(seed.data);
+  });
+
   it('refuses a non-scalar output without a gradient, and accepts one with it', () => {
     const x = f64([1, 2, 3], true);
     const y = x.mul(2);

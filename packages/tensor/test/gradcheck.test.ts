@@ -38,11 +38,11 @@ describe('the op registry', () => {
     const notOps = new Set([
       'Tensor', 'ShapeError', 'DTypeError', 'AutogradError', 'AnomalyError', 'UnsupportedOpError', 'GradcheckError', 'Generator', 'OpContext',
       'promoteTypes', 'isFloat', 'fmtShape', 'broadcastShapes', 'contiguousStrides', 'numelOf', 'manualSeed', 'getDefaultGenerator',
-      'noGrad', 'enableGrad', 'isGradEnabled', 'detectAnomaly', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'defineOp',
+      'setNumThreads', 'getNumThreads', 'noGrad', 'enableGrad', 'isGradEnabled', 'detectAnomaly', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'defineOp',
       'gradcheck', 'getBackend', 'setBackend', 'registerBackend', 'listBackends', 'tensor', 'zeros', 'ones', 'full', 'arange', 'linspace',
       'eye', 'rand', 'randn', 'randint', 'zerosLike', 'onesLike', 'fullLike', 'toNested', 'sumTo', 'logicalAnd', 'logicalNot',
       'variance', // exported twice: as `var` (registry name) and `variance`
-      'add_', 'sub_', 'mul_', 'div_', 'addcmul_', 'addcdiv_', 'copy_', 'fill_', 'clamp_',
+      'add_', 'sub_', 'mul_', 'div_', 'addcmul_', 'addcdiv_', 'copy_', 'fill_', 'clamp_', 'fusedUpdate_',
     ]);
     const registered = new Set(OPS.map((en) => en.op));
     const missing = Object.entries(api)

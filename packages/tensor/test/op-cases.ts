@@ -11,7 +11,7 @@ import {
   sigmoid, tanh, gelu, softplus, clamp, maximum, minimum, where, eq, ne, lt, le, gt, ge, cast,
   sum, mean, variance, std, max, min, amax, amin, argmax, argmin, logsumexp, softmax, logSoftmax,
   matmul, reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, narrow, slice, flatten, contiguous, clone,
-  indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot, conv2d, maxPool2d, avgPool2d,
+  indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot, conv2d, maxPool2d, avgPool2d, crossEntropyIndices,
   tensor, full,
 } from '../src/index.js';
 
@@ -485,6 +485,30 @@ const reductions: OpEntry[] = [
       errors: [dimError(op)],
     }),
   ),
+  entry('crossEntropyIndices', {
+    run: ([x, t]) => crossEntropyIndices(x!, t!),
+    cases: [
+      c('crossEntropyIndices', [within(-2, 2, 4, 5), idx(5, 4)]),
+      c('crossEntropyIndices/wide', [within(-30, 30, 3, 7), idx(7, 3)]),
+      c('crossEntropyIndices/one-class', [f(3, 1), idx(1, 3)]),
+      // 320 logits: the wasm backend runs its own kernels (forward, and softmax in backward)
+      c('crossEntropyIndices/wasm-sized', [within(-3, 3, 16, 20), idx(20, 16)]),
+      c('crossEntropyIndices/empty', [f(0, 4), idx(4, 0)]),
+    ],
+    errors: [
+      e('crossEntropyIndices/not-a-tensor', [], {}, TypeError, /^crossEntropyIndices: argument 'input' must be a Tensor, got number/,
+        () => crossEntropyIndices(1 as never, tensor([0], { dtype: 'int32' }))),
+      e('crossEntropyIndices/int-logits', [idx(5, 3, 5), idx(5, 3)], {}, DTypeError, /^crossEntropyIndices: expected float logits, got int32/),
+      e('crossEntropyIndices/3d', [f(2, 3, 4), idx(3, 2)], {}, ShapeError, /^crossEntropyIndices: expected logits of shape \[N, C\], got \[2, 3, 4\]/),
+      e('crossEntropyIndices/float-target', [f(3, 5), f(3)], {}, DTypeError, /^crossEntropyIndices: the target must be int32 class indices, got float32/),
+      e('crossEntropyIndices/target-shape', [f(4, 5), idx(5, 3)], {}, ShapeError,
+        /^crossEntropyIndices: for logits of shape \[4, 5\] the target must have shape \[4\], got \[3\]/),
+      e('crossEntropyIndices/too-large', [f(3, 5)], {}, RangeError, /^crossEntropyIndices: target 5 \(element 1 of the target\) is out of range for 5 classes/,
+        ([x]) => crossEntropyIndices(x!, tensor([0, 5, 2], { dtype: 'int32' }))),
+      e('crossEntropyIndices/negative', [f(3, 5)], {}, RangeError, /^crossEntropyIndices: target -1 \(element 2 of the target\) is out of range for 5 classes/,
+        ([x]) => crossEntropyIndices(x!, tensor([0, 4, -1], { dtype: 'int32' }))),
+    ],
+  }),
 ];
 
 // ---------------------------------------------------------------------------------------------------

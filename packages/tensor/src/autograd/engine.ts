@@ -3,6 +3,7 @@ import { fmtShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
+import { trackAllocations } from '../ops/raw.js';
 import { checkFinite } from './op.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 
@@ -84,6 +85,9 @@ function run(
   };
   roots.forEach((r, i) => push(r, rootGrads[i]!));
   const prevMode = setGradEnabled(opts.createGraph);
+  // Storage allocated during this pass: a leaf may adopt such a gradient instead of copying it (below).
+  const born = opts.accumulate && !opts.createGraph ? new WeakSet<object>() : null;
+  const prevTracking = trackAllocations(born);
   try {
     for (const t of order) {
       const g = grads.get(t);
@@ -127,11 +131,21 @@ function run(
     }
   } finally {
     setGradEnabled(prevMode);
+    trackAllocations(prevTracking);
   }
-  // What is left in `grads` belongs to leaves (tensors without a node).
+  // What is left in `grads` belongs to leaves (tensors without a node). A gradient whose buffer was
+  // allocated during this pass, is dense, and is not shared with another leaf's gradient (add's backward
+  // hands the same tensor to both inputs) is referenced by nothing else: the leaf takes it as its .grad
+  // without a copy, as PyTorch's AccumulateGrad steals a gradient nobody else holds.
+  const holders = new Map<object, number>();
+  if (born !== null) for (const g of grads.values()) holders.set(g.data, (holders.get(g.data) ?? 0) + 1);
   for (const [t, g] of grads) {
     if (opts.keep.has(t)) kept.set(t, g);
-    if (opts.accumulate && t.requiresGrad) t.accumulateGrad(g, opts.createGraph);
+    if (opts.accumulate && t.requiresGrad) {
+      const own = born !== null && born.has(g.data) && holders.get(g.data) === 1
+        && g.offset === 0 && g.data.length === g.numel && g.isContiguous;
+      t.accumulateGrad(g, opts.createGraph, own);
+    }
   }
   return kept;
 }

@@ -27,6 +27,29 @@ export type BinaryOp =
 /** Reductions over the trailing dimensions of a view. arg* write the flat index within the reduced block. */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 
+/**
+ * One fused optimizer step over a whole parameter: the rule (`kind`) with this step's hyperparameters.
+ * `g` below is the gradient, or `g + weightDecay·θ` (L2) when `weightDecay ≠ 0`. Each formula keeps its
+ * optimizer's operation order, so float64 results equal the composed tensor ops bit for bit.
+ */
+export type UpdateRule =
+  /** The notebook's SGD. State `[buffer]`: `b ← momentum·b + ((1 − dampening)·lr)·g; θ ← θ − (nesterov ? momentum·b + lr·g : b)`. */
+  | { readonly kind: 'sgd'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number }
+  /**
+   * `torch.optim.SGD`. State `[]` when `momentum = 0`, else `[buffer]`: `b ← g` when `first`, else
+   * `b ← momentum·b + (1 − dampening)·g`; then `θ ← θ − lr·(nesterov ? g + momentum·b : b)` (`θ ← θ − lr·g` without momentum).
+   */
+  | { readonly kind: 'sgdTorch'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number; readonly first: boolean }
+  /**
+   * Adam at step `step` (t ≥ 1). State `[mean, var]`, plus `maxVar` when `amsgrad`. With `decoupled`
+   * (AdamW), `weightDecay` scales θ by `1 − lr·weightDecay` first instead of entering g.
+   */
+  | { readonly kind: 'adam'; readonly lr: number; readonly decay1: number; readonly decay2: number; readonly eps: number; readonly weightDecay: number; readonly decoupled: boolean; readonly amsgrad: boolean; readonly step: number }
+  /** RMSProp. State `[cache]`, then `gradAvg` when `centered`, then `buffer` when `momentum ≠ 0`. */
+  | { readonly kind: 'rmsprop'; readonly lr: number; readonly decay: number; readonly eps: number; readonly momentum: number; readonly centered: boolean; readonly weightDecay: number }
+  /** AdaGrad with this step's (already decayed) `lr`. State `[cache]`. */
+  | { readonly kind: 'adagrad'; readonly lr: number; readonly eps: number; readonly weightDecay: number };
+
 export interface Conv2dGeometry {
   readonly n: number; readonly c: number; readonly h: number; readonly w: number;
   readonly kh: number; readonly kw: number;
@@ -55,6 +78,11 @@ export interface Backend {
   /** Softmax or log-softmax along the last dim of `x` into the contiguous `out`. */
   softmax(op: 'softmax' | 'logSoftmax', x: View, out: TypedArray): void;
   /**
+   * Cross-entropy of class indices, row by row: `out[i] = log Σⱼ exp(logits[i, j]) − logits[i, target[i]]` for
+   * `logits` `[N, C]` (any strides) and `N` int32 targets, each in `[0, C)` (the caller checks), into the contiguous `out` `[N]`.
+   */
+  crossEntropy(logits: View, target: Int32Array, out: TypedArray): void;
+  /**
    * Batched matrix product: `a` is `[B, M, K]`, `b` is `[B, K, N]` (any strides, including transposed
    * and stride-0 batch), `out` is contiguous `[B, M, N]`.
    */
@@ -63,6 +91,15 @@ export interface Backend {
   im2col(x: View, g: Conv2dGeometry, out: TypedArray): void;
   /** Adds columns `[N, C·kh·kw, oh·ow]` back into the contiguous image `out` `[N, C, H, W]` (the adjoint of im2col). */
   col2im(cols: TypedArray, g: Conv2dGeometry, out: TypedArray): void;
+  /**
+   * One group of a convolution: `out[n]` `[M, L]` = `w` `[M, K]` · im2col(`x`)[n] `[K, L]` for `x` `[N, C, H, W]`
+   * (C = g.c, K = C·kh·kw, L = oh·ow). `out` is `[N, M, L]` with unit strides in its last two dims.
+   */
+  conv2d(x: View, w: View, g: Conv2dGeometry, out: View): void;
+  /** The adjoint in x: the contiguous image `out` `[N, C, H, W]` = col2im(`w`ᵀ `[K, M]` · `gOut`[n] `[M, L]`). */
+  conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): void;
+  /** The adjoint in w: the contiguous `out` `[M, K]` = Σₙ `gOut`[n] `[M, L]` · im2col(`x`)[n]ᵀ. */
+  conv2dWeightGrad(x: View, gOut: View, g: Conv2dGeometry, out: TypedArray): void;
   /** Max pooling; `indices` receives, per output, the flat index `h·W + w` of the maximum in its input plane. */
   maxPool2d(x: View, g: Conv2dGeometry, out: TypedArray, indices: Int32Array): void;
   /** Average pooling (padding counts toward the divisor, as PyTorch's default `countIncludePad`). */
@@ -73,4 +110,9 @@ export interface Backend {
   gather(x: View, dim: number, index: View, out: View): void;
   /** `out[…, index[…, i, …], …] += src[…, i, …]` along `dim`; `index` and `src` have the same shape. */
   scatterAdd(out: View, dim: number, index: View, src: View): void;
+  /**
+   * One optimizer step in a single pass: updates `param` and `state` in place from `grad`. All arrays are
+   * contiguous, of the same float type and length (callers pass subarrays); `state` is in the order `rule` lists.
+   */
+  update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void;
 }

@@ -11,7 +11,16 @@ import { expand, squeeze, transpose, unsqueeze } from './movement.js';
 import { empty } from './raw.js';
 import { RowIter } from '../backend/iter.js';
 
-// C = A·B ⇒ dA = G·Bᵀ, dB = Aᵀ·G (transposes are views; the kernel reads them strided)
+/** Whether a matrix (the last two dims) is stored column-major, as the `.t()` view of a row-major one is. */
+function columnMajor(t: Tensor): boolean {
+  const nd = t.ndim;
+  return t.strides[nd - 1] !== 1 && t.strides[nd - 2] === 1 && t.shape[nd - 1]! > 1 && t.shape[nd - 2]! > 1;
+}
+
+// C = A·B ⇒ dA = G·Bᵀ, dB = Aᵀ·G (transposes are views; the kernel reads them strided). Each gradient is
+// made in its input's layout, as PyTorch's mm backward does: for a column-major input (Linear's `weight.t()`)
+// it is computed transposed, (B·Gᵀ)ᵀ or (Gᵀ·A)ᵀ, so the transpose's own backward hands the weight a
+// contiguous gradient that the engine can adopt instead of copying.
 const bmmOp = defineOp<[Tensor, Tensor]>({
   name: 'matmul',
   forward: (ctx, [a, b]) => {
@@ -42,8 +51,10 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
   backward: (ctx, g) => {
     const [a, b] = ctx.saved as [Tensor, Tensor];
     return [
-      ctx.needsInputGrad[0] ? matmul(g, transpose(b, -1, -2)) : null,
-      ctx.needsInputGrad[1] ? matmul(transpose(a, -1, -2), g) : null,
+      !ctx.needsInputGrad[0] ? null
+        : columnMajor(a) ? transpose(matmul(b, transpose(g, -1, -2)), -1, -2) : matmul(g, transpose(b, -1, -2)),
+      !ctx.needsInputGrad[1] ? null
+        : columnMajor(b) ? transpose(matmul(transpose(g, -1, -2), a), -1, -2) : matmul(transpose(a, -1, -2), g),
     ];
   },
 });

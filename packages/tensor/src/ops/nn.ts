@@ -39,23 +39,24 @@ function channels(t: Tensor, start: number, count: number) {
   return { data: t.data, shape, strides: t.strides, offset: t.offset + start * t.strides[1]! };
 }
 
-/** Output rows `[N, Cout, L]` for one group: `W_g [M, K] · cols [N, K, L]`. */
+/** The weight's group `gi` as an `[M, K]` view (its last three dims are contiguous: the ops make them so). */
+function weightRows(w: Tensor, gi: number, m: number, K: number) {
+  return { data: w.data, shape: [m, K], strides: [w.strides[0]!, w.strides[3]!], offset: w.offset + gi * m * w.strides[0]! };
+}
+
+/** A gradient `[N, Cout, oh, ow]` (row-major in oh, ow) as group `gi`'s `[N, M, L]` view. */
+function outRows(t: Tensor, gi: number, m: number, L: number) {
+  return { data: t.data, shape: [t.shape[0]!, m, L], strides: [t.strides[0]!, t.strides[1]!, t.strides[3]!], offset: t.offset + gi * m * t.strides[1]! };
+}
+
+/** conv2d: per group, `out_g[n]` `[M, L]` = `W_g` `[M, K]` · im2col(x_g)[n]. */
 function convForward(x: Tensor, w: Tensor, { g, groups, cout }: ConvAttrs): Tensor {
   const be = getBackend();
-  const cg = g.c;
   const m = cout / groups;
-  const K = cg * g.kh * g.kw;
+  const K = g.c * g.kh * g.kw;
   const L = g.oh * g.ow;
   const out = empty([g.n, cout, g.oh, g.ow], x.dtype);
-  const cols = empty([g.n, K, L], x.dtype);
-  const tmp = groups === 1 ? out : empty([g.n, m, L], x.dtype);
-  for (let gi = 0; gi < groups; gi++) {
-    be.im2col(channels(x, gi * cg, cg), g, cols.data);
-    const wv = { data: w.data, shape: [g.n, m, K], strides: [0, w.strides[0]!, w.strides[3]!], offset: w.offset + gi * m * w.strides[0]! };
-    // A weight [Cout, C, kh, kw] is read as [M, K] only when its last three dims are contiguous.
-    be.matmul(wv, { data: cols.data, shape: [g.n, K, L], strides: [K * L, L, 1], offset: 0 }, tmp.data);
-    if (groups > 1) be.copy(tmp, { data: out.data, shape: [g.n, m, L], strides: [cout * L, L, 1], offset: gi * m * L });
-  }
+  for (let gi = 0; gi < groups; gi++) be.conv2d(channels(x, gi * g.c, g.c), weightRows(w, gi, m, K), g, outRows(out, gi, m, L));
   return out;
 }
 
@@ -66,15 +67,9 @@ function convInputGradForward(gOut: Tensor, w: Tensor, { g, groups, cout }: Conv
   const K = cg * g.kh * g.kw;
   const L = g.oh * g.ow;
   const out = empty([g.n, cg * groups, g.h, g.w], gOut.dtype);
-  const cols = empty([g.n, K, L], gOut.dtype);
   const plane = groups === 1 ? out : empty([g.n, cg, g.h, g.w], gOut.dtype);
   for (let gi = 0; gi < groups; gi++) {
-    // cols = W_gᵀ [K, M] · gOut_g [N, M, L]
-    const wt = { data: w.data, shape: [g.n, K, m], strides: [0, w.strides[3]!, w.strides[0]!], offset: w.offset + gi * m * w.strides[0]! };
-    const gv = { data: gOut.data, shape: [g.n, m, L], strides: [gOut.strides[0]!, gOut.strides[1]!, gOut.strides[3]!], offset: gOut.offset + gi * m * gOut.strides[1]! };
-    be.matmul(wt, gv, cols.data);
-    if (groups > 1) plane.data.fill(0);
-    be.col2im(cols.data, g, plane.data);
+    be.conv2dInputGrad(outRows(gOut, gi, m, L), weightRows(w, gi, m, K), g, plane.data);
     if (groups > 1) be.copy(plane, channels(out, gi * cg, cg));
   }
   return out;
@@ -82,20 +77,12 @@ function convInputGradForward(gOut: Tensor, w: Tensor, { g, groups, cout }: Conv
 
 function convWeightGradForward(x: Tensor, gOut: Tensor, { g, groups, cout }: ConvAttrs): Tensor {
   const be = getBackend();
-  const cg = g.c;
   const m = cout / groups;
-  const K = cg * g.kh * g.kw;
+  const K = g.c * g.kh * g.kw;
   const L = g.oh * g.ow;
-  const out = empty([cout, cg, g.kh, g.kw], x.dtype);
-  const cols = empty([g.n, K, L], x.dtype);
-  const perSample = empty([g.n, m, K], x.dtype);
+  const out = empty([cout, g.c, g.kh, g.kw], x.dtype);
   for (let gi = 0; gi < groups; gi++) {
-    be.im2col(channels(x, gi * cg, cg), g, cols.data);
-    // dW_g = Σₙ gOut_g[n] [M, L] · cols[n]ᵀ [L, K]
-    const gv = { data: gOut.data, shape: [g.n, m, L], strides: [gOut.strides[0]!, gOut.strides[1]!, gOut.strides[3]!], offset: gOut.offset + gi * m * gOut.strides[1]! };
-    be.matmul(gv, { data: cols.data, shape: [g.n, L, K], strides: [K * L, 1, L], offset: 0 }, perSample.data);
-    const summed = out.data.subarray(gi * m * K, (gi + 1) * m * K) as TypedArray;
-    be.reduce('sum', { data: perSample.data, shape: [m * K, g.n], strides: [1, m * K], offset: 0 }, 1, summed);
+    be.conv2dWeightGrad(channels(x, gi * g.c, g.c), outRows(gOut, gi, m, L), g, out.data.subarray(gi * m * K, (gi + 1) * m * K) as TypedArray);
   }
   return out;
 }

@@ -5,9 +5,24 @@ import { allocArray, type DType } from '../dtype.js';
 import { contiguousStrides, numelOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
+let fresh: WeakSet<object> | null = null;
+
+/**
+ * While a set is installed, every storage `empty` allocates is added to it. The autograd engine uses this
+ * to know which gradient buffers were born during a backward pass, so a leaf can adopt its gradient
+ * instead of copying it. Returns the previous set (restore it when done).
+ */
+export function trackAllocations(set: WeakSet<object> | null): WeakSet<object> | null {
+  const prev = fresh;
+  fresh = set;
+  return prev;
+}
+
 /** A new zero-filled contiguous tensor. */
 export function empty(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(allocArray(dtype, numelOf(shape)), [...shape]);
+  const data = allocArray(dtype, numelOf(shape));
+  if (fresh !== null) fresh.add(data);
+  return new Tensor(data, [...shape]);
 }
 
 /** A 0-d tensor holding `value`. */

@@ -1,14 +1,17 @@
 import type { Backend } from '../backend.js';
 import { avgPool2d, avgPool2dBackward, col2im, im2col, maxPool2d } from './conv.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv2d.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
+import { crossEntropy } from './loss.js';
 import { matmul } from './matmul.js';
+import { update } from './optim.js';
 import { reduce, softmax } from './reduce.js';
 
 /** The reference backend: plain loops over strided typed arrays, with contiguous fast paths. */
 export const jsBackend: Backend = {
   name: 'js',
-  copy, fill, unary, binary, where, reduce, softmax, matmul,
-  im2col, col2im, maxPool2d, avgPool2d, avgPool2dBackward,
-  gather, scatterAdd,
+  copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul,
+  im2col, col2im, conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
+  gather, scatterAdd, update,
 };

@@ -2,7 +2,7 @@
 // or fetch is involved and the same code runs in Node and in browsers. Instantiation is asynchronous and
 // awaited at the top level: browsers refuse synchronous compilation of large modules on the main thread,
 // and ES modules (Node ≥ 14.8, every current browser and bundler) wait for it before any importer runs.
-import { RELAXED_SIMD_WASM, SIMD_WASM } from './binary.js';
+import { RELAXED_SIMD_SHARED_WASM, RELAXED_SIMD_WASM, SIMD_SHARED_WASM, SIMD_WASM } from './binary.js';
 
 /** `batch` products C = A·B of `[m, k]` by `[k, n]`; addresses in bytes, strides in elements (see assembly/gemm-f32.ts). */
 export type MatmulExport = (
@@ -41,6 +41,12 @@ export interface WasmExports {
   readonly compareF64: BinaryExport;
   readonly boolToF32: (src: number, out: number, n: number) => void;
   readonly boolToF64: (src: number, out: number, n: number) => void;
+  /** Softmax (`log` 0) or log-softmax (`log` 1) of `rows` contiguous rows of n, `ls` elements apart, into contiguous `out`. */
+  readonly softmaxF32: (x: number, rows: number, ls: number, n: number, out: number, log: number) => void;
+  readonly softmaxF64: (x: number, rows: number, ls: number, n: number, out: number, log: number) => void;
+  /** out[r] = log Σ exp(row r) − row r[target[r]], with int32 targets in [0, n). */
+  readonly crossEntropyF32: (x: number, rows: number, ls: number, n: number, target: number, out: number) => void;
+  readonly crossEntropyF64: (x: number, rows: number, ls: number, n: number, target: number, out: number) => void;
   readonly F32_PACK_A: WebAssembly.Global;
   readonly F32_PACK_B: WebAssembly.Global;
   readonly F64_PACK_A: WebAssembly.Global;
@@ -52,6 +58,9 @@ export interface WasmKernels {
   readonly exports: WasmExports;
   /** Which build was loaded: fused multiply-add where the engine has relaxed SIMD. */
   readonly variant: 'relaxed-simd' | 'simd';
+  /** The compiled module and, when `shared`, the shared memory that worker threads instantiate it over. */
+  readonly module: WebAssembly.Module;
+  readonly shared: boolean;
   /** First byte the JS side may use (64-byte aligned). */
   readonly base: number;
   /** Grows memory so that `[base, base + bytes)` exists; false when the engine refuses to grow. */
@@ -72,7 +81,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 const PAGE = 65536;
 
-function wrap(exports: WasmExports, variant: WasmKernels['variant']): WasmKernels {
+function wrap(exports: WasmExports, variant: WasmKernels['variant'], module: WebAssembly.Module, shared: boolean): WasmKernels {
   const memory = exports.memory;
   const base = (exports.heapBase() + 63) & ~63;
   let f32 = new Float32Array(memory.buffer);
@@ -90,6 +99,8 @@ function wrap(exports: WasmExports, variant: WasmKernels['variant']): WasmKernel
   return {
     exports,
     variant,
+    module,
+    shared,
     base,
     reserve(bytes) {
       const need = base + bytes;
@@ -111,19 +122,38 @@ function wrap(exports: WasmExports, variant: WasmKernels['variant']): WasmKernel
   };
 }
 
+/** A shared memory for the threaded builds, or null where the page or engine does not allow one. */
+function sharedMemory(): WebAssembly.Memory | null {
+  // Browsers expose SharedArrayBuffer only to cross-origin-isolated pages; Node always has it.
+  if (typeof SharedArrayBuffer !== 'function' || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return null;
+  try {
+    return new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
+  } catch {
+    return null;
+  }
+}
+
 /** The kernels, or null where WebAssembly or its SIMD extension is missing (or compilation is forbidden). */
 async function load(): Promise<WasmKernels | null> {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') return null;
-  // Validating the real binaries is the exact feature test: an engine without relaxed SIMD rejects the first.
+  // Validating the real binaries is the exact feature test: an engine without relaxed SIMD rejects the
+  // relaxed builds, one without threads the shared ones. Shared first: they allow worker threads.
+  const memory = sharedMemory();
   const builds = [
-    { variant: 'relaxed-simd' as const, bytes: decode(RELAXED_SIMD_WASM) },
-    { variant: 'simd' as const, bytes: decode(SIMD_WASM) },
+    ...(memory ? [
+      { variant: 'relaxed-simd' as const, base64: RELAXED_SIMD_SHARED_WASM, shared: true },
+      { variant: 'simd' as const, base64: SIMD_SHARED_WASM, shared: true },
+    ] : []),
+    { variant: 'relaxed-simd' as const, base64: RELAXED_SIMD_WASM, shared: false },
+    { variant: 'simd' as const, base64: SIMD_WASM, shared: false },
   ];
-  for (const { variant, bytes } of builds) {
+  for (const { variant, base64, shared } of builds) {
     try {
+      const bytes = decode(base64);
       if (!WebAssembly.validate(bytes)) continue;
-      const { instance } = await WebAssembly.instantiate(bytes.buffer, {});
-      return wrap(instance.exports as unknown as WasmExports, variant);
+      const module = await WebAssembly.compile(bytes);
+      const instance = await WebAssembly.instantiate(module, shared ? { env: { memory: memory! } } : {});
+      return wrap(instance.exports as unknown as WasmExports, variant, module, shared);
     } catch {
       // e.g. a Content-Security-Policy without 'wasm-unsafe-eval': fall through, then to the JS backend.
     }

@@ -1,24 +1,95 @@
 // The wasm backend's matmul: copy each operand's span into linear memory as it is (the kernel packs any
 // strides itself), run the blocked SIMD GEMM of assembly/gemm-f32.ts over every batch, copy the product out.
+// A large product is split across worker threads (threads.ts): by whole matrices when the batch is large
+// enough, else by rows or columns of C, whichever makes the operand every thread packs again the smaller.
 import type { View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { matmul as jsMatmul } from '../js/matmul.js';
 import type { WasmKernels } from './instance.js';
 import { align, stage, stagedSize } from './stage.js';
+import { threadPool, type WorkerFn } from './threads.js';
 
 export interface MatmulOptions {
   /** Below this many multiply-adds (B·M·N·K) the JS kernel runs: copying in and out would cost more. */
   readonly minWork?: number;
   /** Bytes of operands and result per wasm call; larger batches are split into chunks of whole matrices. */
   readonly chunkBytes?: number;
+  /** Multiply-adds from which a product is split across threads (each thread gets at least half of this). */
+  readonly minParallelWork?: number;
+}
+
+type Args = readonly number[];
+
+/**
+ * Splits one wasm call `[batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc]` (byte addresses)
+ * into at most `parts` calls over disjoint parts of C. `size` is the element size in bytes.
+ */
+export function splitMatmul(call: Args, parts: number, size: number): number[][] {
+  const [batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc] = call as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+  const out: number[][] = [];
+  if (batch >= parts) {
+    for (let p = 0, b0 = 0; p < parts; p++) {
+      const b1 = Math.round((batch * (p + 1)) / parts);
+      if (b1 > b0) out.push([b1 - b0, m, n, k, a + b0 * sab * size, sab, sam, sak, b + b0 * sbb * size, sbb, sbk, sbn, c + b0 * sc * size, sc, ldc]);
+      b0 = b1;
+    }
+    return out;
+  }
+  // Rows of C re-pack all of B in every thread, columns all of A: split the side that repeats less.
+  const byRows = m >= n;
+  const len = byRows ? m : n;
+  const unit = byRows ? 4 : 8; // the micro-kernel's tile height / width
+  const step = Math.ceil(len / parts / unit) * unit;
+  for (let i0 = 0; i0 < len; i0 += step) {
+    const i1 = Math.min(len, i0 + step);
+    out.push(byRows
+      ? [batch, i1 - i0, n, k, a + i0 * sam * size, sab, sam, sak, b, sbb, sbk, sbn, c + i0 * ldc * size, sc, ldc]
+      : [batch, m, i1 - i0, k, a, sab, sam, sak, b + i0 * sbn * size, sbb, sbk, sbn, c + i0 * size, sc, ldc]);
+  }
+  return out;
+}
+
+/** Runs GEMMs on operands already in linear memory, on the worker threads when the product is large. */
+export interface Gemm {
+  /** Bytes of packing scratch `run` needs at its `scratch` address (every thread's share). */
+  scratchBytes(f32: boolean, work: number): number;
+  /** One staged call `[batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc]` (byte addresses). */
+  run(f32: boolean, call: readonly number[], scratch: number): void;
+}
+
+export function makeGemm(k: WasmKernels, minParallelWork = 1 << 18): Gemm {
+  const ex = k.exports;
+  const pack = (f32: boolean) => {
+    const size = f32 ? 4 : 8;
+    const a = align((f32 ? ex.F32_PACK_A.value : ex.F64_PACK_A.value) as number * size);
+    return [a, a + align((f32 ? ex.F32_PACK_B.value : ex.F64_PACK_B.value) as number * size)] as const;
+  };
+  const packs = [pack(true), pack(false)] as const;
+  const poolFor = (work: number) => (work >= minParallelWork ? threadPool(k) : null);
+  return {
+    scratchBytes(f32, work) {
+      const pool = poolFor(work);
+      return (pool === null ? 1 : pool.threads) * packs[f32 ? 0 : 1][1];
+    },
+    run(f32, call, scratch) {
+      const [packA, perThread] = packs[f32 ? 0 : 1];
+      const work = call[0]! * call[1]! * call[2]! * call[3]!;
+      const pool = poolFor(work);
+      if (pool === null) {
+        ((f32 ? ex.matmulF32 : ex.matmulF64) as (...args: number[]) => void)(...call, scratch, scratch + packA);
+        return;
+      }
+      // A few parts per thread, so a late or busy thread leaves its share to the others.
+      const parts = splitMatmul(call, Math.min(2 * pool.threads, Math.max(2, Math.floor(work / (minParallelWork / 4)))), f32 ? 4 : 8);
+      const fn: WorkerFn = f32 ? 'matmulF32' : 'matmulF64';
+      pool.run(parts.map((p) => [fn, [...p, scratch, scratch + packA]] as const), 2, perThread);
+    },
+  };
 }
 
 /** A `Backend.matmul` that runs float32/float64 products in wasm and everything else in the JS kernel. */
-export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 << 20 }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
-  const ex = k.exports;
-  const f32Pack = [ex.F32_PACK_A.value as number, ex.F32_PACK_B.value as number] as const;
-  const f64Pack = [ex.F64_PACK_A.value as number, ex.F64_PACK_B.value as number] as const;
-
+export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 << 20, minParallelWork = 1 << 18 }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
+  const gemm = makeGemm(k, minParallelWork);
   return function matmul(a: View, b: View, out: TypedArray): void {
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
@@ -34,9 +105,7 @@ export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 <<
       return;
     }
     const size = f32 ? 4 : 8;
-    const [packA, packB] = f32 ? f32Pack : f64Pack;
-    const run = f32 ? ex.matmulF32 : ex.matmulF64;
-    const fixed = align(packA * size) + align(packB * size);
+    const fixed = align(gemm.scratchBytes(f32, B * M * N * K));
     const chunk = Math.max(1, Math.min(B, Math.floor(chunkBytes / ((M * K + K * N + M * N) * size))));
     for (let b0 = 0; b0 < B; b0 += chunk) {
       const nb = Math.min(chunk, B - b0);
@@ -49,17 +118,15 @@ export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 <<
         return;
       }
       const mem = f32 ? k.f32() : k.f64();
-      const pa = k.base;
-      const pb = pa + align(packA * size);
-      const aAt = pb + align(packB * size);
+      const aAt = k.base + fixed;
       const bAt = aAt + aBytes;
       const cAt = bAt + bBytes;
       const sa = stage(av, mem, aAt / size);
       const sb = stage(bv, mem, bAt / size);
-      run(nb, M, N, K,
+      gemm.run(f32, [nb, M, N, K,
         sa.start * size, sa.strides[0]!, sa.strides[1]!, sa.strides[2]!,
         sb.start * size, sb.strides[0]!, sb.strides[1]!, sb.strides[2]!,
-        cAt, M * N, N, pa, pb);
+        cAt, M * N, N], k.base);
       out.set(mem.subarray(cAt / size, cAt / size + nb * M * N) as never, b0 * M * N);
     }
   };

@@ -1,0 +1,108 @@
+// The wasm conv2d and its two adjoints (columns kept in linear memory) against the JS kernels computed in
+// float64, over random geometries large enough to take the wasm path, with strided and offset inputs and
+// a channel-slice output (a group of a grouped convolution).
+import { describe, expect, it } from 'vitest';
+import type { Conv2dGeometry, View } from '../backend.js';
+import { conv2d as jsConv2d, conv2dInputGrad as jsInputGrad, conv2dWeightGrad as jsWeightGrad } from '../js/conv2d.js';
+import { makeConv2d } from './conv2d.js';
+import { kernels } from './instance.js';
+import { makeGemm } from './matmul.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+function randomGeometry(rand: () => number): Conv2dGeometry {
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  for (;;) {
+    const [n, c, h, w] = [int(1, 6), int(1, 5), int(6, 20), int(6, 20)];
+    const [kh, kw, sh, sw, dh, dw] = [int(1, 5), int(1, 5), int(1, 2), int(1, 2), int(1, 2), int(1, 2)];
+    const [ph, pw] = [int(0, 2), int(0, 2)];
+    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+    const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    if (oh > 0 && ow > 0 && n * c * kh * kw * oh * ow >= 4096) return { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
+  }
+}
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** A random view of `shape`; `strided` reverses the dim order in storage and adds an offset and NaN gaps. */
+function randomView(C: Ctor, shape: number[], strided: boolean, rand: () => number): View {
+  const strides = new Array<number>(shape.length);
+  let size = 1;
+  const order = strided ? shape.map((_, i) => i) : shape.map((_, i) => shape.length - 1 - i);
+  for (const d of order) {
+    strides[d] = size;
+    size *= shape[d]! + (strided ? 1 : 0);
+  }
+  const offset = strided ? 3 : 0;
+  const data = new C(offset + size).fill(NaN);
+  const idx = new Array<number>(shape.length).fill(0);
+  const total = shape.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < total; i++) {
+    let at = offset;
+    for (let d = 0; d < shape.length; d++) at += idx[d]! * strides[d]!;
+    data[at] = rand() * 2 - 1;
+    for (let d = shape.length - 1; d >= 0 && ++idx[d]! === shape[d]; d--) idx[d] = 0;
+  }
+  return { data, shape, strides, offset };
+}
+
+/** The same view's values in a float64 copy (same layout). */
+const widen = (v: View): View => ({ ...v, data: Float64Array.from(v.data) });
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, label: string): void {
+  expect(got.length, label).toBe(want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
+  expect(worst, label).toBeLessThanOrEqual(tol);
+}
+
+describe.runIf(kernels !== null)('wasm conv2d, conv2dInputGrad, conv2dWeightGrad', () => {
+  const wasm = makeConv2d(kernels!, makeGemm(kernels!));
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    const C: Ctor = dtype === 'float32' ? Float32Array : Float64Array;
+    const tol = dtype === 'float32' ? 2e-5 : 1e-13;
+
+    it(`${dtype}: match the float64 JS kernels on 60 random geometries`, () => {
+      const rand = rng(dtype === 'float32' ? 31 : 32);
+      for (let t = 0; t < 60; t++) {
+        const g = randomGeometry(rand);
+        const M = 1 + Math.floor(rand() * 8);
+        const K = g.c * g.kh * g.kw;
+        const L = g.oh * g.ow;
+        const strided = t % 2 === 1;
+        const label = `${dtype} M=${M} ${JSON.stringify(g)} strided=${strided}`;
+        const x = randomView(C, [g.n, g.c, g.h, g.w], strided, rand);
+        const w = randomView(C, [M, K], strided, rand);
+        const gOut = randomView(C, [g.n, M, L], strided, rand);
+
+        // forward into a channel slice of a wider output: group 1 of 2, NaN around it must stay
+        const outData = new C(g.n * 2 * M * L).fill(NaN);
+        wasm.conv2d(x, w, g, { data: outData, shape: [g.n, M, L], strides: [2 * M * L, L, 1], offset: M * L });
+        const want = new Float64Array(g.n * M * L);
+        jsConv2d(widen(x), widen(w), g, { data: want, shape: [g.n, M, L], strides: [M * L, L, 1], offset: 0 });
+        const got = Array.from({ length: g.n * M * L }, (_, i) => outData[Math.floor(i / (M * L)) * 2 * M * L + M * L + (i % (M * L))]!);
+        expectClose(got, want, tol, `conv2d ${label}`);
+        for (let n = 0; n < g.n; n++) expect(Number.isNaN(outData[n * 2 * M * L]), `conv2d wrote outside its group ${label}`).toBe(true);
+
+        const img = new C(g.n * g.c * g.h * g.w).fill(5); // overwritten, not added to
+        wasm.conv2dInputGrad(gOut, w, g, img);
+        const wantImg = new Float64Array(img.length);
+        jsInputGrad(widen(gOut), widen(w), g, wantImg);
+        expectClose(img, wantImg, tol, `conv2dInputGrad ${label}`);
+
+        const dw = new C(M * K).fill(5);
+        wasm.conv2dWeightGrad(x, gOut, g, dw);
+        const wantDw = new Float64Array(M * K);
+        jsWeightGrad(widen(x), widen(gOut), g, wantDw);
+        expectClose(dw, wantDw, tol * 10, `conv2dWeightGrad ${label}`);
+      }
+    });
+  }
+});

@@ -1,0 +1,244 @@
+// Worker threads for the wasm kernels. Each worker instantiates the same compiled module over the same
+// shared linear memory, then waits on a control block (a SharedArrayBuffer) for calls: the main thread
+// stages operands once, writes each worker its slice's arguments, wakes it, runs its own slice, and waits.
+// No message passing on the hot path, no copies: workers read and write the staged memory directly.
+//
+// Browser-safe: how a worker is started is supplied by the host. In a cross-origin-isolated page that is
+// a Web Worker on a Blob URL; in Node, `@tensile/tensor`'s Node entry (src/node.ts) installs a
+// worker_threads host. Without a host, or without shared memory, everything runs on the calling thread.
+import type { WasmKernels } from './instance.js';
+
+/** Starts a worker running `source`, a script whose first statement receives one message. */
+export interface ThreadHost {
+  /** Logical cores, the default thread count. */
+  readonly cores: number;
+  spawn(source: string): { post(message: unknown): void; terminate(): void };
+}
+
+/** The exports a worker may be asked to call (by index in the control block). */
+export const WORKER_FNS = ['matmulF32', 'matmulF64', 'im2colF32', 'im2colF64', 'col2imF32', 'col2imF64'] as const;
+export type WorkerFn = (typeof WORKER_FNS)[number];
+
+// Control block (a SharedArrayBuffer): a header of int32 and float64 fields, one int32 slot per worker, then
+// the job table (float64: fn, argc, args…). A run posts every worker, then every thread, the caller
+// included, takes jobs off a shared counter until none are left, so a worker that is slow to wake (or
+// descheduled on a busy machine) costs nothing: the caller cancels it if it has not started yet.
+const NEXT = 0; // next job index
+const NJOBS = 1;
+const NSCRATCH = 2; // the last NSCRATCH args of each job are addresses a thread offsets by tid × STRIDE
+const QUIT = 3;
+const HEADER = 16; // int32 fields; then the float64 STRIDE at float64 index HEADER / 2
+const SLOT = 4; // per worker: seq, state, error
+const SEQ = 0;
+const STATE = 1;
+const ERROR = 2;
+const IDLE = 0;
+const POSTED = 1;
+const RUNNING = 2;
+/** Jobs per run and float64 fields per job. */
+const MAX_JOBS = 64;
+const JOB = 24;
+/** How long an idle worker spins before it sleeps in Atomics.wait, in ms: calls in a training step come in bursts. */
+const SPIN_MS = 0;
+
+/**
+ * The worker's program. It arrives as source text (a function taking `onMessage`) so no file or URL of
+ * this package is needed to start it; the host wraps it for its platform.
+ */
+export const WORKER_SOURCE = `(onMessage) => onMessage(({ module, memory, control, slot, workers, fns }) => {
+  const ints = new Int32Array(control, 0, ${HEADER} + workers * ${SLOT});
+  const f64 = new Float64Array(control, (${HEADER} + workers * ${SLOT}) * 4);
+  const base = ${HEADER} + slot * ${SLOT};
+  const tid = slot + 1;
+  const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const table = fns.map((name) => ex[name]);
+  const args = [];
+  let seq = 0;
+  for (;;) {
+    let s = Atomics.load(ints, base + ${SEQ});
+    if (s === seq) {
+      const until = performance.now() + ${SPIN_MS};
+      for (let i = 0; s === seq; i++) {
+        if ((i & 1023) === 1023 && performance.now() > until) Atomics.wait(ints, base + ${SEQ}, seq);
+        s = Atomics.load(ints, base + ${SEQ});
+      }
+    }
+    seq = s;
+    if (Atomics.load(ints, ${QUIT}) !== 0) return;
+    if (Atomics.compareExchange(ints, base + ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue; // cancelled
+    try {
+      const n = ints[${NJOBS}], scratch = ints[${NSCRATCH}], shift = tid * f64[0];
+      for (let j = Atomics.add(ints, ${NEXT}, 1); j < n; j = Atomics.add(ints, ${NEXT}, 1)) {
+        const at = 1 + j * ${JOB};
+        const argc = f64[at + 1];
+        args.length = argc;
+        for (let i = 0; i < argc; i++) args[i] = f64[at + 2 + i] + (i >= argc - scratch ? shift : 0);
+        table[f64[at]](...args);
+      }
+    } catch (e) {
+      Atomics.store(ints, base + ${ERROR}, 1);
+    }
+    Atomics.store(ints, base + ${STATE}, ${IDLE});
+    Atomics.notify(ints, base + ${STATE});
+  }
+})`;
+
+/** The Web Worker host, where a page is cross-origin isolated (else SharedArrayBuffer cannot be posted). */
+function webHost(): ThreadHost | null {
+  const g = globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void }; crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (typeof g.Worker !== 'function' || g.crossOriginIsolated !== true || typeof Blob !== 'function' || typeof URL?.createObjectURL !== 'function') return null;
+  const Ctor = g.Worker;
+  return {
+    cores: g.navigator?.hardwareConcurrency ?? 1,
+    spawn(source) {
+      const url = URL.createObjectURL(new Blob([`(${source})((f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; });`], { type: 'text/javascript' }));
+      const w = new Ctor(url);
+      URL.revokeObjectURL(url);
+      return { post: (m) => w.postMessage(m), terminate: () => w.terminate() };
+    },
+  };
+}
+
+let host: ThreadHost | null = webHost();
+let requested: number | null = null;
+
+/** @internal Installs how workers are started (the Node entry does this). */
+export function setThreadHost(h: ThreadHost | null): void {
+  host = h;
+  pool?.close();
+  pool = null;
+}
+
+/**
+ * Sets how many threads the wasm kernels use (the calling thread included), like `torch.set_num_threads`.
+ * The default is the number of logical cores (at most 8) where threads are available: Node, and
+ * cross-origin-isolated pages. 1 turns threading off.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: the thread count must be a positive integer, got ${n}`);
+  requested = n;
+  pool?.close();
+  pool = null;
+}
+
+/** The thread count the wasm kernels use now (1 where threads are unavailable). */
+export function getNumThreads(): number {
+  return host === null ? 1 : (requested ?? Math.max(1, Math.min(8, host.cores)));
+}
+
+/** One call of a worker function: its name and its arguments (numbers; byte addresses for pointers). */
+export type Job = readonly [WorkerFn, readonly number[]];
+
+export class ThreadPool {
+  readonly #ints: Int32Array;
+  readonly #f64: Float64Array;
+  readonly #workers: { post(m: unknown): void; terminate(): void }[] = [];
+  readonly #fns: ((...args: number[]) => void)[];
+  #canWait = true;
+  /** Jobs the workers have run so far (the rest ran on the calling thread). */
+  jobsOnWorkers = 0;
+
+  /** `size` workers (the calling thread comes on top). */
+  constructor(k: WasmKernels, h: ThreadHost, readonly size: number) {
+    const intBytes = (HEADER + size * SLOT) * 4;
+    const control = new SharedArrayBuffer(intBytes + (1 + MAX_JOBS * JOB) * 8);
+    this.#ints = new Int32Array(control, 0, HEADER + size * SLOT);
+    this.#f64 = new Float64Array(control, intBytes);
+    this.#fns = WORKER_FNS.map((name) => k.exports[name] as unknown as (...args: number[]) => void);
+    for (let slot = 0; slot < size; slot++) {
+      const w = h.spawn(WORKER_SOURCE);
+      w.post({ module: k.module, memory: k.exports.memory, control, slot, workers: size, fns: [...WORKER_FNS] });
+      this.#workers.push(w);
+    }
+  }
+
+  /** Threads a run can use: the workers plus the caller. */
+  get threads(): number {
+    return this.size + 1;
+  }
+
+  /**
+   * Runs `jobs` (at most 64) on the workers and the calling thread, and returns when all are done. The last
+   * `scratchArgs` arguments of every job are scratch addresses: thread `t` (the caller is 0) adds
+   * `t × scratchStride` to them, so each thread works in its own scratch.
+   */
+  run(jobs: readonly Job[], scratchArgs = 0, scratchStride = 0): void {
+    const ints = this.#ints;
+    const f64 = this.#f64;
+    if (jobs.length > MAX_JOBS) throw new RangeError(`ThreadPool.run: at most ${MAX_JOBS} jobs, got ${jobs.length}`);
+    f64[0] = scratchStride;
+    for (let j = 0; j < jobs.length; j++) {
+      const [fn, a] = jobs[j]!;
+      if (a.length > JOB - 2) throw new RangeError(`ThreadPool.run: a job takes at most ${JOB - 2} arguments, ${fn} got ${a.length}`);
+      const at = 1 + j * JOB;
+      f64[at] = WORKER_FNS.indexOf(fn);
+      f64[at + 1] = a.length;
+      for (let i = 0; i < a.length; i++) f64[at + 2 + i] = a[i]!;
+    }
+    ints[NJOBS] = jobs.length;
+    ints[NSCRATCH] = scratchArgs;
+    Atomics.store(ints, NEXT, 0);
+    const helpers = Math.min(this.size, jobs.length - 1);
+    for (let w = 0; w < helpers; w++) {
+      const slot = HEADER + w * SLOT;
+      Atomics.store(ints, slot + STATE, POSTED);
+      Atomics.add(ints, slot + SEQ, 1);
+      Atomics.notify(ints, slot + SEQ);
+    }
+    let onCaller = 0;
+    try {
+      for (let j = Atomics.add(ints, NEXT, 1); j < jobs.length; j = Atomics.add(ints, NEXT, 1)) {
+        onCaller++;
+        const [fn, a] = jobs[j]!;
+        this.#fns[WORKER_FNS.indexOf(fn)]!(...a);
+      }
+    } finally {
+      // Even when a job failed here: no worker may still be running when this returns or throws.
+      Atomics.store(ints, NEXT, jobs.length);
+      this.#join(helpers);
+    }
+    this.jobsOnWorkers += jobs.length - onCaller;
+    let failed = false;
+    for (let w = 0; w < helpers; w++) if (Atomics.exchange(ints, HEADER + w * SLOT + ERROR, 0) !== 0) failed = true;
+    if (failed) throw new Error('wasm backend: a kernel failed on a worker thread');
+  }
+
+  /** Waits for the first `helpers` workers to finish the run, cancelling those that have not started it. */
+  #join(helpers: number): void {
+    const ints = this.#ints;
+    for (let w = 0; w < helpers; w++) {
+      const slot = HEADER + w * SLOT;
+      if (Atomics.compareExchange(ints, slot + STATE, POSTED, IDLE) === POSTED) continue;
+      for (let i = 0; Atomics.load(ints, slot + STATE) !== IDLE; i++) {
+        if (i > 4096 && this.#canWait) {
+          try {
+            Atomics.wait(ints, slot + STATE, RUNNING, 1);
+          } catch {
+            this.#canWait = false; // a browser's main thread may not block: keep spinning
+          }
+        }
+      }
+    }
+  }
+
+  close(): void {
+    Atomics.store(this.#ints, QUIT, 1);
+    for (let w = 0; w < this.size; w++) {
+      Atomics.add(this.#ints, HEADER + w * SLOT + SEQ, 1);
+      Atomics.notify(this.#ints, HEADER + w * SLOT + SEQ);
+      this.#workers[w]!.terminate();
+    }
+  }
+}
+
+let pool: ThreadPool | null = null;
+
+/** The pool of `getNumThreads() − 1` workers over `k`'s memory, started on first use; null when single-threaded. */
+export function threadPool(k: WasmKernels): ThreadPool | null {
+  if (pool !== null) return pool;
+  if (!k.shared || host === null) return null;
+  const n = getNumThreads() - 1;
+  if (n < 1) return null;
+  pool = new ThreadPool(k, host, n);
+  return pool;
+}
