@@ -8,7 +8,7 @@
 
 // Op codes, in the order of the JS side's tables (src/backend/wasm/elementwise.ts).
 const NEG = 0, ABS = 1, SQRT = 2, SQUARE = 3, RECIPROCAL = 4, RELU = 5, LEAKY_RELU = 6, CLAMP = 7;
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAXIMUM = 4, MINIMUM = 5, RELU_GRAD = 6;
 const EQ = 0, NE = 1, LT = 2, LE = 3, GT = 4, GE = 5;
 
 @inline function splat<T>(x: f64): v128 {
@@ -69,6 +69,8 @@ function binaryRow<T>(op: i32, a: usize, aStep: i32, b: usize, bStep: i32, out: 
       case DIV: r = vdiv<T>(x, y); break;
       // x > y || x !== x ? x : y (NaN propagates)
       case MAXIMUM: r = pick(x, y, v128.or(vgt<T>(x, y), vne<T>(x, x))); break;
+      // y > 0 ? x : 0 (relu's backward)
+      case RELU_GRAD: r = v128.and(x, vgt<T>(y, i64x2.splat(0))); break;
       default: r = pick(x, y, v128.or(vlt<T>(x, y), vne<T>(x, x))); break;
     }
     v128.store(out, r);

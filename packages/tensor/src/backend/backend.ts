@@ -19,9 +19,12 @@ export type UnaryOp =
   | 'erf' | 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'gelu' | 'geluGrad'
   | 'leakyRelu' | 'elu' | 'clamp' | 'powScalar' | 'logicalNot';
 
-/** Elementwise ops of two inputs already broadcast to the output's shape. Comparisons write 0/1. */
+/**
+ * Elementwise ops of two inputs already broadcast to the output's shape. Comparisons write 0/1.
+ * `reluGrad` is relu's backward, `b > 0 ? a : 0` (PyTorch's threshold_backward): one pass instead of three.
+ */
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'reluGrad'
   | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 
 /** Reductions over the trailing dimensions of a view. arg* write the flat index within the reduced block. */

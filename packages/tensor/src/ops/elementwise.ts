@@ -1,6 +1,6 @@
 // Elementwise ops: each forward beside its backward. Broadcasting happens before the primitive, as
 // explicit `expand` views whose backward sums, so no backward here un-broadcasts by hand.
-import { defineOp } from '../autograd/op.js';
+import { defineOp, type OpFn } from '../autograd/op.js';
 import { promoteTypes, promoteWithScalar, toFloat, type DType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
@@ -212,8 +212,18 @@ const squareOp = unaryOp('square', 'square', 'x', (g, x) => mul(g, mul(x, 2)), f
 const reciprocalOp = unaryOp('reciprocal', 'reciprocal', 'y', (g, y) => neg(mul(g, mul(y, y)))); // d/dx 1/x = −1/x²
 // d/dx erf x = (2/√π)·e^(−x²)
 const erfOp = unaryOp('erf', 'erf', 'x', (g, x) => mul(g, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)));
-// NOTE: relu's gradient at exactly 0 is 0 (PyTorch's choice), so the mask is taken from y > 0.
-const reluOp = unaryOp('relu', 'relu', 'y', (g, y) => mul(g, gt(y, 0)), false);
+// NOTE: relu's gradient at exactly 0 is 0 (PyTorch's choice), so the mask is taken from y > 0. The backward
+// is one kernel, g where y > 0 else 0 (PyTorch's threshold_backward), instead of gt, a cast and mul; it is
+// linear in g, so its own gradient is itself, and flat in y.
+const reluGradOp: OpFn<[Tensor, Tensor], undefined> = defineOp<[Tensor, Tensor]>({
+  name: 'reluGrad',
+  forward: (ctx, [g, y]) => {
+    ctx.save(y);
+    return binaryK('reluGrad', g, y, g.dtype);
+  },
+  backward: (ctx, gg) => [ctx.needsInputGrad[0] ? reluGradOp([gg, ctx.saved[0]!], undefined) : null, null],
+});
+const reluOp = unaryOp('relu', 'relu', 'y', (g, y) => (g.dtype === y.dtype && shapesEqual(g.shape, y.shape) ? reluGradOp([g, y], undefined) : mul(g, gt(y, 0))), false);
 // d/dx leakyRelu = 1 for x > 0, slope otherwise
 const leakyReluOp = unaryOp('leakyRelu', 'leakyRelu', 'x', (g, x, slope) => where(gt(x, 0), g, mul(g, slope)));
 // d/dx elu = 1 for x > 0, α·eˣ = y + α otherwise

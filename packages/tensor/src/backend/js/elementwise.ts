@@ -72,6 +72,7 @@ function binaryRow(op: BinaryOp, a: TypedArray, ai: number, as: number, b: Typed
     // NaN propagates through maximum/minimum, as in PyTorch.
     case 'maximum': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) { const x = a[ai]!, y = b[bi]!; o[oi] = x > y || x !== x ? x : y; } break;
     case 'minimum': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) { const x = a[ai]!, y = b[bi]!; o[oi] = x < y || x !== x ? x : y; } break;
+    case 'reluGrad': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = b[bi]! > 0 ? a[ai]! : 0; break;
     case 'eq': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! === b[bi]! ? 1 : 0; break;
     case 'ne': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! !== b[bi]! ? 1 : 0; break;
     case 'lt': for (let i = 0; i < n; i++, ai += as, bi += bs, oi += os) o[oi] = a[ai]! < b[bi]! ? 1 : 0; break;

@@ -59,7 +59,7 @@ describe.runIf(kernels !== null)('wasm elementwise', () => {
     });
 
     it(`${dtype}: binary ops and comparisons equal the JS kernels, with broadcast scalars and in place`, () => {
-      const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+      const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'reluGrad', 'eq', 'ne', 'lt', 'le', 'gt', 'ge'];
       for (const n of N) {
         const a = values(Ctor, n + 1, 2 * n);
         const b = values(Ctor, n + 2, 3 * n);

@@ -16,7 +16,7 @@ const MIN_ELEMENTS = 1024;
 
 // Op codes of assembly/elementwise.ts.
 const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, leakyRelu: 6, clamp: 7 };
-const ARITHMETIC: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const ARITHMETIC: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluGrad: 6 };
 const COMPARISON: Partial<Record<BinaryOp, number>> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 };
 
 /** Bytes for `count` elements plus one spare vector block: the kernels work in whole 16-element blocks. */

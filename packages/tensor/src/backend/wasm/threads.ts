@@ -6,7 +6,7 @@
 // Browser-safe: how a worker is started is supplied by the host. In a cross-origin-isolated page that is
 // a Web Worker on a Blob URL; in Node, `@tensile/tensor`'s Node entry (src/node.ts) installs a
 // worker_threads host. Without a host, or without shared memory, everything runs on the calling thread.
-import type { WasmKernels } from './instance.js';
+import { kernels, type WasmKernels } from './instance.js';
 
 /** Starts a worker running `source`, a script whose first statement receives one message. */
 export interface ThreadHost {
@@ -28,10 +28,11 @@ const NJOBS = 1;
 const NSCRATCH = 2; // the last NSCRATCH args of each job are addresses a thread offsets by tid × STRIDE
 const QUIT = 3;
 const HEADER = 16; // int32 fields; then the float64 STRIDE at float64 index HEADER / 2
-const SLOT = 4; // per worker: seq, state, error
+const SLOT = 4; // per worker: seq, state, error, ready
 const SEQ = 0;
 const STATE = 1;
 const ERROR = 2;
+const READY = 3;
 const IDLE = 0;
 const POSTED = 1;
 const RUNNING = 2;
@@ -52,6 +53,8 @@ export const WORKER_SOURCE = `(onMessage) => onMessage(({ module, memory, contro
   const tid = slot + 1;
   const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const table = fns.map((name) => ex[name]);
+  Atomics.store(ints, base + ${READY}, 1);
+  Atomics.notify(ints, base + ${READY});
   const args = [];
   let seq = 0;
   for (;;) {
@@ -105,25 +108,34 @@ let requested: number | null = null;
 /** @internal Installs how workers are started (the Node entry does this). */
 export function setThreadHost(h: ThreadHost | null): void {
   host = h;
-  pool?.close();
-  pool = null;
+  resetPool();
 }
 
 /**
  * Sets how many threads the wasm kernels use (the calling thread included), like `torch.set_num_threads`.
- * The default is the number of logical cores (at most 8) where threads are available: Node, and
- * cross-origin-isolated pages. 1 turns threading off.
+ * 1 turns threading off. By default, where threads are available (Node, cross-origin-isolated pages), the
+ * kernels use every logical core (at most 8) if a one-time measurement at first use shows that two threads
+ * multiply matrices faster than one; where hardware threads share one core's vector units (SMT siblings,
+ * some virtual machines) they do not, and the default stays at 1. A count set here is used as it is.
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: the thread count must be a positive integer, got ${n}`);
   requested = n;
-  pool?.close();
-  pool = null;
+  resetPool();
 }
 
-/** The thread count the wasm kernels use now (1 where threads are unavailable). */
+/** The thread count the wasm kernels use (1 where threads are unavailable or, by default, do not pay). */
 export function getNumThreads(): number {
-  return host === null ? 1 : (requested ?? Math.max(1, Math.min(8, host.cores)));
+  if (requested !== null) return host === null ? 1 : requested;
+  if (host === null || kernels === null) return 1;
+  return threadPool(kernels) === null ? 1 : configured();
+}
+
+const configured = () => requested ?? Math.max(1, Math.min(8, host?.cores ?? 1));
+
+function resetPool(): void {
+  if (pool !== null && pool !== DISABLED) pool.close();
+  pool = null;
 }
 
 /** One call of a worker function: its name and its arguments (numbers; byte addresses for pointers). */
@@ -150,6 +162,25 @@ export class ThreadPool {
       w.post({ module: k.module, memory: k.exports.memory, control, slot, workers: size, fns: [...WORKER_FNS] });
       this.#workers.push(w);
     }
+  }
+
+  /** Waits up to `ms` for every worker to start; false if one did not. */
+  waitReady(ms: number): boolean {
+    const until = performance.now() + ms;
+    for (let w = 0; w < this.size; w++) {
+      const at = HEADER + w * SLOT + READY;
+      while (Atomics.load(this.#ints, at) !== 1) {
+        if (performance.now() > until) return false;
+        if (this.#canWait) {
+          try {
+            Atomics.wait(this.#ints, at, 0, 5);
+          } catch {
+            this.#canWait = false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /** Threads a run can use: the workers plus the caller. */
@@ -235,10 +266,45 @@ let pool: ThreadPool | null = null;
 
 /** The pool of `getNumThreads() − 1` workers over `k`'s memory, started on first use; null when single-threaded. */
 export function threadPool(k: WasmKernels): ThreadPool | null {
-  if (pool !== null) return pool;
+  if (pool !== null) return pool === DISABLED ? null : pool;
   if (!k.shared || host === null) return null;
-  const n = getNumThreads() - 1;
+  const n = configured() - 1;
   if (n < 1) return null;
   pool = new ThreadPool(k, host, n);
-  return pool;
+  if (requested === null && !(pool.waitReady(5000) && speedup(k, pool) >= 1.3)) {
+    pool.close();
+    pool = DISABLED;
+  }
+  return pool === DISABLED ? null : pool;
+}
+
+/** A pool that is not worth using (stands in for the default until setNumThreads is called). */
+const DISABLED = Object.create(ThreadPool.prototype) as ThreadPool;
+
+/**
+ * How much faster two 256³ float32 products run on the caller and one worker at once than one after the
+ * other on the caller alone (best of three each), in memory above everything staged so far.
+ */
+function speedup(k: WasmKernels, p: ThreadPool): number {
+  const MB = 1 << 20;
+  const base = (k.exports.memory.buffer.byteLength - k.base + 63) & ~63;
+  if (!k.reserve(base + 6 * MB)) return 0;
+  const at = k.base + base;
+  const n = 256;
+  const packA = (k.exports.F32_PACK_A.value as number) * 4;
+  const perThread = MB;
+  const job = (c: number): Job => ['matmulF32', [1, n, n, n, at, 0, n, 1, at + MB, 0, n, 1, c, 0, n, at + 4 * MB, at + 4 * MB + packA]];
+  const jobs = [job(at + 2 * MB), job(at + 3 * MB)];
+  const mm = k.exports.matmulF32 as unknown as (...args: number[]) => void;
+  let one = Infinity;
+  let two = Infinity;
+  for (let r = 0; r < 4; r++) {
+    let t = performance.now();
+    for (const [, a] of jobs) mm(...a);
+    if (r > 0) one = Math.min(one, performance.now() - t);
+    t = performance.now();
+    p.run(jobs, 2, perThread);
+    if (r > 0) two = Math.min(two, performance.now() - t);
+  }
+  return one / two;
 }
