@@ -23,13 +23,23 @@ export async function tensileBackends(): Promise<string[]> {
   return tensor.listBackends();
 }
 
-export function tensileFramework(backend: string): Framework {
+/** The wasm kernels' default thread count, read once before any column sets its own. */
+let defaultThreads: number | null = null;
+export function tensileDefaultThreads(): number {
+  defaultThreads ??= tensor.getNumThreads();
+  return defaultThreads;
+}
+
+/** Tensile on `backend`; with `threads`, the wasm kernels held to that many threads (column `tensile-wasm-1t`). */
+export function tensileFramework(backend: string, threads?: number): Framework {
+  const initial = tensileDefaultThreads();
   return {
-    id: `tensile-${backend}`,
+    id: threads === undefined ? `tensile-${backend}` : `tensile-${backend}-${threads}t`,
     kind: 'tensile',
     backend,
     activate: async () => {
       tensor.setBackend(backend);
+      tensor.setNumThreads(threads ?? initial);
     },
   };
 }
@@ -38,9 +48,14 @@ export function tfjsFramework(backend: 'cpu' | 'wasm'): Framework {
   return { id: `tfjs-${backend}`, kind: 'tfjs', backend, activate: async () => (await import('./peers/tfjs.js')).useTfjs(backend) };
 }
 
-/** Every in-process column, Tensile's first. `filter` keeps only the named ids. */
+/**
+ * Every in-process column, Tensile's first. Where the wasm kernels run on more than one thread by default,
+ * `tensile-wasm-1t` holds them to one, for the targets stated per thread. `filter` keeps only the named ids.
+ */
 export async function allFrameworks(filter?: readonly string[]): Promise<Framework[]> {
-  const list = [...(await tensileBackends()).map(tensileFramework), tfjsFramework('cpu'), tfjsFramework('wasm')];
+  const backends = await tensileBackends();
+  const oneThread = backends.includes('wasm') && tensileDefaultThreads() > 1 ? [tensileFramework('wasm', 1)] : [];
+  const list = [...backends.map((b) => tensileFramework(b)), ...oneThread, tfjsFramework('cpu'), tfjsFramework('wasm')];
   return filter ? list.filter((f) => filter.includes(f.id)) : list;
 }
 

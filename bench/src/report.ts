@@ -12,7 +12,7 @@ export interface RunReport {
   mode: 'full' | 'quick';
   only: string[] | null;
   machine: Machine;
-  tensile: { backends: string[]; default: string };
+  tensile: { backends: string[]; default: string; wasmThreads?: number };
   tfjs: { version: string; wasm: string };
   torch: { version: string; python: string; defaultThreads: number; threads: number[]; parallel?: string; blas?: string } | { missing: string };
   timing: TimingOptions;
@@ -149,7 +149,7 @@ export function renderMarkdown(rep: RunReport): string {
   L.push('## Machine', '');
   L.push(`- CPU: ${m.cpuModel}, ${m.cores} logical cores, SIMD: ${m.simd.join(' ') || 'n/a'}; RAM ${m.memTotalGiB} GiB; ${m.os}`);
   L.push(`- Node ${m.node} (V8 ${m.v8})`);
-  L.push(`- Tensile backends: ${rep.tensile.backends.join(', ')} (default: ${rep.tensile.default})`);
+  L.push(`- Tensile backends: ${rep.tensile.backends.join(', ')} (default: ${rep.tensile.default})${rep.tensile.wasmThreads ? `; the wasm kernels run on ${rep.tensile.wasmThreads} thread(s) by default${rep.tensile.wasmThreads > 1 ? ' (tensile-wasm-1t: held to one)' : ''}` : ''}`);
   L.push(`- TF.js ${rep.tfjs.version}; ${rep.tfjs.wasm}`);
   L.push('version' in rep.torch
     ? `- PyTorch ${rep.torch.version} (Python ${rep.torch.python}), default threads ${rep.torch.defaultThreads}, measured with ${rep.torch.threads.join(' and ')} thread(s)${rep.torch.parallel ? `; ${rep.torch.parallel}` : ''}${rep.torch.blas ? `; ${rep.torch.blas}` : ''}`

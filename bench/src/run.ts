@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getBackend } from '@tensile/tensor';
 import { BENCH_DIR } from './child.js';
-import { allFrameworks, type Framework } from './frameworks.js';
+import { allFrameworks, tensileDefaultThreads, type Framework } from './frameworks.js';
 import { FULL_TIMING, QUICK_TIMING, gc, measure } from './harness.js';
 import { describeMachine, loadNow } from './machine.js';
 import { tf, tfjsWasmInfo } from './peers/tfjs.js';
@@ -25,7 +25,7 @@ const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6];
 const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/bench bench)
   --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
   --only W1,W5          workloads (W1…W7) or variants (e.g. W5-512-AtB) to run
-  --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tfjs-cpu, tfjs-wasm)
+  --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
   --no-torch            skip the PyTorch columns
   --note "text"         add a note to the results file (repeatable)
   --out DIR             results directory (default bench/results)`;
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   const frameworks = await allFrameworks(args.frameworks ?? undefined);
   const tensileIds = frameworks.filter((f) => f.kind === 'tensile').map((f) => f.id);
-  const tensileBackends = frameworks.filter((f) => f.kind === 'tensile').map((f) => f.backend);
+  const tensileBackends = [...new Set(frameworks.filter((f) => f.kind === 'tensile').map((f) => f.backend))];
   const defaultBackend = getBackend().name;
   const torch = args.torch ? detectTorch() : null;
   const torchThreads = torch ? [...new Set([1, torch.defaultThreads > 1 ? torch.defaultThreads : os.cpus().length])] : [];
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     mode: args.quick ? 'quick' : 'full',
     only: args.only,
     machine,
-    tensile: { backends: tensileBackends, default: defaultBackend },
+    tensile: { backends: tensileBackends, default: defaultBackend, wasmThreads: tensileDefaultThreads() },
     tfjs: { version: tf.version.tfjs, wasm: wasmInfo },
     torch: torchMeta,
     timing,

@@ -3,7 +3,7 @@
 import type { Module } from '@tensile/nn';
 import { StateDictError } from '@tensile/nn';
 import type { Dialect } from '@tensile/optim';
-import { Generator, getBackend, getDefaultGenerator, listBackends, manualSeed, setBackend, type GeneratorState, type Tensor } from '@tensile/tensor';
+import { Generator, getBackend, getDefaultGenerator, getNumThreads, listBackends, manualSeed, setBackend, type GeneratorState, type Tensor } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
 import { UsageError, choice, helpText, int, parseFlags, positive, type FlagValues } from './args.js';
 import { CheckpointError, readCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -65,6 +65,13 @@ export interface ClassifierExample {
 
 function defaultBackend(): string {
   return listBackends().includes('wasm') ? 'wasm' : getBackend().name;
+}
+
+/** The backend for the header line: the wasm kernels' thread count with it. */
+export function describeBackend(backend: string): string {
+  if (backend !== 'wasm') return backend;
+  const n = getNumThreads();
+  return `wasm (${n} thread${n === 1 ? '' : 's'})`;
 }
 
 /** The flags of an image-classifier example. */
@@ -209,7 +216,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   ].filter((s) => s !== '');
   progress.line(`${ex.name} · ${ex.describeModel(config)} (${n(params)} parameters) · ${DATASET_LABELS[config.dataset]}: ${n(data.train.length)} train / ${n(data.test.length)} test · recipe ${config.recipe}`);
   progress.line(
-    `  ${OPTIMIZER_LABELS[config.optimizer]} lr ${formatLr(config.lr)} (${config.schedule}) · batch ${config.batchSize} · ${config.epochs} epochs · ${extras.join(' · ')} · seed ${config.seed} · ${config.dtype} · backend ${config.backend}`,
+    `  ${OPTIMIZER_LABELS[config.optimizer]} lr ${formatLr(config.lr)} (${config.schedule}) · batch ${config.batchSize} · ${config.epochs} epochs · ${extras.join(' · ')} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
   );
   progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
   if (ckpt) progress.line(`  resumed from ${resumePath} after ${run.epochsDone} epochs${run.batchesDone > 0 ? ` and ${run.batchesDone} batches` : ''} (step ${run.step})`);

@@ -3,7 +3,7 @@ export { UsageError, parseFlags, helpText, int, positive, choice, choiceList, pa
 export { checkpointFile, commonFlags, runMain, userPath } from './cli.js';
 export { CHECKPOINT_FORMAT, CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export {
-  RECIPE_NAMES, classifierFlags, resolveConfig, runClassifier,
+  RECIPE_NAMES, classifierFlags, describeBackend, resolveConfig, runClassifier,
   type ClassifierConfig, type ClassifierExample, type Recipe, type RecipeName,
 } from './classifier.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';

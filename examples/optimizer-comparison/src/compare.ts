@@ -10,7 +10,7 @@ import { Generator, getDefaultGenerator, listBackends, manualSeed, setBackend, t
 import { DataLoader, transforms } from '@tensile/data';
 import {
   CheckpointError, DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, MetricsLog, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PALETTE, PIXEL_STATS, Progress, Run,
-  UsageError, chartGroup, checkpointFile, choice, choiceList, commonFlags, contourGroup, formatDuration, formatLr, formatPercent, formatRate, helpText, int, lineChart,
+  UsageError, chartGroup, checkpointFile, choice, choiceList, commonFlags, contourGroup, describeBackend, formatDuration, formatLr, formatPercent, formatRate, helpText, int, lineChart,
   loadImages, makeOptimizer, parseFlags, readCheckpoint, smooth, svgDocument, userPath, writeCheckpoint,
   type DatasetName, type MetricsRecord, type OptimizerName, type ProgressStream,
 } from '@tensile/examples-common';
@@ -121,7 +121,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   const done = runs[0]!.run.epochsDone;
   progress.line(
     `optimizer-comparison · MLP 784-128-10 · ${DATASET_LABELS[config.dataset]}: ${data.train.length.toLocaleString('en-US')} train / ` +
-      `${data.test.length.toLocaleString('en-US')} test · ${config.epochs} epochs · batch ${config.batchSize} · seed ${config.seed} · ${config.dtype} · backend ${config.backend}`,
+      `${data.test.length.toLocaleString('en-US')} test · ${config.epochs} epochs · batch ${config.batchSize} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
   );
   progress.line(`  ${runs.map(({ name, run }) => `${OPTIMIZER_LABELS[name]} lr ${formatLr(run.parts.optimizer.defaults.lr)}`).join(' · ')}`);
   progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);

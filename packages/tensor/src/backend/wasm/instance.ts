@@ -47,6 +47,8 @@ export interface WasmExports {
   /** out[r] = log Σ exp(row r) − row r[target[r]], with int32 targets in [0, n). */
   readonly crossEntropyF32: (x: number, rows: number, ls: number, n: number, target: number, out: number) => void;
   readonly crossEntropyF64: (x: number, rows: number, ls: number, n: number, target: number, out: number) => void;
+  readonly adamF32: (p: number, g: number, m: number, v: number, n: number, decay1: number, decay2: number, c1: number, c2: number,
+    lrBc1: number, invSqrtBc2: number, eps: number, scale: number, wd: number) => void;
   readonly F32_PACK_A: WebAssembly.Global;
   readonly F32_PACK_B: WebAssembly.Global;
   readonly F64_PACK_A: WebAssembly.Global;
