@@ -61,6 +61,9 @@ export async function allFrameworks(filter?: readonly string[]): Promise<Framewo
 
 export function findFramework(list: readonly Framework[], id: string): Framework {
   const f = list.find((x) => x.id === id);
-  if (!f) throw new Error(`unknown framework ${id}; known: ${list.map((x) => x.id).join(', ')}`);
-  return f;
+  if (f) return f;
+  // A column held to a thread count exists whatever this process's default is (a W7 child may measure fewer).
+  const held = /^tensile-(\w+)-(\d+)t$/.exec(id);
+  if (held && list.some((x) => x.id === `tensile-${held[1]}`)) return tensileFramework(held[1]!, Number(held[2]));
+  throw new Error(`unknown framework ${id}; known: ${list.map((x) => x.id).join(', ')}`);
 }

@@ -20,7 +20,7 @@ export interface TimingOptions {
 }
 
 export const FULL_TIMING: TimingOptions = {
-  warmupCalls: 3, warmupSeconds: 0.5, minSamples: 7, maxTime: 2, minTime: 0.1, slowCallSeconds: 0.8, slowMinSamples: 4,
+  warmupCalls: 3, warmupSeconds: 2, minSamples: 7, maxTime: 2, minTime: 0.1, slowCallSeconds: 0.8, slowMinSamples: 4,
 };
 export const QUICK_TIMING: TimingOptions = {
   warmupCalls: 2, warmupSeconds: 0.15, minSamples: 3, maxTime: 0.5, minTime: 0.05, slowCallSeconds: 0.3, slowMinSamples: 3,

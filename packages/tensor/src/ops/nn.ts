@@ -2,13 +2,15 @@
 // conv2d, conv2dInputGrad and conv2dWeightGrad are each other's adjoints, so the family is closed under
 // differentiation and higher-order gradients work.
 import { defineOp, type OpFn } from '../autograd/op.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import type { Conv2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { isFloat, promoteTypes, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add, cast } from './elementwise.js';
+import { cast } from './elementwise.js';
+import { sum } from './reduce.js';
 import { pad } from './indexing.js';
 import { reshape } from './movement.js';
 import { empty } from './raw.js';
@@ -107,6 +109,27 @@ const conv2dOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], C
   },
 });
 
+// conv2d with its bias added in place into the fresh output (no second output array, as add would make).
+// The bias gradient is the output gradient summed over N, H and W.
+const conv2dBiasOp: OpFn<[Tensor, Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor, Tensor], ConvAttrs>({
+  name: 'conv2d',
+  forward: (ctx, [x, w, b]) => {
+    ctx.save(x, w);
+    const out = convForward(x, w.isContiguous ? w : w.contiguous(), ctx.attrs);
+    const bias = { data: b.data, shape: out.shape, strides: [0, b.strides[0]!, 0, 0], offset: b.offset };
+    getBackend().binary('add', out, bias, out);
+    return out;
+  },
+  backward: (ctx, g) => {
+    const [x, w] = ctx.saved as [Tensor, Tensor];
+    return [
+      ctx.needsInputGrad[0] ? conv2dInputGradOp([g, w], ctx.attrs) : null,
+      ctx.needsInputGrad[1] ? conv2dWeightGradOp([x, g], ctx.attrs) : null,
+      ctx.needsInputGrad[2] ? sum(g, [0, 2, 3]) : null,
+    ];
+  },
+});
+
 // The adjoint of conv2d in x: its own gradients are conv2d (in gOut) and conv2dWeightGrad (in w).
 const conv2dInputGradOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
   name: 'conv2dInputGrad',
@@ -195,8 +218,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     if (th % 2 || tw % 2) input = pad(input, [p[1], tw - p[1], p[0], th - p[0]]), (p = [0, 0]);
   } else p = pair('conv2d', 'padding', opts.padding, 0);
   const g = geometry('conv2d', input, kh, kw, s, p, d, cg);
-  const out = conv2dOp([rowMajorHW(input), cast(weight, dtype)], { g, groups, cout });
-  return bias === undefined || bias === null ? out : add(out, reshape(cast(bias, dtype), [1, cout, 1, 1]));
+  const attrs = { g, groups, cout };
+  if (bias === undefined || bias === null) return conv2dOp([rowMajorHW(input), cast(weight, dtype)], attrs);
+  return conv2dBiasOp([rowMajorHW(input), cast(weight, dtype), cast(bias, dtype)], attrs);
 }
 
 export interface PoolOptions {
@@ -230,11 +254,19 @@ const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
     ctx.save(indices);
     return out;
   },
-  // The gradient goes to each window's maximum: a scatter-add into the flattened planes.
+  // The gradient goes to each window's maximum: a scatter-add into the flattened planes. Recorded as the
+  // scatterAdd op when building a graph (its own gradient is a gather); otherwise the kernel adds straight
+  // into a fresh zeroed buffer, without the op's copy of its input.
   backward: (ctx, g) => {
     const a = ctx.attrs;
-    const plane = zeros([a.n, a.c, a.h * a.w], { dtype: g.dtype });
-    return [reshape(scatterAddTrusted(plane, 2, ctx.saved[0]!, reshape(g, [a.n, a.c, a.oh * a.ow])), [a.n, a.c, a.h, a.w])];
+    const flatG = reshape(g, [a.n, a.c, a.oh * a.ow]);
+    if (isGradEnabled()) {
+      const plane = zeros([a.n, a.c, a.h * a.w], { dtype: g.dtype });
+      return [reshape(scatterAddTrusted(plane, 2, ctx.saved[0]!, flatG), [a.n, a.c, a.h, a.w])];
+    }
+    const out = empty([a.n, a.c, a.h, a.w], g.dtype);
+    getBackend().scatterAdd({ data: out.data, shape: [a.n, a.c, a.h * a.w], strides: [a.c * a.h * a.w, a.h * a.w, 1], offset: 0 }, 2, ctx.saved[0]!, flatG);
+    return [out];
   },
 });
 

@@ -1,0 +1,20 @@
+// Ad-hoc profiling helper: times one training workload on one backend (not part of pnpm bench).
+import { setBackend, setNumThreads, getNumThreads } from '@tensile/tensor';
+import { leNet, mlp, tensileTrainStep } from './models.js';
+const [which = 'W1', backend = 'wasm', secs = '3'] = process.argv.slice(2);
+setBackend(backend);
+if (process.env.THREADS) setNumThreads(Number(process.env.THREADS));
+const cfg: Record<string, [() => ReturnType<typeof mlp>, number, number[]]> = {
+  W1: [() => mlp([784, 128, 10]), 64, [784]],
+  W2: [() => mlp([784, 128, 10]), 256, [784]],
+  W3: [() => mlp([784, 512, 512, 10]), 128, [784]],
+  W4: [leNet, 64, [1, 28, 28]],
+};
+const [make, batch, shape] = cfg[which]!;
+const step = tensileTrainStep(make(), batch, shape);
+for (let i = 0; i < 50; i++) step();
+const t0 = performance.now();
+let n = 0;
+while (performance.now() - t0 < Number(secs) * 1000) { step(); n++; }
+const dt = (performance.now() - t0) / n;
+console.log(`${which} ${backend} ${getNumThreads()}t: ${(dt * 1000).toFixed(0)} us/step, ${(batch / dt * 1000).toFixed(0)} samples/s`);

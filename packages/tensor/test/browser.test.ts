@@ -1,0 +1,63 @@
+// @tensile/tensor in a real browser: headless Chromium loads a page bundled from the sources (esbuild,
+// platform browser, so any Node import would fail the bundle) and served cross-origin isolated (COOP/COEP),
+// then reports back. Checks the wasm backend loads from the embedded bytes, autograd runs on it, and the
+// kernels' Web Worker threads give the single-threaded results. Skipped where Chromium is not installed
+// (`apt-get install -y chromium`; .ci/run installs it).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync('which', [c]).status === 0);
+
+describe.skipIf(chromium === undefined)('in headless Chromium', () => {
+  it('loads the wasm backend, runs autograd and splits products across Web Workers', async () => {
+    const bundle = await build({
+      entryPoints: [fileURLToPath(new URL('./browser/page.ts', import.meta.url))],
+      bundle: true, format: 'esm', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent',
+    });
+    const script = bundle.outputFiles[0]!.text;
+    let resolveResult!: (r: Record<string, unknown>) => void;
+    const result = new Promise<Record<string, unknown>>((r) => (resolveResult = r));
+    const isolated = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    const server = createServer((req, res) => {
+      if (req.method === 'POST' && req.url === '/result') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          res.end('ok');
+          resolveResult(JSON.parse(body) as Record<string, unknown>);
+        });
+      } else if (req.url === '/page.js') {
+        res.writeHead(200, { 'Content-Type': 'text/javascript', ...isolated }).end(script);
+      } else if (req.url === '/') {
+        res.writeHead(200, { 'Content-Type': 'text/html', ...isolated }).end('<!doctype html><script type="module" src="/page.js"></script>');
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const profile = mkdtempSync(join(tmpdir(), 'tensile-chromium-'));
+    const browser = spawn(chromium!, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`], { stdio: 'ignore' });
+    try {
+      const r = await Promise.race([result, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no result from Chromium within 60 s')), 60_000))]);
+      expect(r.error).toBeUndefined();
+      expect(r.crossOriginIsolated).toBe(true);
+      expect(r.backends).toContain('wasm');
+      expect(r.shared).toBe(true);
+      expect(r.grad).toEqual([[-18], [-26]]); // 2·xᵀ·(x·w) with x·w = [-1.5, -2.5]
+      expect(r.threadedEqual).toBe(true);
+      expect(r.jobsOnWorkers).toBeGreaterThan(0);
+    } finally {
+      const exited = new Promise((r) => browser.once('exit', r));
+      browser.kill();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      server.close();
+      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
+  }, 90_000);
+});
