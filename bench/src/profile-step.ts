@@ -1,4 +1,6 @@
-// Ad-hoc profiling helper: times one training workload on one backend (not part of pnpm bench).
+// Times one training workload on one backend, for profiling (not part of pnpm bench):
+//   node --cpu-prof --import tsx src/profile-step.ts W4 wasm 5      # workload, backend, seconds
+// THREADS=1 holds the wasm kernels to one thread. The .cpuprofile opens in Chrome DevTools.
 import { setBackend, setNumThreads, getNumThreads } from '@tensile/tensor';
 import { leNet, mlp, tensileTrainStep } from './models.js';
 const [which = 'W1', backend = 'wasm', secs = '3'] = process.argv.slice(2);
