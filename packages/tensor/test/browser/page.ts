@@ -23,8 +23,8 @@ async function run(): Promise<Record<string, unknown>> {
   out.grad = w.grad!.toArray();
   // threaded products against single-threaded ones
   manualSeed(3);
-  const a = randn([300, 200]);
-  const b = randn([200, 150]);
+  const a = randn([600, 400]);
+  const b = randn([400, 300]);
   setNumThreads(1);
   const want = Array.from(matmul(a, b).toTypedArray());
   setNumThreads(2);

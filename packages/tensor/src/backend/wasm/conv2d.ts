@@ -13,8 +13,8 @@ import { threadPool, type Job, type WorkerFn } from './threads.js';
 
 /** Below this many column elements the JS kernels run. */
 const MIN_COLS = 2048;
-/** Column elements from which im2col/col2im are split across threads. */
-const MIN_PARALLEL_COLS = 1 << 17;
+/** Column elements from which im2col/col2im are split across threads (see MIN_PARALLEL_WORK in matmul.ts). */
+const MIN_PARALLEL_COLS = 1 << 20;
 /** Spare elements after buffers that the vector loops of sumCols may touch. */
 const SPARE = 16;
 

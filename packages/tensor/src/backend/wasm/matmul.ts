@@ -57,7 +57,13 @@ export interface Gemm {
   run(f32: boolean, call: readonly number[], scratch: number): void;
 }
 
-export function makeGemm(k: WasmKernels, minParallelWork = 1 << 18): Gemm {
+/**
+ * Multiply-adds from which a product is split across threads: a few milliseconds of work, so that waking a
+ * sleeping worker (tens of microseconds, more on a busy or virtual machine) is paid back.
+ */
+export const MIN_PARALLEL_WORK = 1 << 24;
+
+export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK): Gemm {
   const ex = k.exports;
   const pack = (f32: boolean) => {
     const size = f32 ? 4 : 8;
@@ -88,7 +94,7 @@ export function makeGemm(k: WasmKernels, minParallelWork = 1 << 18): Gemm {
 }
 
 /** A `Backend.matmul` that runs float32/float64 products in wasm and everything else in the JS kernel. */
-export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 << 20, minParallelWork = 1 << 18 }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
+export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 << 20, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
   const gemm = makeGemm(k, minParallelWork);
   return function matmul(a: View, b: View, out: TypedArray): void {
     const [B, M, K] = a.shape as [number, number, number];

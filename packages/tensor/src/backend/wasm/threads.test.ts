@@ -39,11 +39,11 @@ describe.runIf(kernels?.shared === true)('wasm kernels on worker threads', () =>
     setBackend('wasm');
     manualSeed(1);
     const cases = [
-      () => matmul(randn([300, 200]), randn([200, 150])),
-      () => matmul(randn([64, 300]).t(), randn([64, 100])),
-      () => matmul(randn([7, 40, 50]), randn([50, 60])),
-      () => matmul(randn([2, 300, 120], { dtype: 'float64' }), randn([2, 120, 90], { dtype: 'float64' })),
-      () => conv2d(randn([16, 3, 20, 20]), randn([8, 3, 5, 5]), null, { padding: 1 }),
+      () => matmul(randn([600, 400]), randn([400, 300])),
+      () => matmul(randn([256, 600]).t(), randn([256, 400])),
+      () => matmul(randn([7, 200, 300]), randn([300, 200])),
+      () => matmul(randn([2, 300, 240], { dtype: 'float64' }), randn([2, 240, 180], { dtype: 'float64' })),
+      () => conv2d(randn([32, 8, 32, 32]), randn([16, 8, 3, 3]), null, { padding: 1 }),
     ];
     const reference = cases.map((make) => {
       setNumThreads(1);
@@ -69,7 +69,7 @@ describe.runIf(kernels?.shared === true)('wasm kernels on worker threads', () =>
     await sleep(100);
     const bad = [1, 4, 4, 4, 0x7ffffff0, 0, 4, 1, 0x7ffffff0, 0, 4, 1, 0x7ffffff0, 16, 4, kernels!.base, kernels!.base + 65536];
     expect(() => pool.run([['matmulF32', bad], ['matmulF32', bad], ['matmulF32', bad], ['matmulF32', bad]])).toThrow();
-    const a = randn([256, 256]);
+    const a = randn([320, 256]);
     const b = randn([256, 256]);
     setNumThreads(1);
     const want = matmul(a, b).toTypedArray();
