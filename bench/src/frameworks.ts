@@ -30,6 +30,11 @@ export function tensileDefaultThreads(): number {
   return defaultThreads;
 }
 
+/** Runs the `tensile-wasm` column on `n` threads instead of the measured default (`pnpm bench --threads n`). */
+export function setTensileThreads(n: number): void {
+  defaultThreads = n;
+}
+
 /** Tensile on `backend`; with `threads`, the wasm kernels held to that many threads (column `tensile-wasm-1t`). */
 export function tensileFramework(backend: string, threads?: number): Framework {
   const initial = tensileDefaultThreads();

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getBackend } from '@tensile/tensor';
 import { BENCH_DIR } from './child.js';
-import { allFrameworks, tensileDefaultThreads, type Framework } from './frameworks.js';
+import { allFrameworks, setTensileThreads, tensileDefaultThreads, type Framework } from './frameworks.js';
 import { FULL_TIMING, QUICK_TIMING, gc, measure } from './harness.js';
 import { describeMachine, loadNow } from './machine.js';
 import { tf, tfjsWasmInfo } from './peers/tfjs.js';
@@ -27,6 +27,7 @@ const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/ben
   --only W1,W5          workloads (W1…W7) or variants (e.g. W5-512-AtB) to run
   --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
   --no-torch            skip the PyTorch columns
+  --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
   --note "text"         add a note to the results file (repeatable)
   --out DIR             results directory (default bench/results)`;
 
@@ -35,12 +36,13 @@ interface Args {
   only: string[] | null;
   frameworks: string[] | null;
   torch: boolean;
+  threads: number | null;
   notes: string[];
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, frameworks: null, torch: true, notes: [], out: path.join(BENCH_DIR, 'results') };
+  const a: Args = { quick: false, only: null, frameworks: null, torch: true, threads: null, notes: [], out: path.join(BENCH_DIR, 'results') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -55,6 +57,12 @@ function parseArgs(argv: string[]): Args {
       case '--only': a.only = list(); break;
       case '--frameworks': a.frameworks = list(); break;
       case '--no-torch': a.torch = false; break;
+      case '--threads': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new Error(`--threads needs a positive integer, got ${n}`);
+        a.threads = n;
+        break;
+      }
       case '--note': a.notes.push(value()); break;
       case '--out': a.out = path.resolve(value()); break;
       case '--': break;
@@ -105,6 +113,7 @@ async function main(): Promise<void> {
   const started = new Date();
   const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
   const machine = describeMachine();
+  if (args.threads !== null) setTensileThreads(args.threads);
   const frameworks = await allFrameworks(args.frameworks ?? undefined);
   const tensileIds = frameworks.filter((f) => f.kind === 'tensile').map((f) => f.id);
   const tensileBackends = [...new Set(frameworks.filter((f) => f.kind === 'tensile').map((f) => f.backend))];
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
   };
   const md = renderMarkdown(report);
   mkdirSync(args.out, { recursive: true });
-  const name = `${report.date}${args.quick ? '-quick' : ''}${args.only ? `-${args.only.join('-')}` : ''}${args.frameworks ? `-${args.frameworks.join('-')}` : ''}`;
+  const name = `${report.date}${args.quick ? '-quick' : ''}${args.threads !== null ? `-threads${args.threads}` : ''}${args.only ? `-${args.only.join('-')}` : ''}${args.frameworks ? `-${args.frameworks.join('-')}` : ''}`;
   writeFileSync(path.join(args.out, `${name}.md`), md + '\n');
   writeFileSync(path.join(args.out, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
   console.log('\n' + md);
@@ -204,7 +213,7 @@ async function main(): Promise<void> {
 
   // A full run of everything becomes the README's latest table.
   const readme = path.join(BENCH_DIR, 'README.md');
-  if (!args.quick && !args.only && !args.frameworks && existsSync(readme)) {
+  if (!args.quick && !args.only && !args.frameworks && args.threads === null && existsSync(readme)) {
     const text = readFileSync(readme, 'utf8');
     const start = '<!-- latest-results:start -->';
     const end = '<!-- latest-results:end -->';

@@ -6,26 +6,10 @@ import type { Conv2dGeometry, View } from '../backend.js';
 import { col2im as jsCol2im, im2col as jsIm2col, maxPool2d as jsMaxPool2d } from '../js/conv.js';
 import { makeCol2im, makeIm2col, makeMaxPool2d } from './conv.js';
 import { kernels } from './instance.js';
+import { lcg, randomGeometry as drawGeometry, type GeometryRanges } from '../../../test/conv-geometry.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-function randomGeometry(rand: () => number): Conv2dGeometry {
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  for (;;) {
-    const [n, c, h, w] = [int(1, 3), int(1, 4), int(1, 12), int(1, 12)];
-    const [kh, kw, sh, sw, dh, dw] = [int(1, 5), int(1, 5), int(1, 3), int(1, 3), int(1, 2), int(1, 2)];
-    const [ph, pw] = [int(0, 3), int(0, 3)];
-    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
-    const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-    if (oh > 0 && ow > 0) return { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
-  }
-}
+const rng = lcg;
+const SMALL: GeometryRanges = { n: [1, 3], c: [1, 4], hw: [1, 12], k: [1, 5], stride: [1, 3], dilation: [1, 2], pad: [0, 3] };
 
 /** The image as a view: contiguous, or with its H and W dims stored swapped and a gap after each row. */
 function image(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, g: Conv2dGeometry, strided: boolean, rand: () => number): View {
@@ -50,7 +34,7 @@ describe.runIf(kernels !== null)('wasm im2col/col2im/maxPool2d', () => {
     it(`${dtype}: equal the JS kernels exactly on 200 random geometries`, () => {
       const rand = rng(dtype === 'float32' ? 11 : 12);
       for (let t = 0; t < 200; t++) {
-        const g = randomGeometry(rand);
+        const g = drawGeometry(rand, SMALL);
         const label = `${dtype} ${JSON.stringify(g)}`;
         const x = image(Ctor, g, t % 2 === 1, rand);
         const count = g.n * g.c * g.kh * g.kw * g.oh * g.ow;
@@ -77,7 +61,7 @@ describe.runIf(kernels !== null)('wasm im2col/col2im/maxPool2d', () => {
     it(`${dtype}: max pooling equals the JS kernel exactly, ties, NaN and padding included`, () => {
       const rand = rng(dtype === 'float32' ? 21 : 22);
       for (let t = 0; t < 200; t++) {
-        let g = randomGeometry(rand);
+        let g = drawGeometry(rand, SMALL);
         // pooling geometry: padding at most half the window
         const ph = Math.min(g.ph, g.kh >> 1), pw = Math.min(g.pw, g.kw >> 1);
         const oh = Math.floor((g.h + 2 * ph - g.dh * (g.kh - 1) - 1) / g.sh) + 1;

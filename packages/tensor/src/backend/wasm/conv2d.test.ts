@@ -2,31 +2,16 @@
 // float64, over random geometries large enough to take the wasm path, with strided and offset inputs and
 // a channel-slice output (a group of a grouped convolution).
 import { describe, expect, it } from 'vitest';
-import type { Conv2dGeometry, View } from '../backend.js';
+import type { View } from '../backend.js';
 import { conv2d as jsConv2d, conv2dInputGrad as jsInputGrad, conv2dWeightGrad as jsWeightGrad } from '../js/conv2d.js';
 import { makeConv2d } from './conv2d.js';
 import { kernels } from './instance.js';
 import { makeGemm } from './matmul.js';
+import { lcg, randomGeometry as drawGeometry, type GeometryRanges } from '../../../test/conv-geometry.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
-function randomGeometry(rand: () => number): Conv2dGeometry {
-  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-  for (;;) {
-    const [n, c, h, w] = [int(1, 6), int(1, 5), int(6, 20), int(6, 20)];
-    const [kh, kw, sh, sw, dh, dw] = [int(1, 5), int(1, 5), int(1, 2), int(1, 2), int(1, 2), int(1, 2)];
-    const [ph, pw] = [int(0, 2), int(0, 2)];
-    const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
-    const ow = Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-    if (oh > 0 && ow > 0 && n * c * kh * kw * oh * ow >= 4096) return { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
-  }
-}
+const rng = lcg;
+/** Large enough to take the wasm path (at least 4,096 column elements). */
+const LARGE: GeometryRanges = { n: [1, 6], c: [1, 5], hw: [6, 20], k: [1, 5], stride: [1, 2], dilation: [1, 2], pad: [0, 2], minCols: 4096 };
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -72,7 +57,7 @@ describe.runIf(kernels !== null)('wasm conv2d, conv2dInputGrad, conv2dWeightGrad
     it(`${dtype}: match the float64 JS kernels on 60 random geometries`, () => {
       const rand = rng(dtype === 'float32' ? 31 : 32);
       for (let t = 0; t < 60; t++) {
-        const g = randomGeometry(rand);
+        const g = drawGeometry(rand, LARGE);
         const M = 1 + Math.floor(rand() * 8);
         const K = g.c * g.kh * g.kw;
         const L = g.oh * g.ow;
