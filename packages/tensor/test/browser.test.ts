@@ -42,9 +42,21 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
     const profile = mkdtempSync(join(tmpdir(), 'tensile-chromium-'));
-    const browser = spawn(chromium!, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`], { stdio: 'ignore' });
+    const browser = spawn(chromium!, [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+      `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    browser.stderr!.on('data', (c) => (stderr = (stderr + String(c)).slice(-4000)));
+    const exitedEarly = new Promise<never>((_, reject) => browser.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before the page reported; its stderr:\n${stderr}`))));
+    exitedEarly.catch(() => {}); // it also settles when the browser is closed below, after the result
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const r = await Promise.race([result, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no result from Chromium within 60 s')), 60_000))]);
+      const r = await Promise.race([
+        result,
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result from Chromium within 60 s; its stderr:\n${stderr}`)), 60_000))),
+        exitedEarly,
+      ]);
       expect(r.error).toBeUndefined();
       expect(r.crossOriginIsolated).toBe(true);
       expect(r.backends).toContain('wasm');
@@ -53,6 +65,7 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
       expect(r.threadedEqual).toBe(true);
       expect(r.jobsOnWorkers).toBeGreaterThan(0);
     } finally {
+      clearTimeout(timer);
       const exited = new Promise((r) => browser.once('exit', r));
       browser.kill();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
