@@ -1,8 +1,9 @@
 // Convolution and its two adjoints in wasm, with the column matrix kept in linear memory: the input and
 // weight are staged once, im2col, the GEMM (and col2im, or the sum over the batch) run on the staged
 // data, and only the result is copied back. Compared with composing the backend's im2col and matmul,
-// this saves allocating the N·K·L columns in JS and copying them out of and back into wasm. Large calls
-// run on the worker threads: im2col/col2im split by sample, the GEMM as matmul.ts splits it.
+// this saves allocating the N·K·L columns in JS and copying them out of and back into wasm. On one thread
+// the batch goes in rounds of a few samples whose columns stay in cache between im2col and the GEMM; large
+// calls run on the worker threads instead: im2col/col2im split by sample, the GEMM as matmul.ts splits it.
 import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { conv2d as jsConv2d, conv2dInputGrad as jsConv2dInputGrad, conv2dWeightGrad as jsConv2dWeightGrad } from '../js/conv2d.js';
@@ -15,6 +16,8 @@ import { threadPool, type Job, type WorkerFn } from './threads.js';
 const MIN_COLS = 2048;
 /** Column elements from which im2col/col2im are split across threads (see MIN_PARALLEL_WORK in matmul.ts). */
 const MIN_PARALLEL_COLS = 1 << 20;
+/** Bytes of columns per round when single-threaded: about half of a core's L2 cache. */
+const CHUNK_BYTES = 256 << 10;
 /** Spare elements after buffers that the vector loops of sumCols may touch. */
 const SPARE = 16;
 
@@ -39,25 +42,37 @@ function geometryTail(g: Conv2dGeometry): number[] {
 
 export function makeConv2d(k: WasmKernels, gemm: Gemm) {
   const ex = k.exports;
-  /** im2col of staged `sx` into `cols` (byte addresses), split by sample across threads when large. */
-  function im2col(f32: boolean, sx: Staged, g: Conv2dGeometry, cols: number): void {
+  /**
+   * im2col of samples [n0, n0 + count) of staged `sx` into `cols` (byte address of sample n0's columns),
+   * split by sample across threads when large.
+   */
+  function im2col(f32: boolean, sx: Staged, g: Conv2dGeometry, cols: number, n0: number, count: number): void {
     const size = f32 ? 4 : 8;
     const per = g.c * g.kh * g.kw * g.oh * g.ow;
     const [sn, sc, sy, sxs] = sx.strides as [number, number, number, number];
-    const args = (n0: number, n: number) => [(sx.start + n0 * sn) * size, sn, sc, sy, sxs, n, ...geometryTail(g), cols + n0 * per * size];
-    const pool = g.n > 1 && g.n * per >= MIN_PARALLEL_COLS ? threadPool(k) : null;
-    if (pool === null) return void (f32 ? ex.im2colF32 : ex.im2colF64)(...(args(0, g.n) as [number, ...number[]]));
-    pool.run(bySample(f32 ? 'im2colF32' : 'im2colF64', g.n, pool.threads, args));
+    const args = (i: number, n: number) => [(sx.start + (n0 + i) * sn) * size, sn, sc, sy, sxs, n, ...geometryTail(g), cols + i * per * size];
+    const pool = count > 1 && count * per >= MIN_PARALLEL_COLS ? threadPool(k) : null;
+    if (pool === null) return void (f32 ? ex.im2colF32 : ex.im2colF64)(...(args(0, count) as [number, ...number[]]));
+    pool.run(bySample(f32 ? 'im2colF32' : 'im2colF64', count, pool.threads, args));
   }
-  /** col2im of `cols` into the zeroed image at `image`, split by sample like im2col. */
-  function col2im(f32: boolean, cols: number, g: Conv2dGeometry, image: number): void {
+  /** col2im of `count` samples' columns at `cols` into their zeroed image planes at `image`, split like im2col. */
+  function col2im(f32: boolean, cols: number, g: Conv2dGeometry, image: number, count: number): void {
     const size = f32 ? 4 : 8;
     const per = g.c * g.kh * g.kw * g.oh * g.ow;
     const plane = g.c * g.h * g.w;
-    const args = (n0: number, n: number) => [cols + n0 * per * size, n, ...geometryTail(g), image + n0 * plane * size];
-    const pool = g.n > 1 && g.n * per >= MIN_PARALLEL_COLS ? threadPool(k) : null;
-    if (pool === null) return void (f32 ? ex.col2imF32 : ex.col2imF64)(...(args(0, g.n) as [number, ...number[]]));
-    pool.run(bySample(f32 ? 'col2imF32' : 'col2imF64', g.n, pool.threads, args));
+    const args = (i: number, n: number) => [cols + i * per * size, n, ...geometryTail(g), image + i * plane * size];
+    const pool = count > 1 && count * per >= MIN_PARALLEL_COLS ? threadPool(k) : null;
+    if (pool === null) return void (f32 ? ex.col2imF32 : ex.col2imF64)(...(args(0, count) as [number, ...number[]]));
+    pool.run(bySample(f32 ? 'col2imF32' : 'col2imF64', count, pool.threads, args));
+  }
+  /**
+   * Samples per round: the whole batch where the product runs on several threads (they split it), else as
+   * many as keep one round's columns within CHUNK_BYTES, so im2col writes them and the GEMM packs them from
+   * cache instead of memory.
+   */
+  function samplesPerRound(g: Conv2dGeometry, colBytes: number, work: number): number {
+    if (gemm.threads(work) > 1) return g.n;
+    return Math.max(1, Math.min(g.n, Math.floor(CHUNK_BYTES / colBytes)));
   }
   const usable = (a: TypedArray, ...others: TypedArray[]) => isFloat(a) && others.every((o) => o.constructor === a.constructor);
 
@@ -67,18 +82,22 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     if (g.n * K * L < MIN_COLS || !usable(out.data, x.data, w.data)) return jsConv2d(x, w, g, out);
     const f32 = out.data instanceof Float32Array;
     const size = f32 ? 4 : 8;
+    const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     const arena = new Arena(k.base);
-    const scratch = arena.take(gemm.scratchBytes(f32, g.n * M * K * L));
+    const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
     const xAt = arena.take(stagedSize(x) * size);
     const wAt = arena.take(stagedSize(w) * size);
-    const cols = arena.take(g.n * K * L * size);
+    const cols = arena.take(round * K * L * size);
     const outAt = arena.take(g.n * M * L * size);
     if (!k.reserve(arena.at - k.base)) return jsConv2d(x, w, g, out);
     const mem = f32 ? k.f32() : k.f64();
     const sx = stage(x, mem, xAt / size);
     const sw = stage(w, mem, wAt / size);
-    im2col(f32, sx, g, cols);
-    gemm.run(f32, [g.n, M, L, K, sw.start * size, 0, sw.strides[0]!, sw.strides[1]!, cols, K * L, L, 1, outAt, M * L, L], scratch);
+    for (let n0 = 0; n0 < g.n; n0 += round) {
+      const nb = Math.min(round, g.n - n0);
+      im2col(f32, sx, g, cols, n0, nb);
+      gemm.run(f32, [nb, M, L, K, sw.start * size, 0, sw.strides[0]!, sw.strides[1]!, cols, K * L, L, 1, outAt + n0 * M * L * size, M * L, L], scratch);
+    }
     const o = outAt / size;
     if (out.offset === 0 && out.strides[0] === M * L) out.data.set(mem.subarray(o, o + g.n * M * L) as never);
     else for (let n = 0; n < g.n; n++) out.data.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L) as never, out.offset + n * out.strides[0]!);
@@ -91,21 +110,26 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const f32 = out instanceof Float32Array;
     const size = f32 ? 4 : 8;
     const image = g.n * g.c * g.h * g.w;
+    const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
+    const plane = g.c * g.h * g.w;
     const arena = new Arena(k.base);
-    const scratch = arena.take(gemm.scratchBytes(f32, g.n * M * K * L));
+    const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
     const gAt = arena.take(stagedSize(gOut) * size);
     const wAt = arena.take(stagedSize(w) * size);
-    const cols = arena.take(g.n * K * L * size);
+    const cols = arena.take(round * K * L * size);
     const imageAt = arena.take(image * size);
     if (!k.reserve(arena.at - k.base)) return jsConv2dInputGrad(gOut, w, g, out);
     const mem = f32 ? k.f32() : k.f64();
     const sg = stage(gOut, mem, gAt / size);
     const sw = stage(w, mem, wAt / size);
-    // cols[n] [K, L] = Wᵀ [K, M] · gOut[n] [M, L]
-    gemm.run(f32, [g.n, K, L, M, sw.start * size, 0, sw.strides[1]!, sw.strides[0]!,
-      sg.start * size, sg.strides[0]!, sg.strides[1]!, sg.strides[2]!, cols, K * L, L], scratch);
     mem.fill(0, imageAt / size, imageAt / size + image);
-    col2im(f32, cols, g, imageAt);
+    for (let n0 = 0; n0 < g.n; n0 += round) {
+      const nb = Math.min(round, g.n - n0);
+      // cols[n] [K, L] = Wᵀ [K, M] · gOut[n] [M, L]
+      gemm.run(f32, [nb, K, L, M, sw.start * size, 0, sw.strides[1]!, sw.strides[0]!,
+        (sg.start + n0 * sg.strides[0]!) * size, sg.strides[0]!, sg.strides[1]!, sg.strides[2]!, cols, K * L, L], scratch);
+      col2im(f32, cols, g, imageAt + n0 * plane * size, nb);
+    }
     out.set(mem.subarray(imageAt / size, imageAt / size + image) as never);
   }
 
@@ -116,21 +140,25 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     if (g.n * K * L < MIN_COLS || !usable(out, x.data, gOut.data)) return jsConv2dWeightGrad(x, gOut, g, out);
     const f32 = out instanceof Float32Array;
     const size = f32 ? 4 : 8;
+    const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     const arena = new Arena(k.base);
-    const scratch = arena.take(gemm.scratchBytes(f32, g.n * M * K * L));
+    const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
     const xAt = arena.take(stagedSize(x) * size);
     const gAt = arena.take(stagedSize(gOut) * size);
-    const cols = arena.take(g.n * K * L * size);
+    const cols = arena.take(round * K * L * size);
     const perSample = arena.take((g.n * M * K + SPARE) * size);
     const outAt = arena.take((M * K + SPARE) * size);
     if (!k.reserve(arena.at - k.base)) return jsConv2dWeightGrad(x, gOut, g, out);
     const mem = f32 ? k.f32() : k.f64();
     const sx = stage(x, mem, xAt / size);
     const sg = stage(gOut, mem, gAt / size);
-    im2col(f32, sx, g, cols);
-    // perSample[n] [M, K] = gOut[n] [M, L] · cols[n]ᵀ [L, K], then summed over n in float64, in order
-    gemm.run(f32, [g.n, M, K, L, sg.start * size, sg.strides[0]!, sg.strides[1]!, sg.strides[2]!,
-      cols, K * L, 1, L, perSample, M * K, K], scratch);
+    for (let n0 = 0; n0 < g.n; n0 += round) {
+      const nb = Math.min(round, g.n - n0);
+      im2col(f32, sx, g, cols, n0, nb);
+      // perSample[n] [M, K] = gOut[n] [M, L] · cols[n]ᵀ [L, K], then summed over n in float64, in order
+      gemm.run(f32, [nb, M, K, L, (sg.start + n0 * sg.strides[0]!) * size, sg.strides[0]!, sg.strides[1]!, sg.strides[2]!,
+        cols, K * L, 1, L, perSample + n0 * M * K * size, M * K, K], scratch);
+    }
     (f32 ? ex.sumColsF32 : ex.sumColsF64)(perSample, M * K, g.n, M * K, 1, 0, outAt);
     out.set(mem.subarray(outAt / size, outAt / size + M * K) as never);
   }

@@ -51,6 +51,8 @@ export function splitMatmul(call: Args, parts: number, size: number): number[][]
 
 /** Runs GEMMs on operands already in linear memory, on the worker threads when the product is large. */
 export interface Gemm {
+  /** Threads a product of `work` multiply-adds runs on (1 below the threshold or without a pool). */
+  threads(work: number): number;
   /** Bytes of packing scratch `run` needs at its `scratch` address (every thread's share). */
   scratchBytes(f32: boolean, work: number): number;
   /** One staged call `[batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc]` (byte addresses). */
@@ -73,6 +75,10 @@ export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK): G
   const packs = [pack(true), pack(false)] as const;
   const poolFor = (work: number) => (work >= minParallelWork ? threadPool(k) : null);
   return {
+    threads(work) {
+      const pool = poolFor(work);
+      return pool === null ? 1 : pool.threads;
+    },
     scratchBytes(f32, work) {
       const pool = poolFor(work);
       return (pool === null ? 1 : pool.threads) * packs[f32 ? 0 : 1][1];
