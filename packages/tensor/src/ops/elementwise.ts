@@ -223,7 +223,7 @@ const reluGradOp: OpFn<[Tensor, Tensor], undefined> = defineOp<[Tensor, Tensor]>
   },
   backward: (ctx, gg) => [ctx.needsInputGrad[0] ? reluGradOp([gg, ctx.saved[0]!], undefined) : null, null],
 });
-const reluOp = unaryOp('relu', 'relu', 'y', (g, y) => (g.dtype === y.dtype && shapesEqual(g.shape, y.shape) ? reluGradOp([g, y], undefined) : mul(g, gt(y, 0))), false);
+const reluOp = unaryOp('relu', 'relu', 'y', (g, y) => reluGradOp([g, y], undefined), false);
 // d/dx leakyRelu = 1 for x > 0, slope otherwise
 const leakyReluOp = unaryOp('leakyRelu', 'leakyRelu', 'x', (g, x, slope) => where(gt(x, 0), g, mul(g, slope)));
 // d/dx elu = 1 for x > 0, α·eˣ = y + α otherwise

@@ -94,30 +94,14 @@ function rowMajorHW(t: Tensor): Tensor {
   return t.strides[3] === 1 && t.strides[2] === t.shape[3] ? t : t.contiguous();
 }
 
-const conv2dOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
-  name: 'conv2d',
-  forward: (ctx, [x, w]) => {
-    ctx.save(x, w);
-    return convForward(x, w.isContiguous ? w : w.contiguous(), ctx.attrs);
-  },
-  backward: (ctx, g) => {
-    const [x, w] = ctx.saved as [Tensor, Tensor];
-    return [
-      ctx.needsInputGrad[0] ? conv2dInputGradOp([g, w], ctx.attrs) : null,
-      ctx.needsInputGrad[1] ? conv2dWeightGradOp([x, g], ctx.attrs) : null,
-    ];
-  },
-});
-
-// conv2d with its bias added in place into the fresh output (no second output array, as add would make).
-// The bias gradient is the output gradient summed over N, H and W.
-const conv2dBiasOp: OpFn<[Tensor, Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor, Tensor], ConvAttrs>({
+// conv2d, with an optional bias [Cout] added in place into the fresh output (no second output array, as
+// add would make); the bias gradient is the output gradient summed over N, H and W.
+const conv2dOp: OpFn<[Tensor, Tensor] | [Tensor, Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor] | [Tensor, Tensor, Tensor], ConvAttrs>({
   name: 'conv2d',
   forward: (ctx, [x, w, b]) => {
     ctx.save(x, w);
     const out = convForward(x, w.isContiguous ? w : w.contiguous(), ctx.attrs);
-    const bias = { data: b.data, shape: out.shape, strides: [0, b.strides[0]!, 0, 0], offset: b.offset };
-    getBackend().binary('add', out, bias, out);
+    if (b !== undefined) getBackend().binary('add', out, { data: b.data, shape: out.shape, strides: [0, b.strides[0]!, 0, 0], offset: b.offset }, out);
     return out;
   },
   backward: (ctx, g) => {
@@ -218,9 +202,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
     if (th % 2 || tw % 2) input = pad(input, [p[1], tw - p[1], p[0], th - p[0]]), (p = [0, 0]);
   } else p = pair('conv2d', 'padding', opts.padding, 0);
   const g = geometry('conv2d', input, kh, kw, s, p, d, cg);
-  const attrs = { g, groups, cout };
-  if (bias === undefined || bias === null) return conv2dOp([rowMajorHW(input), cast(weight, dtype)], attrs);
-  return conv2dBiasOp([rowMajorHW(input), cast(weight, dtype), cast(bias, dtype)], attrs);
+  const xw: [Tensor, Tensor] = [rowMajorHW(input), cast(weight, dtype)];
+  return conv2dOp(bias === undefined || bias === null ? xw : [...xw, cast(bias, dtype)], { g, groups, cout });
 }
 
 export interface PoolOptions {

@@ -1,12 +1,12 @@
 // Convolution and its two adjoints for one group, as im2col + GEMM (col2im for the input gradient), on the
 // JS kernels. The column matrix is a temporary of N·K·L elements; the wasm backend keeps it in linear memory.
 import type { Conv2dGeometry, View } from '../backend.js';
-import type { TypedArray } from '../../dtype.js';
+import { allocArray, dtypeOfArray, type TypedArray } from '../../dtype.js';
 import { col2im, im2col } from './conv.js';
 import { matmul } from './matmul.js';
 import { reduce } from './reduce.js';
 
-const alloc = (like: TypedArray, n: number): TypedArray => new (like.constructor as new (n: number) => TypedArray)(n);
+const alloc = (like: TypedArray, n: number): TypedArray => allocArray(dtypeOfArray(like), n);
 
 /** `[M, K]` weight view `w` read as the `[N, M, K]` batch of one matrix (stride 0), or transposed `[N, K, M]`. */
 const batchOf = (w: View, n: number, transposed: boolean): View => ({

@@ -80,12 +80,20 @@ function sgdTorch(
 }
 
 /**
- * float32 Adam without amsgrad, the hot loop of a float32 training step: the bias corrections folded into
- * two constants, lr/bc1 and 1/√bc2, so each element costs one square root and one division instead of
- * three divisions. The rearrangement changes the double-precision value by a few ulps, far below float32's
- * rounding; float64 keeps the reference's exact order (the notebook lockstep tests compare at 1e-12).
- * A function of its own, so its element accesses stay monomorphic (Float32Array only).
+ * The scalars of float32 Adam without amsgrad, as `adamF32` here and the wasm kernel (assembly/optim.ts)
+ * take them: decay1, decay2, 1 − decay1, 1 − decay2, lr/bc1, 1/√bc2, eps, the AdamW shrink factor and
+ * the L2 weight decay. The bias corrections are folded into two constants, so each element costs one
+ * square root and one division instead of three divisions. The rearrangement changes the double-precision
+ * value by a few ulps, far below float32's rounding; float64 keeps the reference's exact order (the
+ * notebook lockstep tests compare at 1e-12).
  */
+export function adamF32Scalars({ lr, decay1, decay2, eps, weightDecay: wd, decoupled, step }: Rule<'adam'>): AdamF32Scalars {
+  const bc1 = 1 - decay1 ** step, bc2 = 1 - decay2 ** step;
+  return [decay1, decay2, 1 - decay1, 1 - decay2, lr / bc1, 1 / Math.sqrt(bc2), eps, decoupled ? 1 - lr * wd : 1, decoupled ? 0 : wd];
+}
+type AdamF32Scalars = [number, number, number, number, number, number, number, number, number];
+
+/** float32 Adam without amsgrad (see adamF32Scalars); a function of its own, so its element accesses stay monomorphic. */
 function adamF32(
   p: Float32Array, gr: Float32Array, m: Float32Array, v: Float32Array,
   decay1: number, decay2: number, c1: number, c2: number, lrBc1: number, invSqrtBc2: number, eps: number, scale: number, wd: number,
@@ -100,15 +108,13 @@ function adamF32(
   }
 }
 
-function adam(
-  { lr, decay1, decay2, eps, weightDecay: wd, decoupled, step }: Rule<'adam'>,
-  p: TypedArray, gr: TypedArray, m: TypedArray, v: TypedArray, vMax: TypedArray | undefined,
-): void {
+function adam(rule: Rule<'adam'>, p: TypedArray, gr: TypedArray, m: TypedArray, v: TypedArray, vMax: TypedArray | undefined): void {
+  const { lr, decay1, decay2, eps, weightDecay: wd, decoupled, step } = rule;
   const c1 = 1 - decay1, c2 = 1 - decay2, bc1 = 1 - decay1 ** step, bc2 = 1 - decay2 ** step;
   // AdamW shrinks θ before the step; θ·1 is exact, so plain Adam pays a multiply, not a branch.
   const scale = decoupled ? 1 - lr * wd : 1, l2 = !decoupled && wd !== 0, n = p.length;
   if (vMax === undefined && p instanceof Float32Array) {
-    adamF32(p, gr as Float32Array, m as Float32Array, v as Float32Array, decay1, decay2, c1, c2, lr / bc1, 1 / Math.sqrt(bc2), eps, scale, l2 ? wd : 0);
+    adamF32(p, gr as Float32Array, m as Float32Array, v as Float32Array, ...adamF32Scalars(rule));
   } else if (vMax === undefined) {
     for (let i = 0; i < n; i++) {
       const pi = p[i]!, gi = l2 ? gr[i]! + pi * wd : gr[i]!;

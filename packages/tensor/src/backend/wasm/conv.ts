@@ -9,11 +9,14 @@ import { align, stage, stagedSize } from './stage.js';
 /** Below this many column elements the JS kernels run. */
 const MIN_COLS = 2048;
 
-const isFloat = (a: TypedArray): a is Float32Array | Float64Array => a instanceof Float32Array || a instanceof Float64Array;
+export const isFloat = (a: TypedArray): a is Float32Array | Float64Array => a instanceof Float32Array || a instanceof Float64Array;
 
-function geometryArgs(g: Conv2dGeometry): number[] {
-  return [g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow];
+/** The geometry after the sample count, in the kernels' argument order (assembly/conv.ts). */
+export function geometryTail(g: Conv2dGeometry): number[] {
+  return [g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow];
 }
+
+const geometryArgs = (g: Conv2dGeometry): number[] => [g.n, ...geometryTail(g)];
 
 export function makeIm2col(k: WasmKernels, minCols = MIN_COLS): (x: View, g: Conv2dGeometry, out: TypedArray) => void {
   return function im2col(x, g, out) {

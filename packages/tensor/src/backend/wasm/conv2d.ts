@@ -7,6 +7,7 @@
 import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { conv2d as jsConv2d, conv2dInputGrad as jsConv2dInputGrad, conv2dWeightGrad as jsConv2dWeightGrad } from '../js/conv2d.js';
+import { geometryTail, isFloat } from './conv.js';
 import type { WasmKernels } from './instance.js';
 import type { Gemm } from './matmul.js';
 import { align, stage, stagedSize, type Staged } from './stage.js';
@@ -21,8 +22,6 @@ const CHUNK_BYTES = 256 << 10;
 /** Spare elements after buffers that the vector loops of sumCols may touch. */
 const SPARE = 16;
 
-const isFloat = (a: TypedArray): a is Float32Array | Float64Array => a instanceof Float32Array || a instanceof Float64Array;
-
 /** Staging addresses, handed out in order from `k.base`. */
 class Arena {
   at: number;
@@ -34,10 +33,6 @@ class Arena {
     this.at += align(bytes);
     return p;
   }
-}
-
-function geometryTail(g: Conv2dGeometry): number[] {
-  return [g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow];
 }
 
 export function makeConv2d(k: WasmKernels, gemm: Gemm) {

@@ -14,7 +14,7 @@ export interface MatmulOptions {
   readonly minWork?: number;
   /** Bytes of operands and result per wasm call; larger batches are split into chunks of whole matrices. */
   readonly chunkBytes?: number;
-  /** Multiply-adds from which a product is split across threads (each thread gets at least half of this). */
+  /** Multiply-adds from which a product is split across threads (each part gets at least a quarter of this). */
   readonly minParallelWork?: number;
 }
 

@@ -4,7 +4,7 @@
 // float64, whose order of operations the notebook tests pin) runs the JS kernel.
 import type { UpdateRule } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
-import { update as jsUpdate } from '../js/optim.js';
+import { adamF32Scalars, update as jsUpdate } from '../js/optim.js';
 import type { WasmKernels } from './instance.js';
 import { room } from './elementwise.js';
 
@@ -27,15 +27,14 @@ export function makeUpdate(k: WasmKernels) {
     }
     const [m, v] = state as [Float32Array, Float32Array];
     const mem = k.f32();
-    const at = [0, 1, 2, 3].map((i) => k.base + i * bytes);
-    [param, grad, m, v].forEach((a, i) => mem.set(a, at[i]! / 4));
-    const { lr, decay1, decay2, eps, weightDecay: wd, decoupled, step } = rule;
-    const bc1 = 1 - decay1 ** step;
-    const bc2 = 1 - decay2 ** step;
-    adam(at[0]!, at[1]!, at[2]!, at[3]!, n, decay1, decay2, 1 - decay1, 1 - decay2, lr / bc1, 1 / Math.sqrt(bc2), eps,
-      decoupled ? 1 - lr * wd : 1, decoupled ? 0 : wd);
-    param.set(mem.subarray(at[0]! / 4, at[0]! / 4 + n));
-    m.set(mem.subarray(at[2]! / 4, at[2]! / 4 + n));
-    v.set(mem.subarray(at[3]! / 4, at[3]! / 4 + n));
+    const [pAt, gAt, mAt, vAt] = [k.base, k.base + bytes, k.base + 2 * bytes, k.base + 3 * bytes];
+    mem.set(param, pAt / 4);
+    mem.set(grad, gAt / 4);
+    mem.set(m, mAt / 4);
+    mem.set(v, vAt / 4);
+    adam(pAt, gAt, mAt, vAt, n, ...adamF32Scalars(rule));
+    param.set(mem.subarray(pAt / 4, pAt / 4 + n));
+    m.set(mem.subarray(mAt / 4, mAt / 4 + n));
+    v.set(mem.subarray(vAt / 4, vAt / 4 + n));
   };
 }

@@ -27,7 +27,7 @@ const NEXT = 0; // next job index
 const NJOBS = 1;
 const NSCRATCH = 2; // the last NSCRATCH args of each job are addresses a thread offsets by tid × STRIDE
 const QUIT = 3;
-const HEADER = 16; // int32 fields; then the float64 STRIDE at float64 index HEADER / 2
+const HEADER = 16; // int32 fields, then the worker slots; the float64 part (STRIDE, then the jobs) follows them
 const SLOT = 4; // per worker: seq, state, error, ready
 const SEQ = 0;
 const STATE = 1;
@@ -39,8 +39,8 @@ const RUNNING = 2;
 /** Jobs per run and float64 fields per job. */
 const MAX_JOBS = 64;
 const JOB = 24;
-/** How long an idle worker spins before it sleeps in Atomics.wait, in ms: calls in a training step come in bursts. */
-const SPIN_MS = 0;
+/** Loads of its sequence word an idle worker makes before it sleeps in Atomics.wait (a few microseconds). */
+const SPIN = 1024;
 
 /**
  * The worker's program. It arrives as source text (a function taking `onMessage`) so no file or URL of
@@ -59,12 +59,9 @@ export const WORKER_SOURCE = `(onMessage) => onMessage(({ module, memory, contro
   let seq = 0;
   for (;;) {
     let s = Atomics.load(ints, base + ${SEQ});
-    if (s === seq) {
-      const until = performance.now() + ${SPIN_MS};
-      for (let i = 0; s === seq; i++) {
-        if ((i & 1023) === 1023 && performance.now() > until) Atomics.wait(ints, base + ${SEQ}, seq);
-        s = Atomics.load(ints, base + ${SEQ});
-      }
+    for (let i = 0; s === seq; i++) {
+      if (i >= ${SPIN}) Atomics.wait(ints, base + ${SEQ}, seq);
+      s = Atomics.load(ints, base + ${SEQ});
     }
     seq = s;
     if (Atomics.load(ints, ${QUIT}) !== 0) return;
