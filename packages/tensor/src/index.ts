@@ -2,7 +2,8 @@
 export { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
 export { type DType, type TypedArray, DTYPES, promoteTypes, isFloat } from './dtype.js';
 export { ShapeError, DTypeError, AutogradError, AnomalyError, UnsupportedOpError } from './errors.js';
-export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf } from './shape.js';
+export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf, shapesEqual } from './shape.js';
+export { checkTensor, checkOptions, describeValue } from './check.js';
 export { Generator, manualSeed, getDefaultGenerator, type GeneratorState } from './random.js';
 
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';
