@@ -166,3 +166,42 @@ export function viewStrides(shape: Shape, strides: readonly number[], newShape: 
   if (viewD !== -1) return null;
   return newStrides;
 }
+
+/**
+ * True when two elements of the view (`shape`, `strides`) sit at the same storage offset, so an in-place
+ * write would write one location more than once (an `expand`ed tensor's stride-0 dims). Dims are sorted by
+ * stride: a view whose every stride passes the extent of the smaller ones cannot overlap; any other view is
+ * checked element by element (only hand-made strides get there).
+ */
+export function hasInternalOverlap(shape: Shape, strides: readonly number[]): boolean {
+  const dims: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 0) return false;
+    if (shape[i]! > 1) {
+      if (strides[i] === 0) return true;
+      dims.push(i);
+    }
+  }
+  dims.sort((a, b) => strides[a]! - strides[b]!);
+  let extent = 0;
+  let simple = true;
+  for (const d of dims) {
+    if (strides[d]! <= extent) simple = false;
+    extent += strides[d]! * (shape[d]! - 1);
+  }
+  if (simple) return false;
+  const seen = new Set<number>();
+  const n = numelOf(shape);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < n; k++) {
+    let off = 0;
+    for (let i = 0; i < shape.length; i++) off += idx[i]! * strides[i]!;
+    if (seen.has(off)) return true;
+    seen.add(off);
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return false;
+}

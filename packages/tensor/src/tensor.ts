@@ -5,6 +5,7 @@ import { dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
 import { AutogradError, DTypeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, fmtShape, isContiguous, numelOf, type Shape } from './shape.js';
+import { checkLayout, VersionCounter } from './storage.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as mv from './ops/movement.js';
@@ -38,12 +39,44 @@ export class Tensor {
   private _node: Node | null = null;
   private _retainsGrad = false;
 
-  constructor(data: TypedArray, shape: Shape, strides?: readonly number[], offset = 0) {
+  // The storage's version counter, shared by every view of it; made on first use, since most tensors are
+  // never viewed, saved for backward or written in place.
+  private _versionCounter: VersionCounter | null;
+
+  /**
+   * A view of `data`: `shape`, row-major `strides` unless given, starting at `offset`. The buffer must hold
+   * every element the view reaches. A tensor made this way has a storage of its own for version counting
+   * (as PyTorch's `torch.frombuffer`); views made by tensor ops share their base's.
+   * @example new Tensor(new Float64Array([1, 2, 3, 4]), [2, 2]) // tensor([[1, 2], [3, 4]])
+   */
+  constructor(data: TypedArray, shape: Shape, strides?: readonly number[], offset = 0, versionCounter?: VersionCounter | null) {
     this.data = data;
     this.shape = shape;
     this.strides = strides ?? contiguousStrides(shape);
     this.offset = offset;
     this.dtype = dtypeOfArray(data);
+    // `versionCounter` is internal: ops pass their input's counter for a view, or null for a buffer they
+    // just allocated, and skip the layout check; a user's buffer is checked.
+    if (versionCounter === undefined) checkLayout(data, shape, this.strides, offset);
+    this._versionCounter = versionCounter ?? null;
+  }
+
+  /** The storage's version counter, shared by every view of it (see `version`). */
+  get versionCounter(): VersionCounter {
+    return (this._versionCounter ??= new VersionCounter());
+  }
+
+  /**
+   * How many in-place writes this tensor's storage has had (PyTorch's `_version`). Ops that save a tensor
+   * for backward note its version, and backward refuses a saved tensor whose version has moved since.
+   */
+  get version(): number {
+    return this.versionCounter.value;
+  }
+
+  /** @internal A view of this tensor's storage: same data and version counter, no graph history. */
+  viewAs(shape: Shape, strides: readonly number[], offset: number): Tensor {
+    return new Tensor(this.data, shape, strides, offset, this.versionCounter);
   }
 
   get ndim(): number {
@@ -118,15 +151,9 @@ export class Tensor {
     return isContiguous(this.shape, this.strides);
   }
 
-  /** A new tensor sharing storage and graph position with this one (used when an op returns its input). */
-  alias(): Tensor {
-    const t = new Tensor(this.data, this.shape, this.strides, this.offset);
-    return t;
-  }
-
-  /** A tensor sharing storage with no graph history. */
+  /** A tensor sharing storage (and its version counter) with no graph history. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, this.strides, this.offset);
+    return this.viewAs(this.shape, this.strides, this.offset);
   }
 
   /** Runs backpropagation from this tensor; see `backward` in the autograd engine. */

@@ -102,6 +102,7 @@ function run(
           `${caller}: the graph was already freed (at ${node.op}); pass { retainGraph: true } to the first backward()`,
         );
       }
+      ctx.checkSavedVersions(caller);
       // NOTE: under detectAnomaly the ops inside a backward formula are not checked one by one, so a NaN
       // is reported below under this node's op (sqrt), not under the helper op that made it (div).
       const anomaly = setDetectAnomaly(false);
@@ -126,6 +127,7 @@ function run(
       });
       if (!opts.retainGraph && ctx.saved.length > 0) {
         ctx.saved = [];
+        ctx.savedVersions = [];
         ctx.freed = true;
       }
     }

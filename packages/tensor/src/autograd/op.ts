@@ -1,4 +1,4 @@
-import { AnomalyError } from '../errors.js';
+import { AnomalyError, AutogradError } from '../errors.js';
 import { fmtShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
@@ -7,6 +7,8 @@ import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js'
 export class OpContext<A> {
   /** Tensors saved by forward (inputs or the output); dropped after backward unless `retainGraph`. */
   saved: Tensor[] = [];
+  /** Each saved tensor's storage version when it was saved; backward refuses one that has moved. */
+  savedVersions: number[] = [];
   /** Set once backward has released `saved`. */
   freed = false;
   constructor(
@@ -16,10 +18,50 @@ export class OpContext<A> {
     readonly needsInputGrad: readonly boolean[],
   ) {}
 
-  /** Saves tensors for backward and returns the first, so `return ctx.save(y)` reads naturally. */
+  /**
+   * Saves tensors for backward and returns the first, so `return ctx.save(y)` reads naturally. Save only
+   * what backward reads: a saved tensor written in place before backward makes backward throw.
+   */
   save<T extends Tensor>(first: T, ...rest: Tensor[]): T {
-    this.saved.push(first, ...rest);
+    this.saved.push(first);
+    this.savedVersions.push(first.versionCounter.value);
+    for (const t of rest) {
+      this.saved.push(t);
+      this.savedVersions.push(t.versionCounter.value);
+    }
     return first;
+  }
+
+  /**
+   * Saves `tensors` like `save`, but checks a tensor's version only where its flag is true. PyTorch saves
+   * `b` of `a·b` only when `a` needs a gradient; here `b` is saved either way (backward may read its layout),
+   * and writing to it in place is an error only when a gradient that needs its values is wanted.
+   * @example ctx.saveChecked([needs[1], needs[0]], a, b) // a feeds b's gradient, b feeds a's
+   */
+  saveChecked(flags: readonly boolean[], ...tensors: Tensor[]): void {
+    for (let i = 0; i < tensors.length; i++) {
+      const t = tensors[i]!;
+      this.saved.push(t);
+      this.savedVersions.push(flags[i] ? t.versionCounter.value : -1);
+    }
+  }
+
+  /**
+   * Throws an AutogradError when a saved tensor was written in place after it was saved (PyTorch's
+   * "modified by an inplace operation"): its values are no longer the ones the gradient formula needs.
+   */
+  checkSavedVersions(caller: string): void {
+    for (let i = 0; i < this.saved.length; i++) {
+      const t = this.saved[i]!;
+      const now = t.versionCounter.value;
+      if (now === this.savedVersions[i] || this.savedVersions[i] === -1) continue;
+      const by = t.versionCounter.lastWrite ? ` (last by ${t.versionCounter.lastWrite})` : '';
+      throw new AutogradError(
+        `${caller}: a ${t.dtype} tensor of shape ${fmtShape(t.shape)} that ${this.op} saved for its backward was modified in place${by}: ` +
+          `it is at version ${now}, but ${this.op} saved it at version ${this.savedVersions[i]}. ` +
+          'Clone it before modifying it in place (x.clone()), or modify it after backward().',
+      );
+    }
   }
 }
 
@@ -66,7 +108,7 @@ export function defineOp<I extends readonly Tensor[], A = undefined>(def: OpDef<
     } finally {
       setGradEnabled(prev);
     }
-    if (inputs.includes(out)) out = out.alias();
+    if (inputs.includes(out)) out = out.detach();
     if (isAnomalyEnabled()) checkFinite(name, 'forward', out, inputs.map((t) => t.shape), undefined);
     if (record) {
       out.setNode({

@@ -4,7 +4,7 @@ import { defineOp, type OpFn } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
-import { fmtShape, normalizeDim, normalizeNewDim, shapesEqual } from '../shape.js';
+import { fmtShape, normalizeDim, normalizeNewDim, shapesEqual, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { contiguous, expand, narrow, reshape, slice, unsqueeze } from './movement.js';
@@ -39,17 +39,17 @@ function checkGatherShapes(op: string, x: Tensor, dim: number, index: Tensor, wh
 }
 
 // d/dx gather = scatter-add of the gradient back to where each element came from
-const gatherOp: OpFn<[Tensor, Tensor], number> = defineOp<[Tensor, Tensor], number>({
+const gatherOp: OpFn<[Tensor, Tensor], { dim: number; from: Shape }> = defineOp<[Tensor, Tensor], { dim: number; from: Shape }>({
   name: 'gather',
   forward: (ctx, [x, index]) => {
-    ctx.save(x, index);
+    ctx.save(index);
     const out = empty(index.shape, x.dtype);
-    getBackend().gather(x, ctx.attrs, index, out);
+    getBackend().gather(x, ctx.attrs.dim, index, out);
     return out;
   },
   backward: (ctx, g) => {
-    const [x, index] = ctx.saved as [Tensor, Tensor];
-    return [scatterAddOp([zeros(x.shape, { dtype: g.dtype }), index, g], ctx.attrs), null];
+    const index = ctx.saved[0]!;
+    return [scatterAddOp([zeros(ctx.attrs.from, { dtype: g.dtype }), index, g], ctx.attrs.dim), null];
   },
 });
 
@@ -63,7 +63,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normalizeDim('gather', dim, x.ndim);
   checkGatherShapes('gather', x, d, index, 'input');
   checkIndex('gather', index, x.shape[d] ?? 1, d);
-  return gatherOp([x, index], d);
+  return gatherOp([x, index], { dim: d, from: x.shape });
 }
 
 // d/dx = g (the base passes through); d/dsrc = gather(g) at the same indices
@@ -77,7 +77,7 @@ const scatterAddOp: OpFn<[Tensor, Tensor, Tensor], number> = defineOp<[Tensor, T
   },
   backward: (ctx, g) => {
     const index = ctx.saved[0]!;
-    return [ctx.needsInputGrad[0] ? g : null, null, ctx.needsInputGrad[2] ? gatherOp([g, index], ctx.attrs) : null];
+    return [ctx.needsInputGrad[0] ? g : null, null, ctx.needsInputGrad[2] ? gatherOp([g, index], { dim: ctx.attrs, from: g.shape }) : null];
   },
 });
 
@@ -113,14 +113,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const viewShape = x.shape.map((_, k) => (k === d ? n : 1));
   const idx = expand(reshape(index, x.ndim ? viewShape : []), outShape);
   // The index was checked above; the expanded view needs no second pass over its elements.
-  return gatherOp([x, idx], d);
+  return gatherOp([x, idx], { dim: d, from: x.shape });
 }
 
 // d/dxᵢ cat = the slice of the gradient that xᵢ filled
-const catOp = defineOp<Tensor[], number>({
+const catOp = defineOp<Tensor[], { dim: number; sizes: number[] }>({
   name: 'cat',
   forward: (ctx, inputs) => {
-    const d = ctx.attrs;
+    const d = ctx.attrs.dim;
     const shape = [...inputs[0]!.shape];
     shape[d] = inputs.reduce((s, t) => s + t.shape[d]!, 0);
     const out = empty(shape, inputs[0]!.dtype);
@@ -129,14 +129,14 @@ const catOp = defineOp<Tensor[], number>({
       getBackend().copy(t, { data: out.data, shape: t.shape, strides: out.strides, offset: off * out.strides[d]! });
       off += t.shape[d]!;
     }
-    ctx.save(...(inputs as [Tensor, ...Tensor[]]));
     return out;
   },
   backward: (ctx, g) => {
+    const { dim, sizes } = ctx.attrs;
     let off = 0;
-    return ctx.saved.map((t, i) => {
-      const piece = ctx.needsInputGrad[i] ? narrow(g, ctx.attrs, off, t.shape[ctx.attrs]!) : null;
-      off += t.shape[ctx.attrs]!;
+    return sizes.map((size, i) => {
+      const piece = ctx.needsInputGrad[i] ? narrow(g, dim, off, size) : null;
+      off += size;
       return piece;
     });
   },
@@ -156,7 +156,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   const dtype = tensors.reduce((acc, t) => promoteTypes(acc, t.dtype), first.dtype);
-  return catOp(tensors.map((t) => cast(t, dtype)), d);
+  return catOp(tensors.map((t) => cast(t, dtype)), { dim: d, sizes: tensors.map((t) => t.shape[d]!) });
 }
 
 /** Joins equal-shaped tensors along a new `dim`. @example stack([a, b], 0) */
@@ -226,12 +226,11 @@ const padOp = defineOp<[Tensor], PadAttrs>({
     let offset = 0;
     x.shape.forEach((_, k) => (offset += ctx.attrs.pads[k]![0]! * out.strides[k]!));
     getBackend().copy(x, { data: out.data, shape: x.shape, strides: out.strides, offset });
-    ctx.save(x);
     return out;
   },
   backward: (ctx, g) => {
     let r = g;
-    ctx.saved[0]!.shape.forEach((s, k) => (r = narrow(r, k, ctx.attrs.pads[k]![0]!, s)));
+    ctx.attrs.pads.forEach(([before, after], k) => (r = narrow(r, k, before!, g.shape[k]! - before! - after!)));
     return [r];
   },
 });

@@ -5,18 +5,37 @@ import { getBackend } from '../backend/registry.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
+import { broadcastShapes, fmtShape, hasInternalOverlap, shapesEqual } from '../shape.js';
+import { describeValue } from '../check.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { div, mul } from './elementwise.js';
 import { broadcastView, copyK, scalar } from './raw.js';
 
-function checkTarget(op: string, t: Tensor): void {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: the target must be a Tensor`);
+/**
+ * Checks that `t` may be written in place: a Tensor, not one that requires grad while grad mode is on, and
+ * not a view where several elements share one memory location (an expanded tensor: each would be written
+ * more than once, as PyTorch refuses too).
+ */
+export function checkWritable(op: string, t: Tensor): void {
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: the target must be a Tensor, got ${describeValue(t)}`);
   if (t.requiresGrad && isGradEnabled()) {
     throw new AutogradError(
       `${op}: cannot modify a tensor that requires grad (shape ${fmtShape(t.shape)}) in place while grad mode is on; wrap the update in noGrad(() => …)`,
     );
   }
+  if (hasInternalOverlap(t.shape, t.strides)) {
+    throw new ShapeError(
+      `${op}: more than one element of the target (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to the same memory location, ` +
+        'as in an expanded tensor; clone() it before writing to it in place',
+    );
+  }
+}
+
+/** Checks `t`, runs the write, and bumps the storage's version (only once the write has happened). */
+function inPlace(op: string, t: Tensor, write: () => void): void {
+  checkWritable(op, t);
+  write();
+  t.versionCounter.bump(op);
 }
 
 /** `other` as a view of `t`'s shape, checked for broadcast and dtype, copied if it aliases `t`'s storage. */
@@ -40,81 +59,81 @@ function operand(op: string, t: Tensor, other: TensorOrScalar): Tensor {
 
 /** `t += alpha·other` in place. */
 export function add_(t: Tensor, other: TensorOrScalar, alpha = 1): void {
-  checkTarget('add_', t);
-  const o = operand('add_', t, alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other) : noGrad(() => mul(other, alpha)));
-  getBackend().binary('add', t, o, t);
+  inPlace('add_', t, () => getBackend().binary('add', t, operand('add_', t, scaledOperand(other, alpha)), t));
 }
 
 /** `t −= alpha·other` in place. */
 export function sub_(t: Tensor, other: TensorOrScalar, alpha = 1): void {
-  checkTarget('sub_', t);
-  const o = operand('sub_', t, alpha === 1 || typeof other === 'number' ? (typeof other === 'number' ? other * alpha : other) : noGrad(() => mul(other, alpha)));
-  getBackend().binary('sub', t, o, t);
+  inPlace('sub_', t, () => getBackend().binary('sub', t, operand('sub_', t, scaledOperand(other, alpha)), t));
+}
+
+function scaledOperand(other: TensorOrScalar, alpha: number): TensorOrScalar {
+  if (alpha === 1) return other;
+  return typeof other === 'number' ? other * alpha : noGrad(() => mul(other, alpha));
 }
 
 /** `t *= other` in place. */
 export function mul_(t: Tensor, other: TensorOrScalar): void {
-  checkTarget('mul_', t);
-  getBackend().binary('mul', t, operand('mul_', t, other), t);
+  inPlace('mul_', t, () => getBackend().binary('mul', t, operand('mul_', t, other), t));
 }
 
 /** `t /= other` in place (float tensors only). */
 export function div_(t: Tensor, other: TensorOrScalar): void {
-  checkTarget('div_', t);
-  if (!isFloat(t.dtype)) throw new DTypeError(`div_: true division cannot be written into a ${t.dtype} tensor in place`);
-  getBackend().binary('div', t, operand('div_', t, other), t);
+  inPlace('div_', t, () => {
+    if (!isFloat(t.dtype)) throw new DTypeError(`div_: true division cannot be written into a ${t.dtype} tensor in place`);
+    getBackend().binary('div', t, operand('div_', t, other), t);
+  });
 }
 
 /** `t += value·t1·t2` in place. */
 export function addcmul_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
-  checkTarget('addcmul_', t);
-  const prod = noGrad(() => (value === 1 ? mul(t1, t2) : mul(mul(t1, t2), value)));
-  getBackend().binary('add', t, operand('addcmul_', t, prod), t);
+  inPlace('addcmul_', t, () => {
+    const prod = noGrad(() => (value === 1 ? mul(t1, t2) : mul(mul(t1, t2), value)));
+    getBackend().binary('add', t, operand('addcmul_', t, prod), t);
+  });
 }
 
 /** `t += value·t1/t2` in place. */
 export function addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
-  checkTarget('addcdiv_', t);
-  const q = noGrad(() => (value === 1 ? div(t1, t2) : mul(div(t1, t2), value)));
-  getBackend().binary('add', t, operand('addcdiv_', t, q), t);
+  inPlace('addcdiv_', t, () => {
+    const q = noGrad(() => (value === 1 ? div(t1, t2) : mul(div(t1, t2), value)));
+    getBackend().binary('add', t, operand('addcdiv_', t, q), t);
+  });
 }
 
 /** Copies `src` (broadcast to `t`'s shape, converted to its dtype) into `t`. */
 export function copy_(t: Tensor, src: TensorOrScalar): void {
-  checkTarget('copy_', t);
-  if (typeof src === 'number') {
-    getBackend().fill(t, src);
-    return;
-  }
-  if (!(src instanceof Tensor)) throw new TypeError('copy_: the source must be a Tensor or a number');
-  if (!shapesEqual(broadcastShapes('copy_', t.shape, src.shape), t.shape)) {
-    throw new ShapeError(`copy_: a source of shape ${fmtShape(src.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
-  }
-  const s = src.data === t.data ? copyK(src) : src;
-  getBackend().copy(broadcastView(s, t.shape), t);
+  inPlace('copy_', t, () => {
+    if (typeof src === 'number') {
+      getBackend().fill(t, src);
+      return;
+    }
+    if (!(src instanceof Tensor)) throw new TypeError(`copy_: the source must be a Tensor or a number, got ${describeValue(src)}`);
+    if (!shapesEqual(broadcastShapes('copy_', t.shape, src.shape), t.shape)) {
+      throw new ShapeError(`copy_: a source of shape ${fmtShape(src.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
+    }
+    const s = src.data === t.data ? copyK(src) : src;
+    getBackend().copy(broadcastView(s, t.shape), t);
+  });
 }
 
 /** Sets every element to `value`. */
 export function fill_(t: Tensor, value: number): void {
-  checkTarget('fill_', t);
-  getBackend().fill(t, value);
+  inPlace('fill_', t, () => getBackend().fill(t, value));
 }
 
 /** Sets every element to 0 (`fill_(t, 0)`, with errors that name `zero_`). */
 export function zero_(t: Tensor): void {
-  checkTarget('zero_', t);
-  getBackend().fill(t, 0);
+  inPlace('zero_', t, () => getBackend().fill(t, 0));
 }
 
 /** Clamps in place into `[min, max]`. */
 export function clamp_(t: Tensor, min?: number | null, max?: number | null): void {
-  checkTarget('clamp_', t);
-  getBackend().unary('clamp', t, t, min ?? -Infinity, max ?? Infinity);
+  inPlace('clamp_', t, () => getBackend().unary('clamp', t, t, min ?? -Infinity, max ?? Infinity));
 }
 
 /** Applies a unary kernel in place (float tensors). */
 export function unary_(t: Tensor, op: UnaryOp): void {
-  checkTarget(`${op}_`, t);
-  getBackend().unary(op, t, t);
+  inPlace(`${op}_`, t, () => getBackend().unary(op, t, t));
 }
 

@@ -24,7 +24,8 @@ function columnMajor(t: Tensor): boolean {
 const bmmOp = defineOp<[Tensor, Tensor]>({
   name: 'matmul',
   forward: (ctx, [a, b]) => {
-    ctx.save(a, b);
+    // a feeds b's gradient and b feeds a's; each is read for its layout either way.
+    ctx.saveChecked([ctx.needsInputGrad[1]!, ctx.needsInputGrad[0]!], a, b);
     const nd = a.ndim;
     const [m, k] = [a.shape[nd - 2]!, a.shape[nd - 1]!];
     const n = b.shape[nd - 1]!;

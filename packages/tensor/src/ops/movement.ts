@@ -19,7 +19,7 @@ interface ViewAttrs {
 function viewPrimitive(name: string) {
   return defineOp<[Tensor], ViewAttrs>({
     name,
-    forward: (ctx, [x]) => new Tensor(x.data, ctx.attrs.shape, ctx.attrs.strides, x.offset),
+    forward: (ctx, [x]) => x.viewAs(ctx.attrs.shape, ctx.attrs.strides, x.offset),
     backward: (ctx, g) => [reshape(g, ctx.attrs.from)],
   });
 }
@@ -112,7 +112,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 // permute's backward is the inverse permutation
 const permuteOp = defineOp<[Tensor], number[]>({
   name: 'permute',
-  forward: (ctx, [x]) => new Tensor(x.data, ctx.attrs.map((d) => x.shape[d]!), ctx.attrs.map((d) => x.strides[d]!), x.offset),
+  forward: (ctx, [x]) => x.viewAs(ctx.attrs.map((d) => x.shape[d]!), ctx.attrs.map((d) => x.strides[d]!), x.offset),
   backward: (ctx, g) => {
     const inv = new Array<number>(ctx.attrs.length);
     ctx.attrs.forEach((d, i) => (inv[d] = i));
@@ -156,7 +156,7 @@ const expandOp = defineOp<[Tensor], { shape: number[]; from: Shape }>({
     const nd = shape.length;
     const strides = new Array<number>(nd).fill(0);
     for (let i = 1; i <= x.ndim; i++) if (x.shape[x.ndim - i] !== 1) strides[nd - i] = x.strides[x.ndim - i]!;
-    return new Tensor(x.data, shape, strides, x.offset);
+    return x.viewAs(shape, strides, x.offset);
   },
   backward: (ctx, g) => [sumTo(g, ctx.attrs.from)],
 });
@@ -196,7 +196,7 @@ const sliceOp = defineOp<[Tensor], SliceAttrs>({
     const strides = [...x.strides];
     shape[dim] = length;
     strides[dim] = x.strides[dim]! * step;
-    return new Tensor(x.data, shape, strides, x.offset + start * x.strides[dim]!);
+    return x.viewAs(shape, strides, x.offset + start * x.strides[dim]!);
   },
   backward: (ctx, g) => [unslice(g, ctx.attrs)],
 });

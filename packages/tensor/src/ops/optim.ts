@@ -6,7 +6,7 @@ import { getBackend } from '../backend/registry.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat, type TypedArray } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { fmtShape, shapesEqual } from '../shape.js';
+import { fmtShape, hasInternalOverlap, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyK } from './raw.js';
 
@@ -89,6 +89,9 @@ export function fusedUpdate_(rule: UpdateRule, param: Tensor, grad: Tensor, stat
     if (t.requiresGrad && isGradEnabled()) {
       throw new AutogradError(`${op}: cannot modify ${label}, which requires grad (shape ${fmtShape(t.shape)}), in place while grad mode is on; wrap the update in noGrad(() => …)`);
     }
+    if (hasInternalOverlap(t.shape, t.strides)) {
+      throw new ShapeError(`${op}: more than one element of ${label} (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to the same memory location; clone() it first`);
+    }
     const other = targets.findIndex(([, u], j) => j < i && u.data === t.data);
     if (other >= 0) throw new TypeError(`${op}: ${label} shares its storage with ${targets[other]![0]}; each must have its own`);
   });
@@ -99,4 +102,5 @@ export function fusedUpdate_(rule: UpdateRule, param: Tensor, grad: Tensor, stat
   const g = ownGrad ?? copyK(grad, param.dtype).data;
   getBackend().update(rule, arrays[0]!, g, arrays.slice(1));
   copies.forEach((c, i) => c && getBackend().copy(c, targets[i]![1]));
+  for (const [, t] of targets) t.versionCounter.bump(op);
 }

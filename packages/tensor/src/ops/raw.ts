@@ -22,7 +22,7 @@ export function trackAllocations(set: WeakSet<object> | null): WeakSet<object> |
 export function empty(shape: Shape, dtype: DType): Tensor {
   const data = allocArray(dtype, numelOf(shape));
   if (fresh !== null) fresh.add(data);
-  return new Tensor(data, [...shape]);
+  return new Tensor(data, [...shape], undefined, 0, null);
 }
 
 /** A 0-d tensor holding `value`. */
@@ -39,7 +39,7 @@ export function broadcastView(t: Tensor, shape: Shape): Tensor {
   for (let i = 1; i <= t.ndim; i++) {
     if (t.shape[t.ndim - i] !== 1) strides[nd - i] = t.strides[t.ndim - i]!;
   }
-  return new Tensor(t.data, [...shape], strides, t.offset);
+  return t.viewAs([...shape], strides, t.offset);
 }
 
 export function unaryK(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p?: number, q?: number): Tensor {

@@ -234,7 +234,7 @@ function softmaxOp(name: 'softmax' | 'logSoftmax') {
       getBackend().softmax(name, { data: x.data, shape, strides: order.map((i) => x.strides[i]!), offset: x.offset }, out.data);
       const inv = new Array<number>(order.length);
       order.forEach((o, i) => (inv[o] = i));
-      const y = new Tensor(out.data, x.shape, inv.map((i) => out.strides[i]!), 0);
+      const y = out.viewAs(x.shape, inv.map((i) => out.strides[i]!), 0);
       return ctx.save(y);
     },
     backward: (ctx, g) => {

@@ -1,0 +1,53 @@
+// What a tensor's storage carries beside its elements: the layout check for views built from a buffer,
+// and the version counter that lets backward notice a saved tensor written in place.
+import { ShapeError } from './errors.js';
+import { fmtShape, type Shape } from './shape.js';
+import type { TypedArray } from './dtype.js';
+
+/**
+ * The number of in-place writes a storage has had, shared by all its views (PyTorch's version counter).
+ * Every in-place write bumps it, whatever the path: `_` ops, fused optimizer updates, `loadStateDict`,
+ * copies into a view. `lastWrite` names the op that bumped it last, for the error backward raises.
+ */
+export class VersionCounter {
+  value = 0;
+  lastWrite = '';
+
+  bump(op: string): void {
+    this.value++;
+    this.lastWrite = op;
+  }
+}
+
+/**
+ * Throws a ShapeError unless `data` is a typed array Tensile stores and holds every element of the view
+ * (`shape`, `strides`, `offset`): sizes, strides and the offset must be non-negative integers, and the last
+ * element reached must lie inside the buffer.
+ */
+export function checkLayout(data: TypedArray, shape: Shape, strides: readonly number[], offset: number): void {
+  if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
+    throw new TypeError(`Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${data === null ? 'null' : (data as object)?.constructor?.name ?? typeof data}`);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new ShapeError(`Tensor: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? fmtShape(shape) : String(shape)}`);
+  }
+  if (!Array.isArray(strides) || strides.length !== shape.length || !strides.every((s) => Number.isSafeInteger(s) && s >= 0)) {
+    throw new ShapeError(
+      `Tensor: strides must be ${shape.length} non-negative integer${shape.length === 1 ? '' : 's'} for shape ${fmtShape(shape)}, got ${Array.isArray(strides) ? fmtShape(strides) : String(strides)}`,
+    );
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ShapeError(`Tensor: offset must be a non-negative integer, got ${offset}`);
+  let last = offset;
+  let empty = false;
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 0) empty = true;
+    else last += (shape[i]! - 1) * strides[i]!;
+  }
+  // An empty view reaches no element, so its offset may lie anywhere (PyTorch checks no storage for it).
+  if (!empty && last >= data.length) {
+    throw new ShapeError(
+      `Tensor: a buffer of ${data.length} element${data.length === 1 ? '' : 's'} cannot hold shape ${fmtShape(shape)} with strides ${fmtShape(strides)} ` +
+        `at offset ${offset} (it reaches element ${last})`,
+    );
+  }
+}
