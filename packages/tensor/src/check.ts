@@ -40,7 +40,8 @@ export function checkOptions(where: string, opts: unknown, known: readonly strin
   }
   for (const key of Object.keys(opts)) {
     if (known.includes(key) || (opts as Record<string, unknown>)[key] === undefined) continue;
-    const hint = hints[key] ?? COMMON_HINTS[key] ?? camelOf(key, known) ?? nearest(key, known);
+    const common = COMMON_HINTS[key];
+    const hint = hints[key] ?? (common !== undefined && known.includes(common) ? common : undefined) ?? camelOf(key, known) ?? nearest(key, known);
     const list = known.length > 0 ? `; the options are ${known.join(', ')}` : '; it takes no options';
     throw new TypeError(`${where}: unknown option "${key}"${hint ? ` (did you mean ${hint}?)` : ''}${list}`);
   }
@@ -51,10 +52,10 @@ function camelOf(key: string, known: readonly string[]): string | undefined {
   return camel !== key && known.includes(camel) ? camel : known.find((k) => k.toLowerCase() === key.toLowerCase());
 }
 
-/** The known key within edit distance 2 of `key`, if exactly one is closest. */
+/** The closest known key, if it is within an edit distance of a third of `key`'s length (1 or 2). */
 function nearest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
-  let bestD = 3;
+  let bestD = Math.max(1, Math.min(2, Math.floor(key.length / 3))) + 1;
   for (const k of known) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) [best, bestD] = [k, d];
@@ -62,14 +63,17 @@ function nearest(key: string, known: readonly string[]): string | undefined {
   return best;
 }
 
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
-    prev = cur;
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
