@@ -1,4 +1,4 @@
-import { Tensor, type DType, isFloat, noGrad } from '@tensile/tensor';
+import { Tensor, checkOptions, type DType, isFloat, noGrad } from '@tensile/tensor';
 import { Parameter } from './parameter.js';
 import { indentTail } from './repr.js';
 import { loadStateDictInto, type LoadStateDictOptions, type LoadStateDictResult, type StateDictInput } from './state-dict.js';
@@ -220,6 +220,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
 
   /** The number of parameter elements (shared parameters counted once), or only the trainable ones. */
   numParameters(opts: { trainableOnly?: boolean } = {}): number {
+    checkOptions(`${this.constructor.name}.numParameters`, opts, ['trainableOnly']);
     return this.parameters().reduce((n, p) => n + (opts.trainableOnly && !p.requiresGrad ? 0 : p.numel), 0);
   }
 
