@@ -3,7 +3,9 @@
 // its problems, and the model (values, gradients, train mode) is exactly as it was.
 import { beforeEach, describe, expect, test } from 'vitest';
 import { Generator, Tensor, randn, tensor, zeros } from '@tensile/tensor';
-import { BatchNorm1d, Linear, Module, ReLU, Sequential, StateDictError, type StateDictInput } from '../src/index.js';
+import {
+  BatchNorm1d, Linear, Module, ModuleDict, Parameter, ReLU, Sequential, StateDictError, loadSafetensors, saveSafetensors, type StateDictInput,
+} from '../src/index.js';
 import { snapshot } from './helpers.js';
 
 function model(): Sequential {
@@ -188,5 +190,47 @@ describe('loadStateDict on hostile checkpoints', () => {
     }
     expect(new Empty().loadStateDict({})).toEqual({ missingKeys: [], unexpectedKeys: [] });
     expect(() => new Empty().loadStateDict({ w: zeros([1]) })).toThrow(/^loadStateDict\(Empty\): unexpected "w"\. Nothing was loaded\.$/);
+  });
+});
+
+describe('state-dict names that are Object.prototype members', () => {
+  // A ModuleDict keeps any key but "" and dotted ones, and a field can be defined under any name.
+  const keys = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
+  class Net extends Module {
+    heads: ModuleDict;
+    constructor(seed: number) {
+      super();
+      const g = new Generator(seed);
+      this.heads = new ModuleDict(keys.map((k) => [k, new Linear(2, 2, { generator: g })] as [string, Linear]));
+      for (const k of ['__proto__', 'constructor']) Object.defineProperty(this, k, { value: new Parameter(randn([3], { generator: g })), enumerable: true });
+    }
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+  const names = ['__proto__', 'constructor', ...keys.flatMap((k) => [`heads.${k}.weight`, `heads.${k}.bias`])];
+
+  test('stateDict names them, and they survive safetensors and loadStateDict (Map and plain object)', () => {
+    const a = new Net(1);
+    expect([...a.stateDict().keys()]).toEqual(names);
+    const { tensors } = loadSafetensors(saveSafetensors(a.stateDict()));
+    expect([...tensors.keys()]).toEqual(names);
+    const b = new Net(2);
+    expect(snapshot(b.stateEntries())).not.toEqual(snapshot(a.stateEntries()));
+    b.loadStateDict(tensors);
+    expect(snapshot(b.stateEntries())).toEqual(snapshot(a.stateEntries()));
+    const c = new Net(3);
+    c.loadStateDict(Object.fromEntries(tensors));
+    expect(snapshot(c.stateEntries())).toEqual(snapshot(a.stateEntries()));
+    expect(({} as Record<string, unknown>).weight).toBeUndefined();
+  });
+
+  test('a missing "__proto__" is reported by name, under the class name even with a "constructor" field', () => {
+    const sd = new Net(1).stateDict();
+    sd.delete('__proto__');
+    const b = new Net(2);
+    const before = snapshot(b.stateEntries());
+    expect(() => b.loadStateDict(sd)).toThrow(/^loadStateDict\(Net\): missing "__proto__"\. Nothing was loaded\.$/);
+    expect(snapshot(b.stateEntries())).toEqual(before);
   });
 });
