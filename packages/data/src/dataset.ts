@@ -1,5 +1,5 @@
 // Map-style datasets (PyTorch's torch.utils.data.Dataset): a length and random access by index.
-import { Generator, ShapeError, Tensor, checkOptions, describeValue, fmtShape, getDefaultGenerator } from '@tensile/tensor';
+import { Generator, ShapeError, checkOptions, checkTensor, describeValue, fmtShape, getDefaultGenerator, type Tensor } from '@tensile/tensor';
 
 /**
  * A map-style dataset: `length` samples, the `i`-th returned by `get(i)` for 0 ≤ i < length.
@@ -45,7 +45,7 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> 
   constructor(...tensors: T) {
     if (tensors.length === 0) throw new RangeError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, k) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${k} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+      checkTensor('TensorDataset', String(k), t);
       if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d; each tensor needs a first (sample) dimension`);
     });
     const n = tensors[0]!.shape[0]!;

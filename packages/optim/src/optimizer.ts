@@ -2,7 +2,7 @@
 // per-name state, the step count, the scheduler, the notebook's per-parameter clipNorm, noGrad, zeroGrad,
 // and all-or-nothing state dicts. A concrete optimizer is `static defaults`, `initState` and one
 // `updateParam(param, grad, state, h, name)` that changes `param` in place.
-import { Tensor, ShapeError, checkOptions, enableGrad, fmtShape, noGrad, shapesEqual } from '@tensile/tensor';
+import { Tensor, ShapeError, checkOptions, checkTensor, enableGrad, fmtShape, noGrad, shapesEqual } from '@tensile/tensor';
 import { StateDictError } from './errors.js';
 import { checkUnique, describe, hasNamedParameters, isParamSource, namedTensors, type NamedTensor, type ParamSource } from './params.js';
 import { resolveOptions, rules, type HyperValue, type Resolution, type Rule } from './hyperparams.js';
@@ -199,8 +199,8 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
    * w = opt.update(w, dw, 'w');
    */
   update(param: Tensor, grad: Tensor, name: string, curLoss?: number): Tensor {
-    if (!(param instanceof Tensor)) throw new TypeError(`${this.name}.update: param must be a Tensor, got ${describe(param)}`);
-    if (!(grad instanceof Tensor)) throw new TypeError(`${this.name}.update: grad must be a Tensor, got ${describe(grad)}`);
+    checkTensor(`${this.name}.update`, 'param', param);
+    checkTensor(`${this.name}.update`, 'grad', grad);
     if (typeof name !== 'string' || name === '') throw new TypeError(`${this.name}.update: name must be a non-empty string, got ${describe(name)}`);
     this.checkParam(name, param, grad);
     const resolved = this.resolveParams();
