@@ -1,5 +1,5 @@
 // Turning a list of samples into one batch (PyTorch's default_collate).
-import { ShapeError, Tensor, fmtShape, stack, tensor } from '@tensile/tensor';
+import { ShapeError, Tensor, fmtShape, shapesEqual, stack, tensor } from '@tensile/tensor';
 
 /** The batch `defaultCollate` makes from samples of type `T`. */
 export type Collated<T> = T extends Tensor
@@ -35,7 +35,7 @@ function collateAt(samples: readonly unknown[], path: string): unknown {
     samples.forEach((s, i) => {
       if (!(s instanceof Tensor)) throw mismatch(i, '');
       if (s.dtype !== first.dtype) throw mismatch(i, '; samples must share a dtype');
-      if (s.shape.length !== first.shape.length || s.shape.some((d, k) => d !== first.shape[k])) {
+      if (!shapesEqual(s.shape, first.shape)) {
         throw new ShapeError(
           `defaultCollate: samples[0]${path} has shape ${fmtShape(first.shape)} but samples[${i}]${path} has ${fmtShape(s.shape)}; samples must share a shape to be stacked (pass a collate function to pad them)`,
         );

@@ -39,7 +39,130 @@ describe('DataLoader batching', () => {
     expect(() => new DataLoader(range(5), { batchSize: 0 })).toThrow(/batchSize must be a positive integer, got 0/);
     expect(() => new DataLoader(range(5), { batchSize: 2.5 })).toThrow(RangeError);
     expect(() => new DataLoader(range(5), { shuffle: true, generator: {} as Generator })).toThrow(/generator must be a Generator/);
-    expect(() => new DataLoader({} as Dataset<number>)).toThrow(/dataset must have an integer length and a get\(i\) method/);
+    expect(() => new DataLoader({} as Dataset<number>)).toThrow(/^DataLoader: dataset must have a length and a get\(i\) method, got an object$/);
+  });
+
+  it('rejects unknown option keys with a hint, and non-boolean flags', () => {
+    const known = 'the options are batchSize, shuffle, dropLast, generator, collate';
+    expect(() => new DataLoader(range(5), { batch_size: 2 } as never)).toThrow(new RegExp(`^DataLoader: unknown option "batch_size" \\(did you mean batchSize\\?\\); ${known}$`));
+    expect(() => new DataLoader(range(5), { collate_fn: (s: number[]) => s } as never)).toThrow(/unknown option "collate_fn" \(did you mean collate\?\)/);
+    expect(() => new DataLoader(range(5), { numWorkers: 2 } as never)).toThrow(new RegExp(`^DataLoader: unknown option "numWorkers"; ${known}$`));
+    expect(() => new DataLoader(range(5), { shuffle: 'false' } as never)).toThrow(/^DataLoader: shuffle must be true or false, got a string \("false"\)$/);
+    expect(() => new DataLoader(range(5), { dropLast: 1 } as never)).toThrow(/^DataLoader: dropLast must be true or false, got 1$/);
+  });
+});
+
+describe('DataLoader over a dataset whose length is not a count', () => {
+  class Broken implements Dataset<number> {
+    constructor(readonly length: number) {}
+    get(i: number): number {
+      return i;
+    }
+  }
+  it.each([
+    [-1, RangeError, '-1'],
+    [2.5, RangeError, '2\\.5'],
+    [NaN, RangeError, 'NaN'],
+    [Infinity, RangeError, 'Infinity'],
+    ['3' as unknown as number, TypeError, 'a string \\("3"\\)'],
+    [undefined as unknown as number, TypeError, 'undefined'],
+  ])('length %s is an error naming the class and the value', (length, Err, shown) => {
+    const message = (where: string) => new RegExp(`^${where}: the dataset \\(Broken\\) has length ${shown}; a dataset's length must be a non-negative integer$`);
+    expect(() => new DataLoader(new Broken(length))).toThrow(Err);
+    expect(() => new DataLoader(new Broken(length))).toThrow(message('DataLoader'));
+    expect(() => new Subset(new Broken(length), [])).toThrow(message('Subset'));
+    expect(() => randomSplit(new Broken(length), [0])).toThrow(message('randomSplit'));
+  });
+
+  it('a plain-object dataset is named as one, and a length that goes bad later is caught at the next epoch', () => {
+    expect(() => new DataLoader({ length: -2, get: (i: number) => i })).toThrow(/^DataLoader: the dataset \(a plain object\) has length -2;/);
+    const ds = new Broken(4);
+    const loader = new DataLoader(ds, { batchSize: 2 });
+    expect(batchesOf(loader)).toEqual([[0, 1], [2, 3]]);
+    (ds as { length: number }).length = -1;
+    expect(() => loader.length).toThrow(/^DataLoader: the dataset \(Broken\) has length -1;/);
+    expect(() => [...loader]).toThrow(/^DataLoader: the dataset \(Broken\) has length -1;/);
+  });
+});
+
+describe('DataLoader: each loop has its own iterator', () => {
+  const N = 5;
+  const shuffled = (seed: number) => new DataLoader(range(N), { batchSize: 2, shuffle: true, generator: new Generator(seed) });
+  /** The orders a Generator(seed) gives to the passes in the order they start. */
+  const orders = (seed: number, k: number): number[][] => {
+    const g = new Generator(seed);
+    return Array.from({ length: k }, () => Array.from(randomPermutation(N, g)));
+  };
+  const split = (p: number[]) => [p.slice(0, 2), p.slice(2, 4), p.slice(4)];
+
+  it('a loop nested in a loop over the same loader runs fully, and so does the outer one (as in PyTorch)', () => {
+    const loader = new DataLoader(range(N), { batchSize: 2 });
+    const seen: string[] = [];
+    for (const outer of loader) {
+      for (const inner of loader) seen.push(`${outer.toArray()}|${inner.toArray()}`);
+    }
+    // 3 outer batches × 3 inner batches.
+    expect(seen).toEqual(['0,1|0,1', '0,1|2,3', '0,1|4', '2,3|0,1', '2,3|2,3', '2,3|4', '4|0,1', '4|2,3', '4|4']);
+  });
+
+  it('with shuffling, each loop draws its order when it starts, and the outer loop keeps its own', () => {
+    const loader = shuffled(3);
+    const outer: number[][] = [];
+    const inner: number[][][] = [];
+    for (const b of loader) {
+      outer.push(b.toArray() as number[]);
+      inner.push(batchesOf(loader));
+    }
+    const p = orders(3, 4); // the outer pass, then one inner pass per outer batch
+    expect(outer).toEqual(split(p[0]!));
+    expect(inner).toEqual([split(p[1]!), split(p[2]!), split(p[3]!)]);
+  });
+
+  it('two iterators advanced in turn do not disturb each other', () => {
+    const loader = new DataLoader(range(N), { batchSize: 2 });
+    const a = loader[Symbol.iterator]();
+    const b = loader[Symbol.iterator]();
+    const got = [a.next(), b.next(), a.next(), a.next(), b.next(), a.next()].map((r) => (r.done ? 'done' : (r.value.toArray() as number[]).join()));
+    expect(got).toEqual(['0,1', '0,1', '2,3', '4', '2,3', 'done']);
+  });
+
+  it('state() describes the most recently started loop; resuming from it gives what the uninterrupted run gives next', () => {
+    // The uninterrupted run: an outer pass; inside it, at its second batch, an inner pass; then two more passes.
+    const run = shuffled(7);
+    const states: DataLoaderState[] = [];
+    const after: number[][][] = [];
+    let k = 0;
+    for (const _ of run) {
+      if (k++ !== 1) continue;
+      for (const _inner of run) states.push(JSON.parse(JSON.stringify(run.state())) as DataLoaderState);
+      // The inner loop ended: between epochs, even though the outer one goes on.
+      expect(run.state()).toMatchObject({ epoch: 2, batchIndex: 3, inProgress: false });
+    }
+    after.push(batchesOf(run), batchesOf(run));
+    const p = orders(7, 4);
+    expect(states.map((s) => [s.epoch, s.batchIndex, s.inProgress])).toEqual([[2, 1, true], [2, 2, true], [2, 3, true]]);
+    expect(after).toEqual([split(p[2]!), split(p[3]!)]);
+    // Resumed from a state inside the inner loop: the rest of the inner pass, then the same later passes.
+    states.forEach((s, b) => {
+      const resumed = shuffled(99).setState(s);
+      expect(batchesOf(resumed)).toEqual(split(p[1]!).slice(b + 1));
+      expect(batchesOf(resumed)).toEqual(split(p[2]!));
+      expect(batchesOf(resumed)).toEqual(split(p[3]!));
+    });
+  });
+
+  it('an iterator left before its first batch still ends its epoch at return(), and setState leaves running loops alone', () => {
+    const loader = new DataLoader(range(N), { batchSize: 2 });
+    const it = loader[Symbol.iterator]();
+    expect(loader.state()).toMatchObject({ epoch: 1, batchIndex: 0, inProgress: true });
+    it.return!();
+    expect(loader.state()).toMatchObject({ epoch: 1, batchIndex: 0, inProgress: false });
+    expect(it.next().done).toBe(true);
+    const running = loader[Symbol.iterator]();
+    running.next();
+    loader.setState({ ...loader.state(), epoch: 0, batchIndex: 0, inProgress: false });
+    expect((running.next().value as Tensor).toArray()).toEqual([2, 3]);
+    expect(loader.state()).toMatchObject({ epoch: 0, batchIndex: 0, inProgress: false });
   });
 });
 

@@ -1,7 +1,7 @@
 // Batches over a dataset, reshuffled each epoch from a seeded generator, with a resumable position.
-import { Generator, getDefaultGenerator, indexSelect, tensor, type GeneratorState, type Tensor } from '@tensile/tensor';
+import { Generator, checkOptions, describeValue, getDefaultGenerator, indexSelect, tensor, type GeneratorState, type Tensor } from '@tensile/tensor';
 import { defaultCollate, type Collated } from './collate.js';
-import { Subset, TensorDataset, randomPermutation, type Dataset } from './dataset.js';
+import { Subset, TensorDataset, datasetLength, randomPermutation, type Dataset } from './dataset.js';
 
 /** Options of `DataLoader`. */
 export interface DataLoaderOptions<T, B> {
@@ -23,7 +23,10 @@ export interface DataLoaderOptions<T, B> {
 
 /**
  * Where a `DataLoader` is: the epoch under way, how many of its batches were handed out, and the
- * generator state its order was drawn from. Plain JSON; store it in a checkpoint.
+ * generator state its order was drawn from. Plain JSON; store it in a checkpoint. Each `for … of` over the
+ * loader is one epoch (a pass); when several are live (a loop nested in a loop over the same loader), the
+ * state describes the most recently started one, as PyTorch's single-process loader tracks its latest
+ * iterator.
  */
 export interface DataLoaderState {
   /** Epochs started so far (0 before the first). */
@@ -57,13 +60,29 @@ function tensorSource(dataset: Dataset<unknown>): { tensors: Tensor[]; rows: Int
   return { tensors: d.tensors, rows };
 }
 
+/** One pass over the dataset (one `for … of`): its order and how far it got. */
+interface Pass {
+  readonly order: Int32Array;
+  /** The generator state the order was drawn from; null without shuffling. */
+  readonly start: GeneratorState | null;
+  /** Batches in this pass, fixed when it starts. */
+  readonly length: number;
+  batchIndex: number;
+  /** From the start of the loop until it ends (after its last batch, at a `break`, or on an error). */
+  live: boolean;
+}
+
+const DATA_LOADER_OPTIONS = ['batchSize', 'shuffle', 'dropLast', 'generator', 'collate'];
+const DATA_LOADER_HINTS = { collate_fn: 'collate', collateFn: 'collate' };
+
 /**
- * Iterates over a dataset in batches (PyTorch's `DataLoader`). Each `for … of` is one epoch; with
- * `shuffle` every epoch draws a fresh order from the loader's seeded generator. `state()` records the
- * position (mid-epoch too) and `setState()` restores it, so a resumed run gets exactly the batches the
- * uninterrupted run would have: the first loop after `setState()` finishes the saved epoch if it was in
- * progress, and later loops continue the same sequence of orders. Leaving a loop early (`break`) ends
- * that epoch.
+ * Iterates over a dataset in batches (PyTorch's `DataLoader`). Each `for … of` is one epoch with its own
+ * iterator, so a loop nested in a loop over the same loader runs fully and the outer loop goes on with its
+ * own order; with `shuffle` every epoch draws a fresh order from the loader's seeded generator, in the order
+ * the loops start. `state()` records the position of the most recently started epoch (mid-epoch too) and
+ * `setState()` restores it, so a resumed run gets exactly the batches the uninterrupted run would have: the
+ * first loop after `setState()` finishes the saved epoch if it was in progress, and later loops continue
+ * the same sequence of orders. Leaving a loop early (`break`) ends that epoch.
  * A plain `TensorDataset` (or a `Subset` of one) with the default collate is batched with one
  * `indexSelect` per tensor instead of stacking samples.
  * @example
@@ -78,25 +97,29 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   readonly generator: Generator | null;
   private readonly collate: ((samples: T[]) => B) | null;
   private readonly source: { tensors: Tensor[]; rows: Int32Array | null } | null;
+  /** Passes started so far. */
   private epoch = 0;
-  private batchIndex = 0;
-  private order: Int32Array | null = null;
-  private epochStart: GeneratorState | null = null;
-  private inProgress = false;
-  private resumePending = false;
+  /** The most recently started pass, which `state()` describes (null before the first). */
+  private current: Pass | null = null;
+  /** A pass restored by `setState()` that the next loop finishes instead of starting a new one. */
+  private resume: Pass | null = null;
 
   constructor(dataset: Dataset<T>, opts: DataLoaderOptions<T, B> = {}) {
-    if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
-      throw new TypeError('DataLoader: dataset must have an integer length and a get(i) method');
+    if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function') {
+      throw new TypeError(`DataLoader: dataset must have a length and a get(i) method, got ${describeValue(dataset)}`);
     }
+    datasetLength('DataLoader', dataset);
+    checkOptions('DataLoader', opts, DATA_LOADER_OPTIONS, DATA_LOADER_HINTS);
     const { batchSize = 1, shuffle = false, dropLast = false, generator, collate } = opts;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (typeof shuffle !== 'boolean') throw new TypeError(`DataLoader: shuffle must be true or false, got ${describeValue(shuffle)}`);
+    if (typeof dropLast !== 'boolean') throw new TypeError(`DataLoader: dropLast must be true or false, got ${describeValue(dropLast)}`);
     if (generator !== undefined && !(generator instanceof Generator)) throw new TypeError('DataLoader: generator must be a Generator from @tensile/tensor');
     if (collate !== undefined && typeof collate !== 'function') throw new TypeError(`DataLoader: collate must be a function, got ${typeof collate}`);
     this.dataset = dataset;
     this.batchSize = batchSize;
-    this.shuffle = Boolean(shuffle);
-    this.dropLast = Boolean(dropLast);
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
     this.generator = this.shuffle ? (generator ?? new Generator(getDefaultGenerator().int(0, 2 ** 31 - 1))) : null;
     this.collate = collate ?? null;
     this.source = collate === undefined ? tensorSource(dataset) : null;
@@ -104,41 +127,56 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
 
   /** Batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    return this.batchesOf(datasetLength('DataLoader', this.dataset));
+  }
+
+  private batchesOf(n: number): number {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  [Symbol.iterator](): Iterator<B> {
-    if (this.resumePending) this.resumePending = false;
-    else this.startEpoch();
-    return this.run(this.epoch);
+  /** A new iterator: the pass `setState()` restored, if one is pending, or else the next epoch. */
+  [Symbol.iterator](): IterableIterator<B> {
+    const pass = this.resume ?? this.startPass();
+    this.resume = null;
+    this.current = pass;
+    return this.iterate(pass);
   }
 
-  private startEpoch(): void {
-    const n = this.dataset.length;
+  private startPass(): Pass {
+    const n = datasetLength('DataLoader', this.dataset);
     this.epoch += 1;
-    this.batchIndex = 0;
-    this.inProgress = true;
-    this.epochStart = this.generator ? this.generator.getState() : null;
-    this.order = this.generator ? randomPermutation(n, this.generator) : Int32Array.from({ length: n }, (_, i) => i);
+    const start = this.generator ? this.generator.getState() : null;
+    const order = this.generator ? randomPermutation(n, this.generator) : Int32Array.from({ length: n }, (_, i) => i);
+    return { order, start, length: this.batchesOf(n), batchIndex: 0, live: true };
   }
 
-  private *run(epoch: number): IterableIterator<B> {
-    try {
-      while (this.epoch === epoch && this.batchIndex < this.length) {
-        const batch = this.fetch(this.batchIndex);
-        this.batchIndex += 1;
-        yield batch;
-      }
-    } finally {
-      // Runs when the loop ends, normally or by break / throw: the epoch is over either way.
-      if (this.epoch === epoch) this.inProgress = false;
-    }
+  /** The pass's batches, one per `next()`; the pass ends when they run out, at `return()` (a `break`) or on an error. */
+  private iterate(pass: Pass): IterableIterator<B> {
+    const done = (): IteratorReturnResult<undefined> => {
+      pass.live = false;
+      return { done: true, value: undefined };
+    };
+    const iterator: IterableIterator<B> = {
+      next: () => {
+        if (!pass.live || pass.batchIndex >= pass.length) return done();
+        let batch: B;
+        try {
+          batch = this.fetch(pass, pass.batchIndex);
+        } catch (e) {
+          pass.live = false;
+          throw e;
+        }
+        pass.batchIndex += 1;
+        return { done: false, value: batch };
+      },
+      return: done,
+      [Symbol.iterator]: () => iterator,
+    };
+    return iterator;
   }
 
-  private fetch(b: number): B {
-    const order = this.order!;
-    const indices = order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, order.length));
+  private fetch(pass: Pass, b: number): B {
+    const indices = pass.order.subarray(b * this.batchSize, Math.min((b + 1) * this.batchSize, pass.order.length));
     if (this.source) {
       const { tensors, rows } = this.source;
       const index = tensor(rows ? indices.map((i) => rows[i]!) : indices);
@@ -148,14 +186,20 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     return this.collate ? this.collate(samples) : (defaultCollate(samples) as B);
   }
 
-  /** The loader's position, for a checkpoint (see `DataLoaderState`). */
+  /**
+   * The loader's position, for a checkpoint (see `DataLoaderState`): that of the most recently started
+   * epoch. With nested loops over one loader that is the innermost loop while it runs; once it has ended,
+   * the state is "between epochs" and a resumed loader starts the next one, not the rest of an outer loop.
+   */
   state(): DataLoaderState {
+    const p = this.current;
+    const live = p !== null && p.live;
     return {
       epoch: this.epoch,
-      batchIndex: this.batchIndex,
-      inProgress: this.inProgress,
-      generator: this.generator ? (this.inProgress ? this.epochStart : this.generator.getState()) : null,
-      datasetLength: this.dataset.length,
+      batchIndex: p?.batchIndex ?? 0,
+      inProgress: live,
+      generator: this.generator ? (live ? p.start : this.generator.getState()) : null,
+      datasetLength: datasetLength('DataLoader', this.dataset),
       batchSize: this.batchSize,
       shuffle: this.shuffle,
       dropLast: this.dropLast,
@@ -165,17 +209,19 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
   /**
    * Restores a position from `state()`. If the saved epoch was in progress, the next loop finishes it
    * from its next batch (yielding nothing if all were handed out); otherwise it starts the following
-   * epoch. Either way the loader then continues as the saved one would have. The state must come from a
-   * loader over a dataset of the same length with the same batchSize, shuffle and dropLast; otherwise
-   * nothing changes and the error lists every difference.
+   * epoch. Either way the loader then continues as the saved one would have. Loops already running go on
+   * with their own epochs, but the state no longer follows them. The state must come from a loader over a
+   * dataset of the same length with the same batchSize, shuffle and dropLast; otherwise nothing changes
+   * and the error lists every difference.
    */
   setState(state: DataLoaderState): this {
     if (state === null || typeof state !== 'object') throw new TypeError('DataLoader.setState: expected an object from state()');
+    const n = datasetLength('DataLoader', this.dataset);
     const problems: string[] = [];
     const expect = (key: keyof DataLoaderState, mine: unknown) => {
       if (state[key] !== mine) problems.push(`${key} is ${JSON.stringify(state[key])} in the state but ${JSON.stringify(mine)} here`);
     };
-    expect('datasetLength', this.dataset.length);
+    expect('datasetLength', n);
     expect('batchSize', this.batchSize);
     expect('shuffle', this.shuffle);
     expect('dropLast', this.dropLast);
@@ -183,8 +229,9 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     if (typeof state.inProgress !== 'boolean' || (state.inProgress && state.epoch === 0)) {
       problems.push(`inProgress must be a boolean, and false before the first epoch, got ${state.inProgress} at epoch ${state.epoch}`);
     }
-    if (!Number.isInteger(state.batchIndex) || state.batchIndex < 0 || state.batchIndex > this.length) {
-      problems.push(`batchIndex must be an integer in [0, ${this.length}], got ${state.batchIndex}`);
+    const length = this.batchesOf(n);
+    if (!Number.isInteger(state.batchIndex) || state.batchIndex < 0 || state.batchIndex > length) {
+      problems.push(`batchIndex must be an integer in [0, ${length}], got ${state.batchIndex}`);
     }
     let scratch: Generator | null = null;
     if (this.shuffle) {
@@ -201,15 +248,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
       // Redraw the saved epoch's order from the state it was drawn from; the generator ends up where the
       // uninterrupted run's generator was after that draw.
       this.epoch = state.epoch - 1;
-      this.startEpoch();
+      const pass = this.startPass();
+      pass.batchIndex = state.batchIndex;
+      this.current = this.resume = pass;
     } else {
       this.epoch = state.epoch;
-      this.inProgress = false;
-      this.order = null;
-      this.epochStart = null;
+      this.current = state.epoch === 0 ? null : { order: new Int32Array(0), start: null, length, batchIndex: state.batchIndex, live: false };
+      this.resume = null;
     }
-    this.batchIndex = state.batchIndex;
-    this.resumePending = state.inProgress;
     return this;
   }
 }

@@ -1,5 +1,5 @@
 // Map-style datasets (PyTorch's torch.utils.data.Dataset): a length and random access by index.
-import { Generator, ShapeError, Tensor, fmtShape, getDefaultGenerator } from '@tensile/tensor';
+import { Generator, ShapeError, checkOptions, checkTensor, describeValue, fmtShape, getDefaultGenerator, type Tensor } from '@tensile/tensor';
 
 /**
  * A map-style dataset: `length` samples, the `i`-th returned by `get(i)` for 0 ≤ i < length.
@@ -10,6 +10,20 @@ import { Generator, ShapeError, Tensor, fmtShape, getDefaultGenerator } from '@t
 export interface Dataset<T> {
   readonly length: number;
   get(i: number): T;
+}
+
+/**
+ * `dataset.length`, checked: a non-negative integer, or a TypeError / RangeError naming `where`, the
+ * dataset's class and the value (a length of -1, 2.5 or NaN would otherwise give empty or wrong epochs).
+ * @internal Used by DataLoader, Subset and randomSplit.
+ */
+export function datasetLength(where: string, dataset: Dataset<unknown>): number {
+  const n: unknown = dataset.length;
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return n;
+  const proto = Object.getPrototypeOf(dataset) as { constructor?: { name?: string } } | null;
+  const cls = proto === null || proto === Object.prototype ? 'a plain object' : (proto.constructor?.name ?? 'an object');
+  const Err = typeof n === 'number' ? RangeError : TypeError;
+  throw new Err(`${where}: the dataset (${cls}) has length ${describeValue(n)}; a dataset's length must be a non-negative integer`);
 }
 
 function checkIndex(what: string, i: number, length: number): void {
@@ -31,7 +45,7 @@ export class TensorDataset<T extends Tensor[] = Tensor[]> implements Dataset<T> 
   constructor(...tensors: T) {
     if (tensors.length === 0) throw new RangeError('TensorDataset: expected at least one tensor');
     tensors.forEach((t, k) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${k} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
+      checkTensor('TensorDataset', String(k), t);
       if (t.ndim === 0) throw new ShapeError(`TensorDataset: tensor ${k} is 0-d; each tensor needs a first (sample) dimension`);
     });
     const n = tensors[0]!.shape[0]!;
@@ -63,7 +77,7 @@ export class Subset<T> implements Dataset<T> {
   readonly indices: Int32Array;
 
   constructor(dataset: Dataset<T>, indices: ArrayLike<number>) {
-    const n = dataset.length;
+    const n = datasetLength('Subset', dataset);
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k]!;
       if (!Number.isInteger(i) || i < 0 || i >= n) {
@@ -130,8 +144,11 @@ function splitSizes(n: number, lengths: readonly number[]): number[] {
  * const [train, val] = randomSplit(ds, [0.9, 0.1], { generator: new Generator(42) });
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts: RandomSplitOptions = {}): Subset<T>[] {
-  const sizes = splitSizes(dataset.length, lengths);
-  const perm = randomPermutation(dataset.length, opts.generator ?? getDefaultGenerator());
+  checkOptions('randomSplit', opts, ['generator']);
+  if (opts.generator !== undefined && !(opts.generator instanceof Generator)) throw new TypeError('randomSplit: generator must be a Generator from @tensile/tensor');
+  const n = datasetLength('randomSplit', dataset);
+  const sizes = splitSizes(n, lengths);
+  const perm = randomPermutation(n, opts.generator ?? getDefaultGenerator());
   let start = 0;
   return sizes.map((size) => {
     const subset = new Subset(dataset, perm.subarray(start, start + size));

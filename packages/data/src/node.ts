@@ -1,4 +1,5 @@
 // @tensile/data/node: everything in @tensile/data, plus what needs Node (files, node:zlib).
+import { checkOptions } from '@tensile/tensor';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -7,7 +8,7 @@ import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { DatasetNotFoundError, IdxFormatError } from './errors.js';
 import { decodeIdx, encodeIdx, isGzip, type IdxArray, type IdxInput } from './idx.js';
 import {
-  FASHION_MNIST_CLASSES, MNIST_CLASSES, idxImageDataset, mnistFromDigits,
+  FASHION_MNIST_CLASSES, IMAGE_OPTION_KEYS, MNIST_CLASSES, MNIST_OPTION_KEYS, idxImageDataset, mnistFromDigits,
   type ImageClassificationData, type ImageOptions, type MnistOptions,
 } from './mnist.js';
 
@@ -38,6 +39,8 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
  * @example await writeIdxFile('labels-idx1-ubyte.gz', tensorToIdx(labels, 'ubyte'))
  */
 export async function writeIdxFile(path: string, array: IdxInput, opts: { gzip?: boolean } = {}): Promise<void> {
+  checkOptions('writeIdxFile', opts, ['gzip']);
+  if (opts.gzip !== undefined && typeof opts.gzip !== 'boolean') throw new TypeError(`writeIdxFile: gzip must be true or false, got ${String(opts.gzip)}`);
   const raw = encodeIdx(array);
   await writeFile(path, (opts.gzip ?? path.endsWith('.gz')) ? await gzipAsync(raw) : raw);
 }
@@ -60,6 +63,7 @@ function mnistPackageDir(): string {
  * const { train, test } = await mnist(); // train.length 8000, test.length 2000
  */
 export async function mnist(opts: MnistOptions = {}): Promise<ImageClassificationData> {
+  checkOptions('mnist', opts, MNIST_OPTION_KEYS);
   const dir = join(mnistPackageDir(), 'src', 'digits');
   const digits = await Promise.all(
     MNIST_CLASSES.map(async (_, d) => {
@@ -93,6 +97,7 @@ async function findIdx(dir: string, name: string): Promise<string | null> {
 }
 
 async function loadIdxSplits(what: string, dir: string, classes: readonly string[], opts: ImageOptions, hint: string): Promise<ImageClassificationData> {
+  checkOptions(what, opts, IMAGE_OPTION_KEYS);
   if (!(await exists(dir))) throw new DatasetNotFoundError(`${what}: the folder ${dir} does not exist. ${hint}`);
   const found = await Promise.all(Object.values(IDX_FILES).map((name) => findIdx(dir, name)));
   const missing = Object.values(IDX_FILES).filter((_, k) => found[k] === null);

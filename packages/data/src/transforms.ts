@@ -1,13 +1,11 @@
 // Tensor-to-tensor transforms for inputs and labels (torchvision.transforms, as plain functions).
 // They work on a batch from a DataLoader as well as on one sample, and `compose` chains them.
-import { Generator, ShapeError, Tensor, fmtShape, getDefaultGenerator, isFloat, oneHot as oneHotOp, tensor, type DType } from '@tensile/tensor';
+import {
+  Generator, ShapeError, Tensor, checkOptions, checkTensor, fmtShape, getDefaultGenerator, isFloat, oneHot as oneHotOp, tensor, type DType,
+} from '@tensile/tensor';
 
 /** A function from tensor to tensor. */
 export type Transform = (x: Tensor) => Tensor;
-
-function checkTensor(what: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${what}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
-}
 
 /**
  * Applies transforms left to right (torchvision's `Compose`).
@@ -44,7 +42,7 @@ export function normalize(mean: number | readonly number[], std: number | readon
   }
   const channels = Math.max(m.length, s.length);
   return (x) => {
-    checkTensor('normalize', x);
+    checkTensor('normalize', 'input', x);
     if (channels === 1) return x.sub(m[0]!).div(s[0]!);
     if (x.ndim < 3 || x.shape[x.ndim - 3] !== channels) {
       throw new ShapeError(`normalize: ${channels} per-channel values need inputs shaped [C, H, W] or [N, C, H, W] with C = ${channels}, got ${fmtShape(x.shape)}`);
@@ -63,7 +61,7 @@ export function normalize(mean: number | readonly number[], std: number | readon
 export function flatten(startDim = 1): Transform {
   if (!Number.isInteger(startDim)) throw new RangeError(`flatten: startDim must be an integer, got ${startDim}`);
   return (x) => {
-    checkTensor('flatten', x);
+    checkTensor('flatten', 'input', x);
     return x.flatten(startDim);
   };
 }
@@ -75,9 +73,10 @@ export function flatten(startDim = 1): Transform {
  */
 export function oneHot(numClasses: number, opts: { dtype?: DType } = {}): Transform {
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  checkOptions('oneHot', opts, ['dtype']);
   const dtype = opts.dtype ?? 'float32';
   return (labels) => {
-    checkTensor('oneHot', labels);
+    checkTensor('oneHot', 'labels', labels);
     const hot = oneHotOp(labels, numClasses);
     return dtype === 'int32' ? hot : hot.to(dtype);
   };
@@ -104,10 +103,12 @@ export interface RandomShiftOptions {
  */
 export function randomShift(maxShift: number, opts: RandomShiftOptions = {}): Transform {
   if (!Number.isInteger(maxShift) || maxShift < 0) throw new RangeError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
+  checkOptions('randomShift', opts, ['generator', 'fill']);
+  if (opts.generator !== undefined && !(opts.generator instanceof Generator)) throw new TypeError('randomShift: generator must be a Generator from @tensile/tensor');
   const { fill = 0 } = opts;
   if (typeof fill !== 'number') throw new TypeError(`randomShift: fill must be a number, got ${typeof fill}`);
   return (x) => {
-    checkTensor('randomShift', x);
+    checkTensor('randomShift', 'input', x);
     if (x.ndim < 2 || x.ndim > 4) throw new ShapeError(`randomShift: expected images shaped [H, W], [C, H, W] or [N, C, H, W], got ${fmtShape(x.shape)}`);
     if (maxShift === 0) return x;
     const g = opts.generator ?? getDefaultGenerator();

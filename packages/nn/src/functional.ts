@@ -1,19 +1,16 @@
 // Stateless functions behind the layers (PyTorch's torch.nn.functional). Each is a composition of tensor
 // ops, so gradients come from the ops' own backwards.
 import {
-  DTypeError, ShapeError, Tensor, avgPool2d, fmtShape, isFloat, matmul, mul, noGrad, rand, reshape, softplus as softplusOp,
-  where, gelu as geluExact, tensor, type Generator,
+  DTypeError, ShapeError, Tensor, avgPool2d, checkOptions, checkTensor, fmtShape, isFloat, matmul, mul, noGrad, numelOf, rand, reshape,
+  shapesEqual, softplus as softplusOp, where, gelu as geluExact, tensor, type Generator,
 } from '@tensile/tensor';
+import { affine } from './affine.js';
 
 export {
   conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softmax, logSoftmax,
   type Conv2dOptions, type PoolOptions,
 } from '@tensile/tensor';
 export * from './losses.js';
-
-function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-}
 
 /**
  * `x·Wᵀ + b` over the last dimension: `x` `[…, in]`, `weight` `[out, in]`, `bias` `[out]`.
@@ -29,11 +26,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       `linear: expected the last dimension of the input to be ${inFeatures} (weight of shape ${fmtShape(weight.shape)}), got input of shape ${fmtShape(x.shape)}`,
     );
   }
-  if (bias !== undefined && bias !== null && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
-    throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmtShape(bias.shape)}`);
+  if (bias !== undefined && bias !== null) {
+    checkTensor('linear', 'bias', bias);
+    if (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) throw new ShapeError(`linear: bias must have shape [${weight.shape[0]}], got ${fmtShape(bias.shape)}`);
   }
-  const y = matmul(x, weight.t());
-  return bias === undefined || bias === null ? y : y.add(bias);
+  return affine(x, weight, bias ?? null);
 }
 
 /** An output size per spatial dim; `null` keeps the input's size (PyTorch's `None`). */
@@ -87,7 +84,7 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
   if (!Number.isInteger(d) || d < 0 || d >= x.ndim) {
     throw new RangeError(`unflatten: dim ${dim} is out of range for an input of shape ${fmtShape(x.shape)}`);
   }
-  const known = sizes.filter((s) => s !== -1).reduce((a, b) => a * b, 1);
+  const known = numelOf(sizes.filter((s) => s !== -1));
   const free = sizes.filter((s) => s === -1).length;
   const size = x.shape[d]!;
   if (free > 1 || sizes.some((s) => !Number.isInteger(s) || s < -1) || (free === 0 ? known !== size : known === 0 || size % known !== 0)) {
@@ -109,6 +106,7 @@ export interface DropoutOptions {
  */
 export function dropout(x: Tensor, p = 0.5, opts: DropoutOptions = {}): Tensor {
   checkTensor('dropout', 'input', x);
+  checkOptions('dropout', opts, ['training', 'generator']);
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
   if (!isFloat(x.dtype)) throw new DTypeError(`dropout: expected a float tensor, got ${x.dtype}`);
   if (opts.training === false || p === 0) return x;
@@ -135,6 +133,7 @@ export interface BatchNormOptions {
  */
 export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
   checkTensor('batchNorm', 'input', x);
+  checkOptions('batchNorm', opts, ['weight', 'bias', 'training', 'momentum', 'eps'], { running_mean: 'the runningMean argument', running_var: 'the runningVar argument' });
   if (x.ndim < 2) throw new ShapeError(`batchNorm: expected an input [N, C, …] with at least 2 dimensions, got shape ${fmtShape(x.shape)}`);
   if (!isFloat(x.dtype)) throw new DTypeError(`batchNorm: expected a float input, got ${x.dtype}`);
   const c = x.shape[1]!;
@@ -185,16 +184,16 @@ export interface LayerNormOptions {
  */
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: LayerNormOptions = {}): Tensor {
   checkTensor('layerNorm', 'input', x);
+  checkOptions('layerNorm', opts, ['weight', 'bias', 'eps']);
   if (!isFloat(x.dtype)) throw new DTypeError(`layerNorm: expected a float input, got ${x.dtype}`);
   const k = normalizedShape.length;
-  const tail = x.shape.slice(x.ndim - k);
-  if (k === 0 || x.ndim < k || tail.some((s, i) => s !== normalizedShape[i])) {
+  if (k === 0 || x.ndim < k || !shapesEqual(x.shape.slice(x.ndim - k), normalizedShape)) {
     throw new ShapeError(`layerNorm: expected the input's last ${k} dimension${k === 1 ? '' : 's'} to be ${fmtShape(normalizedShape)}, got input of shape ${fmtShape(x.shape)}`);
   }
   for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
-    if (t && (t.ndim !== k || t.shape.some((s, i) => s !== normalizedShape[i]))) {
-      throw new ShapeError(`layerNorm: ${name} must have shape ${fmtShape(normalizedShape)}, got ${fmtShape(t.shape)}`);
-    }
+    if (t === null || t === undefined) continue;
+    checkTensor('layerNorm', name, t);
+    if (!shapesEqual(t.shape, normalizedShape)) throw new ShapeError(`layerNorm: ${name} must have shape ${fmtShape(normalizedShape)}, got ${fmtShape(t.shape)}`);
   }
   const dims = normalizedShape.map((_, i) => x.ndim - k + i);
   const mean = x.mean(dims, true);
@@ -218,6 +217,7 @@ export interface EmbeddingOptions {
 export function embedding(indices: Tensor, weight: Tensor, opts: EmbeddingOptions = {}): Tensor {
   checkTensor('embedding', 'input', indices);
   checkTensor('embedding', 'weight', weight);
+  checkOptions('embedding', opts, ['paddingIdx']);
   if (indices.dtype !== 'int32') throw new DTypeError(`embedding: the indices must be an int32 tensor, got ${indices.dtype}`);
   if (weight.ndim !== 2) throw new ShapeError(`embedding: weight must be 2-d [num, dim], got shape ${fmtShape(weight.shape)}`);
   const num = weight.shape[0]!;
@@ -244,6 +244,7 @@ export interface GeluOptions {
 /** GELU (Hendrycks & Gimpel, 2016), exact by default, as PyTorch. */
 export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   checkTensor('gelu', 'input', x);
+  checkOptions('gelu', opts, ['approximate']);
   const approximate = opts.approximate ?? 'none';
   if (approximate === 'none') return geluExact(x);
   if (approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
@@ -261,6 +262,7 @@ export interface SoftplusOptions {
 /** (1/β)·log(1 + e^(βx)), linear above the threshold. @example softplus(x, { beta: 2 }) */
 export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
   checkTensor('softplus', 'input', x);
+  checkOptions('softplus', opts, ['beta', 'threshold']);
   const beta = opts.beta ?? 1;
   const threshold = opts.threshold ?? 20;
   const bx = beta === 1 ? x : x.mul(beta);

@@ -1,8 +1,8 @@
 // Initialisers (PyTorch's torch.nn.init): each fills a tensor in place from the seeded generator, outside
 // the graph, and returns it.
 import {
-  DTypeError, ShapeError, Tensor, fmtShape, getDefaultGenerator, isFloat, noGrad, randn, rand, tensor,
-  type Generator,
+  DTypeError, ShapeError, checkOptions, checkTensor, fmtShape, getDefaultGenerator, isFloat, noGrad, numelOf, randn, rand, tensor,
+  type Generator, type Tensor,
 } from '@tensile/tensor';
 
 /** Where random draws come from (default: the generator seeded by `manualSeed`). */
@@ -17,7 +17,7 @@ export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' |
 export type FanMode = 'fanIn' | 'fanOut';
 
 function checkFloat(op: string, t: Tensor): void {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  checkTensor(op, 'tensor', t);
   if (!isFloat(t.dtype)) throw new DTypeError(`${op}: expected a float tensor, got ${t.dtype} of shape ${fmtShape(t.shape)}`);
 }
 
@@ -57,13 +57,14 @@ export function computeFans(op: string, t: Tensor): [number, number] {
   if (t.ndim < 2) {
     throw new ShapeError(`${op}: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (shape ${fmtShape(t.shape)})`);
   }
-  const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const receptive = numelOf(t.shape.slice(2));
   return [t.shape[1]! * receptive, t.shape[0]! * receptive];
 }
 
 /** Fills with U(a, b). @example uniform_(w, -0.1, 0.1) */
 export function uniform_(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor {
   checkFloat('uniform_', t);
+  checkOptions('uniform_', opts, ['generator']);
   if (!(a <= b)) throw new RangeError(`uniform_: expected a ≤ b, got a=${a}, b=${b}`);
   const u = rand(t.shape, { dtype: 'float64', generator: opts.generator });
   return write(t, noGrad(() => u.mul(b - a).add(a)));
@@ -72,6 +73,7 @@ export function uniform_(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tenso
 /** Fills with N(mean, std²). @example normal_(w, 0, 0.02) */
 export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
   checkFloat('normal_', t);
+  checkOptions('normal_', opts, ['generator']);
   if (!(std >= 0)) throw new RangeError(`normal_: std must be non-negative, got ${std}`);
   const z = randn(t.shape, { dtype: 'float64', generator: opts.generator });
   return write(t, noGrad(() => z.mul(std).add(mean)));
@@ -105,16 +107,18 @@ export interface GainOptions extends InitOptions {
  */
 export function xavierUniform_(t: Tensor, opts: GainOptions = {}): Tensor {
   checkFloat('xavierUniform_', t);
+  checkOptions('xavierUniform_', opts, ['gain', 'generator']);
   const [fanIn, fanOut] = computeFans('xavierUniform_', t);
   const bound = (opts.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform_(t, -bound, bound, opts);
+  return uniform_(t, -bound, bound, { generator: opts.generator });
 }
 
 /** Glorot & Bengio (2010): N(0, std²) with std = gain·√(2/(fanIn + fanOut)). */
 export function xavierNormal_(t: Tensor, opts: GainOptions = {}): Tensor {
   checkFloat('xavierNormal_', t);
+  checkOptions('xavierNormal_', opts, ['gain', 'generator']);
   const [fanIn, fanOut] = computeFans('xavierNormal_', t);
-  return normal_(t, 0, (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), opts);
+  return normal_(t, 0, (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)), { generator: opts.generator });
 }
 
 export interface KaimingOptions extends InitOptions {
@@ -126,6 +130,7 @@ export interface KaimingOptions extends InitOptions {
 }
 
 function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
+  checkOptions(op, opts, ['a', 'mode', 'nonlinearity', 'generator']);
   const mode = opts.mode ?? 'fanIn';
   if (mode !== 'fanIn' && mode !== 'fanOut') throw new RangeError(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
   const [fanIn, fanOut] = computeFans(op, t);
@@ -142,13 +147,13 @@ function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   checkFloat('kaimingUniform_', t);
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
-  return uniform_(t, -bound, bound, opts);
+  return uniform_(t, -bound, bound, { generator: opts.generator });
 }
 
 /** He et al. (2015): N(0, std²) with std = gain/√fan. */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   checkFloat('kaimingNormal_', t);
-  return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts), opts);
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts), { generator: opts.generator });
 }
 
 /**
@@ -158,6 +163,7 @@ export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
  */
 export function orthogonal_(t: Tensor, opts: GainOptions = {}): Tensor {
   checkFloat('orthogonal_', t);
+  checkOptions('orthogonal_', opts, ['gain', 'generator']);
   if (t.ndim < 2) throw new ShapeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got shape ${fmtShape(t.shape)}`);
   const rows = t.shape[0]!;
   const cols = t.numel / rows;
@@ -204,6 +210,7 @@ export interface TruncNormalOptions extends InitOptions {
  */
 export function truncNormal_(t: Tensor, opts: TruncNormalOptions = {}): Tensor {
   checkFloat('truncNormal_', t);
+  checkOptions('truncNormal_', opts, ['mean', 'std', 'a', 'b', 'generator']);
   const { mean = 0, std = 1, a = -2, b = 2 } = opts;
   if (!(std > 0) || !(a < b)) throw new RangeError(`truncNormal_: expected std > 0 and a < b, got std=${std}, a=${a}, b=${b}`);
   const g = opts.generator ?? getDefaultGenerator();

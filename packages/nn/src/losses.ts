@@ -1,7 +1,10 @@
 // Loss functions with PyTorch's semantics and `reduction`. Each is a composition of tensor ops in a
 // numerically stable form (log-softmax, softplus), so gradients, including a float target's, come from
 // the ops' backwards; crossEntropy's common case is the fused primitive `crossEntropyIndices`.
-import { DTypeError, ShapeError, Tensor, crossEntropyIndices, fmtShape, isFloat, logSoftmax, softplus, where } from '@tensile/tensor';
+import {
+  DTypeError, ShapeError, checkTensor, describeValue, crossEntropyIndices, fmtShape, isFloat, logSoftmax, shapesEqual, softplus, where, type Tensor,
+} from '@tensile/tensor';
+import { checkLossOptions } from './loss-options.js';
 
 /** How per-element losses are combined: averaged (default), summed, or returned as they are. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -10,9 +13,6 @@ export interface ReductionOptions {
   reduction?: Reduction;
 }
 
-function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-}
 
 function reductionOf(op: string, r: string | undefined, allowed: readonly string[] = ['mean', 'sum', 'none']): string {
   const reduction = r ?? 'mean';
@@ -31,7 +31,7 @@ function checkPair(op: string, input: Tensor, target: Tensor): void {
   checkTensor(op, 'input', input);
   checkTensor(op, 'target', target);
   if (!isFloat(input.dtype)) throw new DTypeError(`${op}: expected a float input, got ${input.dtype}`);
-  if (input.shape.length !== target.shape.length || input.shape.some((s, i) => s !== target.shape[i])) {
+  if (!shapesEqual(input.shape, target.shape)) {
     throw new ShapeError(
       `${op}: the input has shape ${fmtShape(input.shape)} but the target has shape ${fmtShape(target.shape)}; they must be equal (reshape one of them)`,
     );
@@ -64,7 +64,7 @@ export interface CrossEntropyOptions extends NllLossOptions {
  */
 function checkClassTarget(op: string, logp: Tensor, target: Tensor, classDim: number, ignoreIndex: number): boolean {
   const expected = logp.shape.filter((_, i) => i !== classDim);
-  if (target.shape.length !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
+  if (!shapesEqual(target.shape, expected)) {
     throw new ShapeError(
       `${op}: for an input of shape ${fmtShape(logp.shape)} the class-index target must have shape ${fmtShape(expected)}, got ${fmtShape(target.shape)}`,
     );
@@ -94,6 +94,7 @@ function classShape(x: Tensor, classDim: number): number[] {
 function classIndexLoss(op: string, logp: Tensor, target: Tensor, opts: CrossEntropyOptions, smoothing: number): Tensor {
   const reduction = reductionOf(op, opts.reduction);
   const ignoreIndex = opts.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${describeValue(ignoreIndex)}`);
   const classDim = logp.ndim === 1 ? 0 : 1;
   const classes = logp.shape[classDim]!;
   checkClassWeight(op, opts.weight, classes);
@@ -135,6 +136,7 @@ function checkLogits(op: string, input: Tensor): number {
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
+  checkLossOptions(op, opts, ['weight', 'ignoreIndex', 'labelSmoothing']);
   const classDim = checkLogits(op, input);
   checkTensor(op, 'target', target);
   const smoothing = opts.labelSmoothing ?? 0;
@@ -150,7 +152,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
   if (!isFloat(target.dtype)) throw new DTypeError(`${op}: the target must be int32 class indices or float probabilities, got ${target.dtype}`);
   // Probabilities: −Σ_c weight_c·target_c·log p_c per position.
   const reduction = reductionOf(op, opts.reduction);
-  if (target.shape.length !== input.shape.length || target.shape.some((s, i) => s !== input.shape[i])) {
+  if (!shapesEqual(target.shape, input.shape)) {
     throw new ShapeError(`${op}: a probability target must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`);
   }
   if (opts.ignoreIndex !== undefined) throw new RangeError(`${op}: ignoreIndex applies to class-index targets only, not to probabilities`);
@@ -168,6 +170,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
  * @example nllLoss(logSoftmax(logits, 1), labels, { weight })
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkLossOptions('nllLoss', opts, ['weight', 'ignoreIndex']);
   checkLogits('nllLoss', input);
   checkTensor('nllLoss', 'target', target);
   if (target.dtype !== 'int32') throw new DTypeError(`nllLoss: the target must be int32 class indices, got ${target.dtype}`);
@@ -176,12 +179,14 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
 
 /** Mean squared error (x − y)². @example mseLoss(pred, target, { reduction: 'sum' }) */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkLossOptions('mseLoss', opts, []);
   checkPair('mseLoss', input, target);
   return reduce(input.sub(target).square(), reductionOf('mseLoss', opts.reduction));
 }
 
 /** Mean absolute error |x − y|. @example l1Loss(pred, target) */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  checkLossOptions('l1Loss', opts, []);
   checkPair('l1Loss', input, target);
   return reduce(input.sub(target).abs(), reductionOf('l1Loss', opts.reduction));
 }
@@ -193,6 +198,7 @@ export interface HuberLossOptions extends ReductionOptions {
 
 /** Huber loss: ½d² for |d| < δ, δ(|d| − ½δ) beyond (d = x − y). @example huberLoss(pred, target, { delta: 0.5 }) */
 export function huberLoss(input: Tensor, target: Tensor, opts: HuberLossOptions = {}): Tensor {
+  checkLossOptions('huberLoss', opts, ['delta']);
   checkPair('huberLoss', input, target);
   const delta = opts.delta ?? 1;
   if (!(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${delta}`);
@@ -209,6 +215,7 @@ export interface SmoothL1LossOptions extends ReductionOptions {
 
 /** Smooth L1: ½d²/β for |d| < β, |d| − ½β beyond; Huber loss divided by β. */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: SmoothL1LossOptions = {}): Tensor {
+  checkLossOptions('smoothL1Loss', opts, ['beta']);
   checkPair('smoothL1Loss', input, target);
   const beta = opts.beta ?? 1;
   if (!(beta >= 0)) throw new RangeError(`smoothL1Loss: beta must be non-negative, got ${beta}`);
@@ -237,7 +244,9 @@ function clampedLog(x: Tensor): Tensor {
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BinaryCrossEntropyOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
+  checkLossOptions(op, opts, ['weight']);
   checkPair(op, input, target);
+  if (opts.weight) checkTensor(op, 'weight', opts.weight);
   const reduction = reductionOf(op, opts.reduction);
   const values = input.toTypedArray();
   for (let i = 0; i < values.length; i++) {
@@ -261,7 +270,10 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BinaryCrossEntropyWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
+  checkLossOptions(op, opts, ['weight', 'posWeight']);
   checkPair(op, input, target);
+  if (opts.weight) checkTensor(op, 'weight', opts.weight);
+  if (opts.posWeight) checkTensor(op, 'posWeight', opts.posWeight);
   const reduction = reductionOf(op, opts.reduction);
   const logSigmoidNeg = softplus(input.neg()); // −log σ(x)
   const logWeight = opts.posWeight ? opts.posWeight.sub(1).mul(target).add(1) : null;
@@ -284,6 +296,7 @@ export interface KlDivOptions {
  */
 export function klDiv(input: Tensor, target: Tensor, opts: KlDivOptions = {}): Tensor {
   const op = 'klDiv';
+  checkLossOptions(op, opts, ['logTarget']);
   checkPair(op, input, target);
   const reduction = reductionOf(op, opts.reduction, ['mean', 'sum', 'none', 'batchmean']);
   let loss: Tensor;

@@ -1,4 +1,4 @@
-import { Tensor, type DType, isFloat, noGrad } from '@tensile/tensor';
+import { Tensor, checkOptions, type DType, isFloat, noGrad } from '@tensile/tensor';
 import { Parameter } from './parameter.js';
 import { indentTail } from './repr.js';
 import { loadStateDictInto, type LoadStateDictOptions, type LoadStateDictResult, type StateDictInput } from './state-dict.js';
@@ -13,6 +13,11 @@ export type ParameterList = Parameter[] & { namedParameters(): [string, Paramete
 export type AnyModule = Module<any[], unknown>;
 
 const join = (prefix: string, name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
+
+/** The class's name for messages, read from the prototype: a field named `constructor` cannot hide it. */
+function classNameOf(m: object): string {
+  return (Object.getPrototypeOf(m) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'Module';
+}
 
 /**
  * The base class of every layer and model (PyTorch's `torch.nn.Module`). A subclass assigns `Parameter`s,
@@ -180,7 +185,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    * @example model.loadStateDict(loadSafetensors(bytes).tensors)
    */
   loadStateDict(stateDict: StateDictInput, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    return loadStateDictInto(this.constructor.name, this.stateEntries(), stateDict, opts);
+    return loadStateDictInto(classNameOf(this), this.stateEntries(), stateDict, opts);
   }
 
   /** Sets train mode on this module and every descendant (dropout drops, batch norm uses batch statistics). */
@@ -220,6 +225,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
 
   /** The number of parameter elements (shared parameters counted once), or only the trainable ones. */
   numParameters(opts: { trainableOnly?: boolean } = {}): number {
+    checkOptions(`${classNameOf(this)}.numParameters`, opts, ['trainableOnly']);
     return this.parameters().reduce((n, p) => n + (opts.trainableOnly && !p.requiresGrad ? 0 : p.numel), 0);
   }
 
@@ -230,7 +236,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    * @example new Linear(2, 3).to('float64')
    */
   to(dtype: DType): this {
-    if (!isFloat(dtype)) throw new TypeError(`${this.constructor.name}.to: expected 'float32' or 'float64', got ${String(dtype)}`);
+    if (!isFloat(dtype)) throw new TypeError(`${classNameOf(this)}.to: expected 'float32' or 'float64', got ${String(dtype)}`);
     const converted = new Map<Tensor, Tensor>();
     const convert = (t: Tensor): Tensor => {
       if (!isFloat(t.dtype) || t.dtype === dtype) return t;
@@ -287,7 +293,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   }
 
   private repr(path: Set<AnyModule>): string {
-    const name = this.constructor.name;
+    const name = classNameOf(this);
     // A module reached again through its own descendants (a cycle) is printed without its contents.
     if (path.has(this)) return `${name}(…)`;
     path.add(this);

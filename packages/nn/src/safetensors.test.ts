@@ -83,10 +83,57 @@ describe('saveSafetensors / loadSafetensors', () => {
   });
 
   test('what cannot be written is refused', () => {
-    expect(() => saveSafetensors({ __metadata__: tensor([1]) })).toThrow(/saveSafetensors: "__metadata__" cannot be a tensor name/);
-    expect(() => saveSafetensors({ '': tensor([1]) })).toThrow(SafetensorsError);
+    expect(() => saveSafetensors({ __metadata__: tensor([1]) })).toThrow(
+      /^saveSafetensors: "__metadata__" cannot be a tensor name \(the format reserves it for the metadata\)$/,
+    );
+    expect(() => saveSafetensors(new Map([[7 as never, tensor([1])]]))).toThrow(/^saveSafetensors: 7 cannot be a tensor name$/);
     expect(() => saveSafetensors({ w: [1, 2] as never })).toThrow(/saveSafetensors: "w" is not a Tensor/);
     expect(() => saveSafetensors({ w: tensor([1]) }, { epoch: 3 as never })).toThrow(/saveSafetensors: metadata values must be strings, but "epoch" is a number/);
-    expect(() => saveSafetensors(null as never)).toThrow(/saveSafetensors: expected a Map or an object of name → Tensor, got null/);
+    expect(() => saveSafetensors(null as never)).toThrow(/^saveSafetensors: expected the tensors as a Map or an object, got null$/);
+    // A tensor is an object too, but its fields are not tensors by name.
+    expect(() => saveSafetensors(tensor([1, 2]) as never)).toThrow(/^saveSafetensors: expected the tensors as a Map or an object, got a float32 tensor of shape \[2\]$/);
+    expect(() => saveSafetensors({ w: tensor([1]) }, ['epoch'] as never)).toThrow(/^saveSafetensors: expected the metadata as a Map or an object, got an array$/);
+    // An unpaired surrogate has no UTF-8 form; escaped, other readers (serde_json) refuse the file.
+    expect(() => saveSafetensors({ 'w\uD800': tensor([1]) })).toThrow(/^saveSafetensors: the tensor name "w\\ud800" has an unpaired surrogate, which UTF-8 cannot hold$/);
+    expect(() => saveSafetensors({ w: tensor([1]) }, { '\uDC00': 'x' })).toThrow(/the metadata key a string \("\\udc00"\) is not a well-formed string/);
+  });
+});
+
+describe('any string is a tensor name', () => {
+  // Names that are properties of every object, the empty string, whitespace, escapes and unicode beyond the BMP.
+  const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'prototype', 'valueOf', '', ' ', '\u0000', '"quoted"\n\\', 'ünïcode ✓', '𝔀.🙂', '0', '1e3', '__metadata'];
+
+  test('each saves and loads back under its own name, in order, with its own values', () => {
+    const sd = new Map(names.map((n, i) => [n, tensor([i, -i])] as [string, Tensor]));
+    const { tensors } = loadSafetensors(saveSafetensors(sd));
+    expect([...tensors.keys()]).toEqual(names);
+    names.forEach((n, i) => expect(tensors.get(n)!.toArray(), JSON.stringify(n)).toEqual([i, -i]));
+    // The written header has every name as a key (JSON.parse's objects keep "__proto__" as an own key).
+    const header = JSON.parse(new TextDecoder().decode(saveSafetensors(sd).subarray(8, 8 + headerOf(saveSafetensors(sd)).length)));
+    expect(Object.keys(header)).toEqual(expect.arrayContaining(names));
+  });
+
+  test('from a plain object with own "__proto__" and "constructor" keys (as JSON.parse or Object.fromEntries make)', () => {
+    const obj = Object.fromEntries([['__proto__', tensor([1])], ['constructor', tensor([2])], ['w', tensor([3])]]) as Record<string, Tensor>;
+    const { tensors } = loadSafetensors(saveSafetensors(obj));
+    expect([...tensors].map(([k, t]) => [k, t.toArray()])).toEqual([['__proto__', [1]], ['constructor', [2]], ['w', [3]]]);
+  });
+
+  test('metadata keys are any string too, read into a null-prototype object', () => {
+    const meta = new Map([['__proto__', 'p'], ['constructor', 'c'], ['', 'empty']]);
+    const { metadata } = loadSafetensors(saveSafetensors({ w: tensor([1]) }, meta));
+    expect(Object.getPrototypeOf(metadata)).toBeNull();
+    expect(Object.entries(metadata!)).toEqual([['__proto__', 'p'], ['constructor', 'c'], ['', 'empty']]);
+    expect(loadSafetensors(saveSafetensors({ w: tensor([1]) }, Object.fromEntries(meta))).metadata!['__proto__']).toBe('p');
+  });
+
+  test('a dtype named like an Object.prototype member is an unknown dtype, not a crash or a function', () => {
+    for (const dtype of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const text = JSON.stringify({ w: { dtype, shape: [1], data_offsets: [0, 4] } });
+      const bytes = new Uint8Array(8 + text.length + 4);
+      new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);
+      bytes.set(new TextEncoder().encode(text), 8);
+      expect(() => loadSafetensors(bytes)).toThrow(new RegExp(`^loadSafetensors: "w" has an unknown dtype "${dtype}"$`));
+    }
   });
 });

@@ -3,7 +3,10 @@
 // The header maps each name to { dtype, shape, data_offsets: [begin, end] } (offsets into the data section)
 // plus an optional "__metadata__" of string → string. The data section is exactly the tensors' bytes,
 // little-endian and row-major, with no gaps or overlaps. The loader validates all of it before decoding.
-import { Tensor, fmtShape, tensor, type DType, type TypedArray } from '@tensile/tensor';
+// Any string but "__metadata__" is a tensor name, "__proto__" and "constructor" included: the header is
+// written from a list of entries and read into null-prototype objects and Maps, so no name ever meets
+// Object.prototype.
+import { Tensor, describeValue, fmtShape, tensor, type DType, type TypedArray } from '@tensile/tensor';
 import { parseStrictJson, JsonSyntaxError, type JsonValue } from './strict-json.js';
 import type { StateDictInput } from './state-dict.js';
 
@@ -15,23 +18,23 @@ export class SafetensorsError extends Error {
 /** What `loadSafetensors` returns. */
 export interface SafetensorsContents {
   tensors: Map<string, Tensor>;
-  /** The `__metadata__` strings, or null when the file has none. */
+  /** The `__metadata__` strings (a null-prototype object, so any key is plain data), or null when the file has none. */
   metadata: Record<string, string> | null;
 }
 
-/** Each file dtype we read: its size and the Tensile dtype it becomes. */
-const READABLE: Record<string, { bytes: number; dtype: DType }> = {
-  F64: { bytes: 8, dtype: 'float64' },
-  F32: { bytes: 4, dtype: 'float32' },
-  F16: { bytes: 2, dtype: 'float32' },
-  BF16: { bytes: 2, dtype: 'float32' },
-  I64: { bytes: 8, dtype: 'int32' },
-  I32: { bytes: 4, dtype: 'int32' },
-  I16: { bytes: 2, dtype: 'int32' },
-  I8: { bytes: 1, dtype: 'int32' },
-  U8: { bytes: 1, dtype: 'int32' },
-  BOOL: { bytes: 1, dtype: 'bool' },
-};
+/** Each file dtype we read: its size and the Tensile dtype it becomes (a Map: a dtype "constructor" is unknown, not a function). */
+const READABLE = new Map<string, { bytes: number; dtype: DType }>([
+  ['F64', { bytes: 8, dtype: 'float64' }],
+  ['F32', { bytes: 4, dtype: 'float32' }],
+  ['F16', { bytes: 2, dtype: 'float32' }],
+  ['BF16', { bytes: 2, dtype: 'float32' }],
+  ['I64', { bytes: 8, dtype: 'int32' }],
+  ['I32', { bytes: 4, dtype: 'int32' }],
+  ['I16', { bytes: 2, dtype: 'int32' }],
+  ['I8', { bytes: 1, dtype: 'int32' }],
+  ['U8', { bytes: 1, dtype: 'int32' }],
+  ['BOOL', { bytes: 1, dtype: 'bool' }],
+]);
 /** Valid in the format, but with no Tensile dtype to hold them. */
 const UNSUPPORTED = new Set(['U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2', 'C64']);
 const WRITTEN: Record<DType, string> = { float64: 'F64', float32: 'F32', int32: 'I32', bool: 'BOOL' };
@@ -58,11 +61,11 @@ interface Entry {
 /** Validates one header entry; every check names the tensor. */
 function entryOf(name: string, info: JsonValue): Entry {
   const key = JSON.stringify(name);
-  if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`the header entry for ${key} is not an object`);
-  const { dtype, shape, data_offsets: offsets } = info;
+  if (!(info instanceof Map)) fail(`the header entry for ${key} is not an object`);
+  const [dtype, shape, offsets] = [info.get('dtype'), info.get('shape'), info.get('data_offsets')];
   if (typeof dtype !== 'string') fail(`${key} has no dtype string`);
   if (UNSUPPORTED.has(dtype)) fail(`${key} has dtype ${dtype}, which Tensile cannot hold (it reads F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)`);
-  const spec = READABLE[dtype];
+  const spec = READABLE.get(dtype);
   if (spec === undefined) fail(`${key} has an unknown dtype ${JSON.stringify(dtype)}`);
   if (!Array.isArray(shape) || !shape.every(isSize)) fail(`${key} has an invalid shape ${JSON.stringify(shape)} (expected an array of non-negative integers)`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize)) {
@@ -107,7 +110,7 @@ function decode(e: Entry, data: Uint8Array): Tensor {
   // A copy with its own aligned buffer, so tensors never alias the caller's bytes.
   const own = bytes.slice();
   const view = new DataView(own.buffer);
-  const n = own.length / READABLE[dtype]!.bytes;
+  const n = own.length / READABLE.get(dtype)!.bytes;
   let values: TypedArray;
   if (dtype === 'F64') values = LITTLE_ENDIAN ? new Float64Array(own.buffer) : Float64Array.from({ length: n }, (_, i) => view.getFloat64(8 * i, true));
   else if (dtype === 'F32') values = LITTLE_ENDIAN ? new Float32Array(own.buffer) : Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
@@ -166,15 +169,16 @@ export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): SafetensorsCon
     if (e instanceof JsonSyntaxError) fail(`the header is not valid JSON: ${e.message}`);
     throw e;
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('the header is not a JSON object');
+  if (!(header instanceof Map)) fail('the header is not a JSON object');
   let metadata: Record<string, string> | null = null;
   const entries: Entry[] = [];
-  for (const [name, info] of Object.entries(header)) {
+  // parseStrictJson's objects are Maps: "__proto__" here is a key like any other, in the file's order.
+  for (const [name, info] of header) {
     if (name === '__metadata__') {
-      if (info === null || typeof info !== 'object' || Array.isArray(info) || !Object.values(info).every((v) => typeof v === 'string')) {
-        fail('__metadata__ must be an object of string values');
-      }
-      metadata = { ...(info as Record<string, string>) };
+      if (!(info instanceof Map) || ![...info.values()].every((v) => typeof v === 'string')) fail('__metadata__ must be an object of string values');
+      // A null-prototype object: a key "__proto__" is stored as data, not as the object's prototype.
+      metadata = Object.create(null) as Record<string, string>;
+      for (const [k, v] of info) metadata[k] = v as string;
     } else entries.push(entryOf(name, info));
   }
   // The tensors must tile the data section: sorted by offset, each starts where the previous ended.
@@ -211,37 +215,58 @@ function encode(t: Tensor): Uint8Array {
   return out;
 }
 
+/** Entries of a name → value Map or plain object; anything else is a SafetensorsError naming `what`. */
+function entriesOf(what: string, input: unknown): [unknown, unknown][] {
+  if (input instanceof Map) return [...(input as Map<unknown, unknown>).entries()];
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || input instanceof Tensor) {
+    throw new SafetensorsError(`saveSafetensors: expected ${what} as a Map or an object, got ${describeValue(input)}`);
+  }
+  return Object.entries(input);
+}
+
+/** A string a UTF-8 header can hold: no unpaired surrogate (which other readers reject, even escaped). */
+function isWellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+}
+
+/** A JSON object written from `[key, JSON text]` pairs in order; keys are never object properties. */
+function jsonObject(pairs: readonly [string, string][]): string {
+  return `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`;
+}
+
 /**
  * Writes tensors (e.g. `model.stateDict()`) and optional string metadata in the safetensors format, in
  * the given order, with the header padded by spaces to an 8-byte boundary as Hugging Face's writer does.
- * float32/float64/int32/bool become F32/F64/I32/BOOL.
+ * float32/float64/int32/bool become F32/F64/I32/BOOL. Any string is a tensor name (`""`, `"__proto__"`,
+ * unicode) except `"__metadata__"`, which the format reserves, and strings with an unpaired surrogate,
+ * which UTF-8 cannot hold. Metadata is a Map or an object of strings.
  * @example const bytes = saveSafetensors(model.stateDict(), { epoch: '3' });
  */
-export function saveSafetensors(tensors: StateDictInput, metadata?: Record<string, string>): Uint8Array {
-  const items: [string, unknown][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors ?? {});
-  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
-    throw new SafetensorsError(`saveSafetensors: expected a Map or an object of name → Tensor, got ${tensors === null ? 'null' : typeof tensors}`);
-  }
-  const header: Record<string, unknown> = {};
+export function saveSafetensors(tensors: StateDictInput, metadata?: Readonly<Record<string, string>> | ReadonlyMap<string, string>): Uint8Array {
+  const items = entriesOf('the tensors', tensors);
+  const header: [string, string][] = [];
   if (metadata !== undefined) {
-    for (const [k, v] of Object.entries(metadata)) {
+    const meta = entriesOf('the metadata', metadata);
+    for (const [k, v] of meta) {
+      if (typeof k !== 'string' || !isWellFormed(k)) throw new SafetensorsError(`saveSafetensors: the metadata key ${describeValue(k)} is not a well-formed string`);
       if (typeof v !== 'string') throw new SafetensorsError(`saveSafetensors: metadata values must be strings, but ${JSON.stringify(k)} is a ${typeof v}`);
     }
-    header.__metadata__ = { ...metadata };
+    header.push(['__metadata__', jsonObject(meta.map(([k, v]) => [k as string, JSON.stringify(v)]))]);
   }
   const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of items) {
-    if (typeof name !== 'string' || name === '' || name === '__metadata__') {
-      throw new SafetensorsError(`saveSafetensors: ${JSON.stringify(name)} cannot be a tensor name`);
+    if (typeof name !== 'string' || name === '__metadata__') {
+      throw new SafetensorsError(`saveSafetensors: ${typeof name === 'string' ? JSON.stringify(name) : describeValue(name)} cannot be a tensor name${name === '__metadata__' ? ' (the format reserves it for the metadata)' : ''}`);
     }
+    if (!isWellFormed(name)) throw new SafetensorsError(`saveSafetensors: the tensor name ${JSON.stringify(name)} has an unpaired surrogate, which UTF-8 cannot hold`);
     if (!(t instanceof Tensor)) throw new SafetensorsError(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor`);
     const bytes = encode(t);
-    header[name] = { dtype: WRITTEN[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    header.push([name, JSON.stringify({ dtype: WRITTEN[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] })]);
     chunks.push(bytes);
     offset += bytes.length;
   }
-  let json = new TextEncoder().encode(JSON.stringify(header));
+  let json = new TextEncoder().encode(jsonObject(header));
   const padded = Math.ceil(json.length / 8) * 8;
   if (padded !== json.length) {
     const p = new Uint8Array(padded).fill(0x20);

@@ -1,4 +1,4 @@
-import { Tensor, fmtShape, noGrad } from '@tensile/tensor';
+import { Tensor, checkOptions, describeValue, fmtShape, noGrad, numelOf, shapesEqual } from '@tensile/tensor';
 
 /** A checkpoint: a `Map` or a plain object from qualified names to tensors. */
 export type StateDictInput = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -15,17 +15,18 @@ export interface LoadStateDictResult {
 }
 
 /**
- * A checkpoint that does not fit the model. The message lists every problem; the fields list them for
- * code. It is thrown before anything is copied, so the model is unchanged.
+ * A checkpoint that does not fit: a model's (`Module.loadStateDict`) or an optimizer's or scheduler's
+ * (`@tensile/optim` throws this same class). The message lists every problem; for a model the fields list
+ * them for code. It is thrown before anything is copied, so nothing changed.
  */
 export class StateDictError extends Error {
   override name = 'StateDictError';
   constructor(
     message: string,
-    readonly missingKeys: readonly string[],
-    readonly unexpectedKeys: readonly string[],
-    /** One sentence per key whose value does not fit (shape, dtype, not a tensor). */
-    readonly mismatches: readonly string[],
+    readonly missingKeys: readonly string[] = [],
+    readonly unexpectedKeys: readonly string[] = [],
+    /** One sentence per key whose value does not fit (shape, dtype, storage, not a tensor). */
+    readonly mismatches: readonly string[] = [],
   ) {
     super(message);
   }
@@ -48,6 +49,32 @@ function entriesOf(owner: string, sd: StateDictInput): [string, unknown][] {
 const quote = (keys: readonly string[]): string => keys.map((k) => JSON.stringify(k)).join(', ');
 
 /**
+ * Why `t`'s view does not fit in its storage, or null: a tensor built by hand (`new Tensor(data, shape,
+ * strides, offset)`) can point past its buffer, and copying from it would read garbage (or fail half-way).
+ */
+function storageProblem(t: Tensor): string | null {
+  const { data, shape, strides, offset } = t;
+  const view = `shape ${fmtShape(shape)} with strides ${fmtShape(strides)} at offset ${offset}`;
+  if (strides.length !== shape.length || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return `has an invalid view (${view})`;
+  if (!strides.every(Number.isSafeInteger) || !Number.isSafeInteger(offset)) return `has an invalid view (${view})`;
+  if (numelOf(shape) === 0) return null;
+  let lo = offset;
+  let hi = offset;
+  shape.forEach((d, i) => {
+    const span = (d - 1) * strides[i]!;
+    if (span < 0) lo += span;
+    else hi += span;
+  });
+  if (lo < 0 || hi >= data.length) return `needs elements ${lo}…${hi} of its storage (${view}), which holds ${data.length}`;
+  return null;
+}
+
+/** Whether two tensors are the same view of the same storage (copying one into the other changes nothing). */
+function sameView(a: Tensor, b: Tensor): boolean {
+  return a.data === b.data && a.offset === b.offset && shapesEqual(a.shape, b.shape) && shapesEqual(a.strides, b.strides);
+}
+
+/**
  * Validates `sd` against the model's `[name, tensor]` entries, then copies it in. Every problem is collected
  * before anything is written; any problem throws a `StateDictError` and changes nothing.
  * @internal Used by `Module.loadStateDict`.
@@ -58,7 +85,9 @@ export function loadStateDictInto(
   sd: StateDictInput,
   opts: LoadStateDictOptions = {},
 ): LoadStateDictResult {
+  checkOptions(`loadStateDict(${owner})`, opts, ['strict']);
   const strict = opts.strict ?? true;
+  if (typeof strict !== 'boolean') throw new TypeError(`loadStateDict(${owner}): strict must be true or false, got ${describeValue(strict)}`);
   const given = new Map(entriesOf(owner, sd));
   const expected = new Map(targets);
   const missingKeys = [...expected.keys()].filter((k) => !given.has(k));
@@ -70,11 +99,15 @@ export function loadStateDictInto(
     const v = given.get(name);
     const key = JSON.stringify(name);
     if (!(v instanceof Tensor)) mismatches.push(`${key} is ${describe(v)} in the checkpoint, not a Tensor`);
-    else if (v.shape.length !== target.shape.length || v.shape.some((d, i) => d !== target.shape[i])) {
+    else if (!shapesEqual(v.shape, target.shape)) {
       mismatches.push(`${key} is ${fmtShape(v.shape)} in the checkpoint but ${fmtShape(target.shape)} in the model`);
     } else if (v.dtype !== target.dtype) {
       mismatches.push(`${key} is ${v.dtype} in the checkpoint but ${target.dtype} in the model`);
-    } else copies.push([target, v]);
+    } else {
+      const problem = storageProblem(v);
+      if (problem !== null) mismatches.push(`${key} in the checkpoint ${problem}`);
+      else if (!sameView(v, target)) copies.push([target, v]);
+    }
   }
   const problems: string[] = [];
   if (strict && missingKeys.length > 0) problems.push(`missing ${quote(missingKeys)}`);
@@ -89,9 +122,13 @@ export function loadStateDictInto(
       mismatches,
     );
   }
-  // Only now write; copy_ cannot fail here (shapes and dtypes were checked) and copies aliased sources.
+  // Only now write; copy_ cannot fail here (shapes, dtypes and storage were checked). A source that shares
+  // storage with a target (a state dict of this very model, entries swapped) is cloned first, so no copy
+  // reads what an earlier one wrote.
   noGrad(() => {
-    for (const [target, src] of copies) target.copy_(src);
+    const written = new Set(copies.map(([target]) => target.data));
+    const sources = copies.map(([, src]) => (written.has(src.data) ? src.clone() : src));
+    copies.forEach(([target], i) => target.copy_(sources[i]!));
   });
   return { missingKeys, unexpectedKeys };
 }

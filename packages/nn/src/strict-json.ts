@@ -1,17 +1,23 @@
 // A strict JSON parser for untrusted headers. `JSON.parse` silently keeps the last of two equal keys and
 // turns 1e999 into Infinity; this one reports both, with the position, and bounds the nesting depth.
+// Objects come back as Maps: keys keep the text's order (an object would move "0" first) and a key such
+// as "__proto__" is data, never a prototype.
 
 /** A malformed document; the message says what and where (byte-free: character offsets into the text). */
 export class JsonSyntaxError extends Error {
   override name = 'JsonSyntaxError';
 }
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** A parsed JSON value; an object is a `Map` from key to value, in the text's order. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export type JsonObject = Map<string, JsonValue>;
 
 const MAX_DEPTH = 64;
+/** The one-letter escapes, as a Map: no key can reach Object.prototype. */
+const ESCAPES = new Map([['"', '"'], ['\\', '\\'], ['/', '/'], ['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t']]);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
-/** Parses `text` as one JSON value; duplicate keys, non-finite numbers and trailing text are errors. */
+/** Parses `text` as one JSON value (objects as Maps); duplicate keys, non-finite numbers and trailing text are errors. */
 export function parseStrictJson(text: string): JsonValue {
   let pos = 0;
   const fail = (what: string): never => {
@@ -44,9 +50,9 @@ export function parseStrictJson(text: string): JsonValue {
         continue;
       }
       const e = text[pos + 1];
-      const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
-      if (e !== undefined && e in simple) {
-        out += simple[e];
+      const simple = e === undefined ? undefined : ESCAPES.get(e);
+      if (simple !== undefined) {
+        out += simple;
         pos += 2;
       } else if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(pos + 2, pos + 6))) {
         out += String.fromCharCode(parseInt(text.slice(pos + 2, pos + 6), 16));
@@ -69,8 +75,7 @@ export function parseStrictJson(text: string): JsonValue {
     const c = text[pos];
     if (c === '{') {
       pos++;
-      const obj: { [key: string]: JsonValue } = Object.create(null);
-      const keys = new Set<string>();
+      const obj: JsonObject = new Map();
       ws();
       if (text[pos] === '}') {
         pos++;
@@ -81,15 +86,14 @@ export function parseStrictJson(text: string): JsonValue {
         if (text[pos] !== '"') fail('expected a string key');
         const keyPos = pos;
         const key = str();
-        if (keys.has(key)) {
+        if (obj.has(key)) {
           pos = keyPos;
           fail(`duplicate key ${JSON.stringify(key)}`);
         }
-        keys.add(key);
         ws();
         if (text[pos] !== ':') fail("expected ':'");
         pos++;
-        obj[key] = value(depth + 1);
+        obj.set(key, value(depth + 1));
         ws();
         if (text[pos] === ',') pos++;
         else if (text[pos] === '}') {

@@ -130,3 +130,40 @@ describe('loadSafetensors on hostile files', () => {
     expect(tensors.get('b')!.item()).toBe(-1);
   });
 });
+
+describe('headers that try to pollute Object.prototype', () => {
+  const entry = (begin: number) => JSON.stringify(f32([1], begin, begin + 4));
+  const protoKeys = () => Object.getOwnPropertyNames(Object.prototype).sort();
+  const clean = protoKeys();
+  const probe = () => ({}) as Record<string, unknown>;
+
+  test.each([
+    ['"__proto__" holding an object', `{"__proto__": {"polluted": "yes"}}`, 0, /"__proto__" has no dtype string/],
+    ['"constructor" → "prototype"', `{"constructor": {"prototype": {"polluted": "yes"}}}`, 0, /"constructor" has no dtype string/],
+    ['a metadata "__proto__" object', `{"__metadata__": {"__proto__": {"polluted": "yes"}}}`, 0, /__metadata__ must be an object of string values/],
+    ['an entry whose info has a "__proto__" dtype', `{"w": {"__proto__": {"dtype": "F32"}, "shape": [1], "data_offsets": [0, 4]}}`, 4, /"w" has no dtype string/],
+  ])('%s is rejected and pollutes nothing', (_name, header, data, message) => {
+    expect(() => loadSafetensors(file(header, data))).toThrow(message);
+    expect(probe().polluted).toBeUndefined();
+    expect(protoKeys()).toEqual(clean);
+  });
+
+  test('a valid file with such names loads them as data: tensors and metadata named "__proto__" and "constructor"', () => {
+    const d = new Uint8Array(8);
+    new DataView(d.buffer).setFloat32(0, 1.5, true);
+    new DataView(d.buffer).setFloat32(4, -2, true);
+    const header = `{"__metadata__": {"__proto__": "polluted", "constructor": "x"}, "__proto__": ${entry(0)}, "constructor": ${entry(4)}}`;
+    const { tensors, metadata } = loadSafetensors(file(header, d));
+    expect([...tensors.keys()]).toEqual(['__proto__', 'constructor']);
+    expect(tensors.get('__proto__')!.item()).toBe(1.5);
+    expect(tensors.get('constructor')!.item()).toBe(-2);
+    expect(Object.getPrototypeOf(metadata)).toBeNull();
+    expect(Object.entries(metadata!)).toEqual([['__proto__', 'polluted'], ['constructor', 'x']]);
+    expect(probe().polluted).toBeUndefined();
+    expect(protoKeys()).toEqual(clean);
+    // Saved again, the file is the same tensors and metadata.
+    const again = loadSafetensors(saveSafetensors(tensors, metadata!));
+    expect([...again.tensors.keys()]).toEqual(['__proto__', 'constructor']);
+    expect(Object.entries(again.metadata!)).toEqual([['__proto__', 'polluted'], ['constructor', 'x']]);
+  });
+});

@@ -2,8 +2,10 @@
 // rejected with a StateDictError (or a TypeError for something that is not a checkpoint at all) listing all
 // its problems, and the model (values, gradients, train mode) is exactly as it was.
 import { beforeEach, describe, expect, test } from 'vitest';
-import { Generator, randn, tensor, zeros, type Tensor } from '@tensile/tensor';
-import { BatchNorm1d, Linear, Module, ReLU, Sequential, StateDictError, type StateDictInput } from '../src/index.js';
+import { Generator, Tensor, randn, tensor, zeros } from '@tensile/tensor';
+import {
+  BatchNorm1d, Linear, Module, ModuleDict, Parameter, ReLU, Sequential, StateDictError, loadSafetensors, saveSafetensors, type StateDictInput,
+} from '../src/index.js';
 import { snapshot } from './helpers.js';
 
 function model(): Sequential {
@@ -24,6 +26,15 @@ function withEntries(edit: (sd: Map<string, unknown>) => void): Map<string, Tens
   return sd as Map<string, Tensor>;
 }
 
+/**
+ * `t` with its storage, strides or offset replaced, bypassing any check the Tensor constructor makes: what
+ * a hand-built view that does not fit its buffer looks like to loadStateDict.
+ */
+function forgeView(t: Tensor, patch: { data?: Float32Array; strides?: number[]; offset?: number }): Tensor {
+  for (const [k, v] of Object.entries(patch)) Object.defineProperty(t, k, { value: v });
+  return t;
+}
+
 const hostile: [string, () => unknown, RegExp, abstract new (...args: never[]) => Error][] = [
   ['a missing key', () => withEntries((sd) => sd.delete('3.bias')), /^loadStateDict\(Sequential\): missing "3\.bias"\. Nothing was loaded\.$/, StateDictError],
   ['several missing keys', () => withEntries((sd) => { sd.delete('0.weight'); sd.delete('1.runningVar'); }), /missing "0\.weight", "1\.runningVar"\. Nothing/, StateDictError],
@@ -40,6 +51,20 @@ const hostile: [string, () => unknown, RegExp, abstract new (...args: never[]) =
   // An own "__proto__" key, as JSON.parse makes from untrusted text.
   ['an own "__proto__" key', () => Object.defineProperty(Object.fromEntries(goodCheckpoint()), '__proto__', { value: zeros([1]), enumerable: true }), /unexpected "__proto__"/, StateDictError],
   ['a non-string Map key', () => withEntries((sd) => (sd as Map<unknown, unknown>).set(7, zeros([1]))), /unexpected "7"/, StateDictError],
+  // Views that point outside their storage, as a hand-built `new Tensor(data, shape, strides, offset)` can:
+  // copying one would read past the buffer (NaN or a throw half-way through the load).
+  ['a buffer shorter than the shape', () => withEntries((sd) => sd.set('0.bias', forgeView(zeros([3]), { data: new Float32Array(2) }))),
+    /^loadStateDict\(Sequential\): "0\.bias" in the checkpoint needs elements 0…2 of its storage \(shape \[3\] with strides \[1\] at offset 0\), which holds 2\. Nothing was loaded\.$/, StateDictError],
+  ['an offset that runs past the buffer', () => withEntries((sd) => sd.set('3.bias', forgeView(zeros([2]), { offset: 1 }))),
+    /"3\.bias" in the checkpoint needs elements 1…2 of its storage \(shape \[2\] with strides \[1\] at offset 1\), which holds 2\. Nothing/, StateDictError],
+  ['strides that run past the buffer', () => withEntries((sd) => sd.set('0.weight', forgeView(zeros([3, 4]), { strides: [5, 1] }))),
+    /"0\.weight" in the checkpoint needs elements 0…13 of its storage \(shape \[3, 4\] with strides \[5, 1\] at offset 0\), which holds 12/, StateDictError],
+  ['a negative offset', () => withEntries((sd) => sd.set('0.bias', forgeView(zeros([3]), { offset: -1 }))),
+    /"0\.bias" in the checkpoint needs elements -1…1 of its storage/, StateDictError],
+  ['fewer strides than dimensions', () => withEntries((sd) => sd.set('0.weight', forgeView(zeros([3, 4]), { strides: [1] }))),
+    /"0\.weight" in the checkpoint has an invalid view \(shape \[3, 4\] with strides \[1\] at offset 0\)/, StateDictError],
+  ['a bad view next to good entries', () => withEntries((sd) => { sd.set('1.runningVar', forgeView(zeros([3]), { data: new Float32Array(0) })); }),
+    /^loadStateDict\(Sequential\): "1\.runningVar" in the checkpoint needs elements 0…2 of its storage \(shape \[3\] with strides \[1\] at offset 0\), which holds 0\. Nothing was loaded\.$/, StateDictError],
   ['every problem at once', () => withEntries((sd) => { sd.delete('3.bias'); sd.set('x', zeros([1])); sd.set('0.weight', zeros([2, 2])); sd.set('1.weight', 'w'); }),
     /^loadStateDict\(Sequential\): missing "3\.bias"; unexpected "x"; "0\.weight" is \[2, 2\] in the checkpoint but \[3, 4\] in the model; "1\.weight" is a string in the checkpoint, not a Tensor\. Nothing was loaded\.$/, StateDictError],
   ['an empty checkpoint', () => new Map(), /missing "0\.weight", "0\.bias", "1\.weight", "1\.bias", "1\.runningMean", "1\.runningVar", "1\.numBatchesTracked", "3\.weight", "3\.bias"\. Nothing/, StateDictError],
@@ -130,11 +155,82 @@ describe('loadStateDict on hostile checkpoints', () => {
     expect(snapshot(m.stateEntries())).toEqual(before);
   });
 
+  test('a checkpoint whose entries are swapped views of the model itself loads the values it names', () => {
+    // '1.weight' and '1.bias' (BatchNorm's, both [3]) swapped: copying in order would read a value the
+    // previous copy just overwrote.
+    const w = m.stateDict().get('1.weight')!.toArray();
+    const b = m.stateDict().get('1.bias')!.toArray();
+    const sd = m.stateDict();
+    const swapped = new Map(sd);
+    swapped.set('1.weight', sd.get('1.bias')!);
+    swapped.set('1.bias', sd.get('1.weight')!);
+    m.loadStateDict(swapped);
+    expect(m.stateDict().get('1.weight')!.toArray()).toEqual(b);
+    expect(m.stateDict().get('1.bias')!.toArray()).toEqual(w);
+  });
+
+  test('zero-element tensors: an empty buffer fits an empty shape, and a shape mismatch is still one', () => {
+    const empty = new Linear(0, 2); // weight [2, 0], bias [2]
+    const bias = tensor([1, 2]);
+    expect(empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [2, 0]), bias })).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(empty.bias!.toArray()).toEqual([1, 2]);
+    expect(() => empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [0, 2]), bias: tensor([3, 4]) })).toThrow(
+      /^loadStateDict\(Linear\): "weight" is \[0, 2\] in the checkpoint but \[2, 0\] in the model\. Nothing was loaded\.$/,
+    );
+    expect(() => empty.loadStateDict({ weight: forgeView(zeros([2, 0]), { data: new Float32Array(0), offset: 5 }), bias: tensor([3, 4]) })).not.toThrow();
+    expect(() => empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [2, 0]), bias: forgeView(zeros([2]), { data: new Float32Array(0) }) })).toThrow(
+      /^loadStateDict\(Linear\): "bias" in the checkpoint needs elements 0…1 of its storage \(shape \[2\] with strides \[1\] at offset 0\), which holds 0\. Nothing was loaded\.$/,
+    );
+    expect(empty.bias!.toArray()).toEqual([3, 4]);
+  });
+
   test('a module with no state accepts only an empty checkpoint', () => {
     class Empty extends Module {
       forward(x: Tensor): Tensor { return x; }
     }
     expect(new Empty().loadStateDict({})).toEqual({ missingKeys: [], unexpectedKeys: [] });
     expect(() => new Empty().loadStateDict({ w: zeros([1]) })).toThrow(/^loadStateDict\(Empty\): unexpected "w"\. Nothing was loaded\.$/);
+  });
+});
+
+describe('state-dict names that are Object.prototype members', () => {
+  // A ModuleDict keeps any key but "" and dotted ones, and a field can be defined under any name.
+  const keys = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
+  class Net extends Module {
+    heads: ModuleDict;
+    constructor(seed: number) {
+      super();
+      const g = new Generator(seed);
+      this.heads = new ModuleDict(keys.map((k) => [k, new Linear(2, 2, { generator: g })] as [string, Linear]));
+      for (const k of ['__proto__', 'constructor']) Object.defineProperty(this, k, { value: new Parameter(randn([3], { generator: g })), enumerable: true });
+    }
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+  const names = ['__proto__', 'constructor', ...keys.flatMap((k) => [`heads.${k}.weight`, `heads.${k}.bias`])];
+
+  test('stateDict names them, and they survive safetensors and loadStateDict (Map and plain object)', () => {
+    const a = new Net(1);
+    expect([...a.stateDict().keys()]).toEqual(names);
+    const { tensors } = loadSafetensors(saveSafetensors(a.stateDict()));
+    expect([...tensors.keys()]).toEqual(names);
+    const b = new Net(2);
+    expect(snapshot(b.stateEntries())).not.toEqual(snapshot(a.stateEntries()));
+    b.loadStateDict(tensors);
+    expect(snapshot(b.stateEntries())).toEqual(snapshot(a.stateEntries()));
+    const c = new Net(3);
+    c.loadStateDict(Object.fromEntries(tensors));
+    expect(snapshot(c.stateEntries())).toEqual(snapshot(a.stateEntries()));
+    expect(({} as Record<string, unknown>).weight).toBeUndefined();
+  });
+
+  test('a missing "__proto__" is reported by name, under the class name even with a "constructor" field', () => {
+    const sd = new Net(1).stateDict();
+    sd.delete('__proto__');
+    const b = new Net(2);
+    const before = snapshot(b.stateEntries());
+    expect(() => b.loadStateDict(sd)).toThrow(/^loadStateDict\(Net\): missing "__proto__"\. Nothing was loaded\.$/);
+    expect(snapshot(b.stateEntries())).toEqual(before);
   });
 });

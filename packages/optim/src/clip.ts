@@ -1,6 +1,6 @@
 // Global gradient clipping with PyTorch's semantics (`torch.nn.utils.clip_grad_norm_` / `clip_grad_value_`).
 // Not to be confused with an optimizer's `clipNorm`, which clips each parameter's gradient on its own.
-import { Tensor, noGrad } from '@tensile/tensor';
+import { Tensor, checkOptions, noGrad } from '@tensile/tensor';
 import { describe, namedTensors, type ParamSource } from './params.js';
 
 export interface ClipGradNormOptions {
@@ -25,7 +25,10 @@ function gradsOf(owner: string, params: ParamSource | Tensor): Tensor[] {
  * clipGradNorm(model, 1.0);
  * opt.step();
  */
-export function clipGradNorm(params: ParamSource | Tensor, maxNorm: number, { normType = 2, errorIfNonfinite = false }: ClipGradNormOptions = {}): number {
+export function clipGradNorm(params: ParamSource | Tensor, maxNorm: number, opts: ClipGradNormOptions = {}): number {
+  checkOptions('clipGradNorm', opts, ['normType', 'errorIfNonfinite'], { max_norm: 'the maxNorm argument' });
+  const { normType = 2, errorIfNonfinite = false } = opts;
+  if (typeof errorIfNonfinite !== 'boolean') throw new TypeError(`clipGradNorm: errorIfNonfinite must be true or false, got ${describe(errorIfNonfinite)}`);
   const p = normType === 'inf' ? Infinity : normType;
   if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new RangeError(`clipGradNorm: maxNorm must be a number ≥ 0, got ${describe(maxNorm)}`);
   if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`clipGradNorm: normType must be a number > 0 or 'inf', got ${describe(normType)}`);

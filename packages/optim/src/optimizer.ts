@@ -2,7 +2,7 @@
 // per-name state, the step count, the scheduler, the notebook's per-parameter clipNorm, noGrad, zeroGrad,
 // and all-or-nothing state dicts. A concrete optimizer is `static defaults`, `initState` and one
 // `updateParam(param, grad, state, h, name)` that changes `param` in place.
-import { Tensor, ShapeError, enableGrad, fmtShape, noGrad } from '@tensile/tensor';
+import { Tensor, ShapeError, checkOptions, checkTensor, enableGrad, fmtShape, noGrad, shapesEqual } from '@tensile/tensor';
 import { StateDictError } from './errors.js';
 import { checkUnique, describe, hasNamedParameters, isParamSource, namedTensors, type NamedTensor, type ParamSource } from './params.js';
 import { resolveOptions, rules, type HyperValue, type Resolution, type Rule } from './hyperparams.js';
@@ -162,7 +162,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
    */
   protected checkState(param: Tensor, state: Readonly<Record<string, StateValue>>): string | null {
     for (const [key, v] of Object.entries(state)) {
-      if (v instanceof Tensor && !sameShape(v.shape, param.shape)) return `state "${key}" is ${fmtShape(v.shape)}`;
+      if (v instanceof Tensor && !shapesEqual(v.shape, param.shape)) return `state "${key}" is ${fmtShape(v.shape)}`;
     }
     return null;
   }
@@ -199,8 +199,8 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
    * w = opt.update(w, dw, 'w');
    */
   update(param: Tensor, grad: Tensor, name: string, curLoss?: number): Tensor {
-    if (!(param instanceof Tensor)) throw new TypeError(`${this.name}.update: param must be a Tensor, got ${describe(param)}`);
-    if (!(grad instanceof Tensor)) throw new TypeError(`${this.name}.update: grad must be a Tensor, got ${describe(grad)}`);
+    checkTensor(`${this.name}.update`, 'param', param);
+    checkTensor(`${this.name}.update`, 'grad', grad);
     if (typeof name !== 'string' || name === '') throw new TypeError(`${this.name}.update: name must be a non-empty string, got ${describe(name)}`);
     this.checkParam(name, param, grad);
     const resolved = this.resolveParams();
@@ -214,7 +214,10 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
   }
 
   /** Clears the gradients: sets them to null (the default, as PyTorch 2) or fills them with zeros. */
-  zeroGrad({ setToNone = true }: { setToNone?: boolean } = {}): void {
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    checkOptions(`${this.name}.zeroGrad`, opts, ['setToNone'], { set_to_none: 'setToNone' });
+    const { setToNone = true } = opts;
+    if (typeof setToNone !== 'boolean') throw new TypeError(`${this.name}.zeroGrad: setToNone must be true or false, got ${describe(setToNone)}`);
     noGrad(() => {
       for (const { params } of this.resolveParams()) {
         for (const [, p] of params) {
@@ -248,8 +251,11 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
    * nothing is loaded. `strict: false` skips parameters missing from the checkpoint (they start
    * fresh) and ignores state for names the optimizer does not have.
    */
-  loadStateDict(sd: OptimizerStateDict, { strict = true }: { strict?: boolean } = {}): void {
+  loadStateDict(sd: OptimizerStateDict, opts: { strict?: boolean } = {}): void {
     const who = `loadStateDict(${this.name})`;
+    checkOptions(who, opts, ['strict']);
+    const { strict = true } = opts;
+    if (typeof strict !== 'boolean') throw new TypeError(`${who}: strict must be true or false, got ${describe(strict)}`);
     if (typeof sd !== 'object' || sd === null) throw new TypeError(`${who}: expected a state dict, got ${describe(sd)}`);
     if (sd.optimizer !== this.name) throw new StateDictError(`${who}: the checkpoint is from ${describe(sd.optimizer)}, not ${this.name}. Nothing was loaded.`);
     const problems: string[] = [];
@@ -323,7 +329,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
       if (v instanceof Tensor) {
         if (expected && typeof e === 'number') return fail(`"${name}" state "${key}" is a tensor, expected a number`);
         const shape = e instanceof Tensor ? e.shape : p?.shape;
-        if (shape && !sameShape(v.shape, shape)) return fail(`"${name}" state "${key}" is ${fmtShape(v.shape)} in the checkpoint but the parameter is ${fmtShape(shape)}`);
+        if (shape && !shapesEqual(v.shape, shape)) return fail(`"${name}" state "${key}" is ${fmtShape(v.shape)} in the checkpoint but the parameter is ${fmtShape(shape)}`);
         out[key] = noGrad(() => v.detach().to(p?.dtype ?? v.dtype).clone());
       } else if (typeof v === 'number') {
         if (expected && typeof e !== 'number') return fail(`"${name}" state "${key}" is a number, expected a tensor`);
@@ -355,7 +361,7 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
   }
 
   private checkParam(name: string, p: Tensor, grad: Tensor): void {
-    if (!sameShape(grad.shape, p.shape)) {
+    if (!shapesEqual(grad.shape, p.shape)) {
       throw new ShapeError(`${this.name}: the gradient of "${name}" is ${fmtShape(grad.shape)} but the parameter is ${fmtShape(p.shape)}`);
     }
     const s = this.state.get(name);
@@ -453,10 +459,6 @@ function lossToNumber(owner: string, loss: LossLike): number {
   if (typeof loss === 'number') return loss;
   if (loss instanceof Tensor && loss.numel === 1) return loss.item();
   throw new TypeError(`${owner}.step: the loss must be a number or a one-element tensor, got ${loss instanceof Tensor ? `a tensor of shape ${fmtShape(loss.shape)}` : describe(loss)}`);
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function quote(name: string): string {

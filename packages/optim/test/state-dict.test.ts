@@ -1,6 +1,7 @@
 // State dicts: keyed by qualified name, all or nothing, and a round trip mid-training continues in
 // lockstep with an uninterrupted run.
 import { describe, expect, it } from 'vitest';
+import { StateDictError as ModelStateDictError } from '@tensile/nn';
 import { Tensor, matmul, tensor } from '@tensile/tensor';
 import {
   AdaGrad, Adam, AdamW, KingScheduler, ReduceLROnPlateau, RMSProp, SGD, StateDictError, StepLR, type Optimizer, type OptimizerStateDict,
@@ -96,6 +97,9 @@ describe('loadStateDict reports problems by name and loads nothing', () => {
     opt.step();
     const before = opt.stateDict();
     expect(() => opt.loadStateDict(sd)).toThrow(StateDictError);
+    // One class for every checkpoint error: catching nn's StateDictError catches the optimizer's too.
+    expect(StateDictError).toBe(ModelStateDictError);
+    expect(() => opt.loadStateDict(sd)).toThrow(ModelStateDictError);
     expect(() => opt.loadStateDict(sd)).toThrow(
       'loadStateDict(Adam): missing "fc.b"; unexpected "fc.bias"; (renamed parameters? { strict: false } loads the names that match). Nothing was loaded.',
     );

@@ -2,7 +2,7 @@ import { elu, leakyRelu, logSoftmax, relu, sigmoid, softmax, tanh, type Tensor }
 import { gelu, softplus, type GeluOptions, type SoftplusOptions } from '../functional.js';
 import { Module } from '../module.js';
 import { pyFloat } from '../repr.js';
-import { checkInput } from './common.js';
+import { checkInput, checkLayerOptions } from './common.js';
 
 /** max(x, 0). @example new ReLU().forward(tensor([-1, 2])) // [0, 2] */
 export class ReLU extends Module {
@@ -50,6 +50,7 @@ export class GELU extends Module {
 
   constructor(opts: GeluOptions = {}) {
     super();
+    checkLayerOptions('GELU', opts, ['approximate']);
     this.approximate = opts.approximate ?? 'none';
     if (this.approximate !== 'none' && this.approximate !== 'tanh') {
       throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got ${JSON.stringify(this.approximate)}`);
@@ -89,6 +90,7 @@ export class Softplus extends Module {
 
   constructor(opts: SoftplusOptions = {}) {
     super();
+    checkLayerOptions('Softplus', opts, ['beta', 'threshold']);
     this.beta = opts.beta ?? 1;
     this.threshold = opts.threshold ?? 20;
   }

@@ -3,7 +3,7 @@ import { batchNorm } from '../functional.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
-import { checkInput, checkSize, floatDtype, type LayerOptions } from './common.js';
+import { boolOption, checkInput, checkLayerOptions, checkSize, floatDtype, type LayerOptions } from './common.js';
 
 export interface BatchNormOptions extends Omit<LayerOptions, 'generator'> {
   eps?: number;
@@ -36,13 +36,14 @@ export abstract class BatchNormBase extends Module {
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super();
     const name = new.target.name;
+    checkLayerOptions(name, opts, ['eps', 'momentum', 'affine', 'trackRunningStats', 'dtype']);
     this.numFeatures = checkSize(name, 'numFeatures', numFeatures);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     if (!(this.eps > 0)) throw new RangeError(`${name}: eps must be positive, got ${this.eps}`);
     if (this.momentum !== null && !(this.momentum >= 0 && this.momentum <= 1)) throw new RangeError(`${name}: momentum must be in [0, 1] or null, got ${this.momentum}`);
-    this.affine = opts.affine ?? true;
-    this.trackRunningStats = opts.trackRunningStats ?? true;
+    this.affine = boolOption(name, 'affine', opts.affine, true);
+    this.trackRunningStats = boolOption(name, 'trackRunningStats', opts.trackRunningStats, true);
     const dtype = floatDtype(name, opts.dtype);
     this.weight = this.affine ? new Parameter(ones([numFeatures], { dtype })) : null;
     this.bias = this.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;

@@ -3,7 +3,7 @@ import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyTuple } from '../repr.js';
-import { checkInput, checkSize, floatDtype, type LayerOptions } from './common.js';
+import { LAYER_OPTION_KEYS, boolOption, checkInput, checkLayerOptions, checkSize, floatDtype, type LayerOptions } from './common.js';
 
 type Pair = number | readonly [number, number];
 
@@ -44,6 +44,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
+    checkLayerOptions('Conv2d', opts, ['stride', 'padding', 'dilation', 'groups', 'bias', ...LAYER_OPTION_KEYS]);
     this.inChannels = checkSize('Conv2d', 'inChannels', inChannels);
     this.outChannels = checkSize('Conv2d', 'outChannels', outChannels);
     this.kernelSize = pair('kernelSize', kernelSize, 1);
@@ -61,10 +62,10 @@ export class Conv2d extends Module {
     const dtype = floatDtype('Conv2d', opts.dtype);
     const [kh, kw] = this.kernelSize;
     this.weight = new Parameter(zeros([outChannels, inChannels / this.groups, kh, kw], { dtype }));
-    this.bias = opts.bias === false ? null : new Parameter(zeros([outChannels], { dtype }));
+    this.bias = !boolOption('Conv2d', 'bias', opts.bias, true) ? null : new Parameter(zeros([outChannels], { dtype }));
     kaimingUniform_(this.weight, { a: Math.sqrt(5), generator: opts.generator });
     const fanIn = (inChannels / this.groups) * kh * kw;
-    if (this.bias) uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), opts);
+    if (this.bias) uniform_(this.bias, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), { generator: opts.generator });
   }
 
   private get label(): string {

@@ -2,7 +2,7 @@ import type { Generator, Tensor } from '@tensile/tensor';
 import { dropout } from '../functional.js';
 import { Module } from '../module.js';
 import { pyFloat } from '../repr.js';
-import { checkInput } from './common.js';
+import { checkInput, checkLayerOptions } from './common.js';
 
 /**
  * In training, zeroes each element with probability `p` and scales the others by 1/(1 − p); in eval mode,
@@ -19,6 +19,7 @@ export class Dropout extends Module {
     opts: { generator?: Generator } = {},
   ) {
     super();
+    checkLayerOptions('Dropout', opts, ['generator']);
     if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p must be in [0, 1], got ${p}`);
     this.generator = opts.generator;
   }

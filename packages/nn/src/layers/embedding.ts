@@ -3,7 +3,7 @@ import { embedding } from '../functional.js';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { checkInput, checkSize, floatDtype, type LayerOptions } from './common.js';
+import { LAYER_OPTION_KEYS, checkInput, checkLayerOptions, checkSize, floatDtype, type LayerOptions } from './common.js';
 
 export interface EmbeddingLayerOptions extends LayerOptions {
   /** This row starts at zeros and gets no gradient (negative counts from the end). */
@@ -22,6 +22,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingLayerOptions = {}) {
     super();
+    checkLayerOptions('Embedding', opts, ['paddingIdx', ...LAYER_OPTION_KEYS]);
     this.numEmbeddings = checkSize('Embedding', 'numEmbeddings', numEmbeddings);
     this.embeddingDim = checkSize('Embedding', 'embeddingDim', embeddingDim);
     let pad = opts.paddingIdx ?? null;
@@ -34,7 +35,7 @@ export class Embedding extends Module {
     this.paddingIdx = pad;
     const dtype = floatDtype('Embedding', opts.dtype);
     this.weight = new Parameter(zeros([numEmbeddings, embeddingDim], { dtype }));
-    normal_(this.weight, 0, 1, opts);
+    normal_(this.weight, 0, 1, { generator: opts.generator });
     if (pad !== null) noGrad(() => this.weight.narrow(0, pad!, 1).fill_(0));
   }
 

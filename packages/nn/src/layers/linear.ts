@@ -1,9 +1,9 @@
 import { ShapeError, fmtShape, zeros, type Tensor } from '@tensile/tensor';
-import { linear } from '../functional.js';
+import { affine } from '../affine.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { checkInput, checkSize, floatDtype, type LayerOptions } from './common.js';
+import { LAYER_OPTION_KEYS, boolOption, checkInput, checkLayerOptions, checkSize, floatDtype, type LayerOptions } from './common.js';
 
 export interface LinearOptions extends LayerOptions {
   /** Add a learnable bias. Default true. */
@@ -25,17 +25,19 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    checkLayerOptions('Linear', opts, ['bias', ...LAYER_OPTION_KEYS]);
     this.inFeatures = checkSize('Linear', 'inFeatures', inFeatures, 0);
     this.outFeatures = checkSize('Linear', 'outFeatures', outFeatures, 0);
     const dtype = floatDtype('Linear', opts.dtype);
     this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
-    this.bias = opts.bias === false ? null : new Parameter(zeros([outFeatures], { dtype }));
+    this.bias = !boolOption('Linear', 'bias', opts.bias, true) ? null : new Parameter(zeros([outFeatures], { dtype }));
     if (inFeatures > 0) {
       kaimingUniform_(this.weight, { a: Math.sqrt(5), generator: opts.generator });
-      if (this.bias) uniform_(this.bias, -1 / Math.sqrt(inFeatures), 1 / Math.sqrt(inFeatures), opts);
+      if (this.bias) uniform_(this.bias, -1 / Math.sqrt(inFeatures), 1 / Math.sqrt(inFeatures), { generator: opts.generator });
     }
   }
 
+  /** Checks the input once, naming this layer, then computes x·Wᵀ + b (no second check in `F.linear`). */
   forward(x: Tensor): Tensor {
     const label = `Linear(in_features=${this.inFeatures})`;
     checkInput(label, x);
@@ -43,7 +45,7 @@ export class Linear extends Module {
       throw new ShapeError(`${label}: expected the last dimension of the input to be ${this.inFeatures}, got input of shape ${fmtShape(x.shape)}`);
     }
     checkInput(label, x, this.weight.dtype);
-    return linear(x, this.weight, this.bias);
+    return affine(x, this.weight, this.bias);
   }
 
   override extraRepr(): string {

@@ -1,19 +1,31 @@
 // Losses as modules (PyTorch's nn.*Loss): options fixed at construction, forward(input, target).
 // Class and element weights are fields, so they are buffers and travel with the state dict, as in PyTorch.
-import type { Tensor } from '@tensile/tensor';
+import { describeValue, type Tensor } from '@tensile/tensor';
 import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, huberLoss, klDiv, l1Loss, mseLoss, nllLoss, smoothL1Loss,
   type BinaryCrossEntropyOptions, type BinaryCrossEntropyWithLogitsOptions, type CrossEntropyOptions, type HuberLossOptions,
   type KlDivOptions, type NllLossOptions, type Reduction, type ReductionOptions, type SmoothL1LossOptions,
 } from '../losses.js';
+import { checkLossOptions } from '../loss-options.js';
 import { Module } from '../module.js';
 
-/** The base of the loss modules: `forward(input, target)` returns the loss. */
+function checkReduction(where: string, r: unknown, allowed: readonly string[]): void {
+  if (r !== undefined && !allowed.includes(r as string)) {
+    throw new RangeError(`${where}: reduction must be ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(r)}`);
+  }
+}
+
+/**
+ * The base of the loss modules: `forward(input, target)` returns the loss. The options are checked at
+ * construction: `reduction` and the subclass's `known` keys, nothing else.
+ */
 export abstract class Loss extends Module<[Tensor, Tensor], Tensor> {
   readonly reduction: Reduction;
 
-  constructor(opts: ReductionOptions = {}) {
+  constructor(opts: ReductionOptions = {}, known: readonly string[] = []) {
     super();
+    checkLossOptions(new.target.name, opts, known);
+    checkReduction(new.target.name, opts.reduction, ['mean', 'sum', 'none']);
     this.reduction = opts.reduction ?? 'mean';
   }
 }
@@ -25,7 +37,7 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
 
   constructor(opts: CrossEntropyOptions = {}) {
-    super(opts);
+    super(opts, ['weight', 'ignoreIndex', 'labelSmoothing']);
     this.weight = opts.weight ?? null;
     this.ignoreIndex = opts.ignoreIndex;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
@@ -42,7 +54,7 @@ export class NLLLoss extends Loss {
   readonly ignoreIndex: number;
 
   constructor(opts: NllLossOptions = {}) {
-    super(opts);
+    super(opts, ['weight', 'ignoreIndex']);
     this.weight = opts.weight ?? null;
     this.ignoreIndex = opts.ignoreIndex ?? -100;
   }
@@ -71,7 +83,7 @@ export class HuberLoss extends Loss {
   readonly delta: number;
 
   constructor(opts: HuberLossOptions = {}) {
-    super(opts);
+    super(opts, ['delta']);
     this.delta = opts.delta ?? 1;
   }
 
@@ -85,7 +97,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
   constructor(opts: SmoothL1LossOptions = {}) {
-    super(opts);
+    super(opts, ['beta']);
     this.beta = opts.beta ?? 1;
   }
 
@@ -99,7 +111,7 @@ export class BCELoss extends Loss {
   weight: Tensor | null;
 
   constructor(opts: BinaryCrossEntropyOptions = {}) {
-    super(opts);
+    super(opts, ['weight']);
     this.weight = opts.weight ?? null;
   }
 
@@ -114,7 +126,7 @@ export class BCEWithLogitsLoss extends Loss {
   posWeight: Tensor | null;
 
   constructor(opts: BinaryCrossEntropyWithLogitsOptions = {}) {
-    super(opts);
+    super(opts, ['weight', 'posWeight']);
     this.weight = opts.weight ?? null;
     this.posWeight = opts.posWeight ?? null;
   }
@@ -131,6 +143,8 @@ export class KLDivLoss extends Module<[Tensor, Tensor], Tensor> {
 
   constructor(opts: KlDivOptions = {}) {
     super();
+    checkLossOptions('KLDivLoss', opts, ['logTarget']);
+    checkReduction('KLDivLoss', opts.reduction, ['mean', 'sum', 'none', 'batchmean']);
     this.reduction = opts.reduction ?? 'mean';
     this.logTarget = opts.logTarget ?? false;
   }

@@ -2,7 +2,7 @@ import { ShapeError, fmtShape, maxPool2d, avgPool2d, type Tensor } from '@tensil
 import { adaptiveAvgPool2d, type AdaptiveSize } from '../functional.js';
 import { Module } from '../module.js';
 import { pyIntOrTuple, pyTuple } from '../repr.js';
-import { checkInput } from './common.js';
+import { checkInput, checkLayerOptions } from './common.js';
 
 type Pair = number | readonly [number, number];
 
@@ -34,6 +34,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: MaxPool2dOptions = {}) {
     super();
+    checkLayerOptions('MaxPool2d', opts, ['stride', 'padding', 'dilation']);
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
@@ -70,6 +71,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: AvgPool2dOptions = {}) {
     super();
+    checkLayerOptions('AvgPool2d', opts, ['stride', 'padding']);
     this.kernelSize = kernelSize;
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;

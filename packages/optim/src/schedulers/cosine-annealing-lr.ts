@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isNonNegative, isPositiveInt, option } from './scheduler.js';
+import { Schedule, checkStep, isNonNegative, isPositiveInt, option, schedulerOptions } from './scheduler.js';
 
 /**
  * PyTorch's `CosineAnnealingLR` (SGDR without restarts), in closed form: at optimizer step k, with
@@ -11,8 +11,9 @@ export class CosineAnnealingLR extends Schedule {
   readonly tMax: number;
   readonly etaMin: number;
 
-  constructor({ lr, tMax, etaMin = 0 }: { lr: number; tMax: number; etaMin?: number }) {
+  constructor(opts: { lr: number; tMax: number; etaMin?: number }) {
     super();
+    const { lr, tMax, etaMin = 0 } = schedulerOptions(this.name, opts, ['lr', 'tMax', 'etaMin'], { T_max: 'tMax' });
     this.initialLr = option(this.name, 'lr', lr, 'a finite number ≥ 0', isNonNegative);
     this.tMax = option(this.name, 'tMax', tMax, 'an integer > 0', isPositiveInt);
     this.etaMin = option(this.name, 'etaMin', etaMin, 'a finite number ≥ 0', isNonNegative);

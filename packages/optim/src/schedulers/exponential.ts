@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isNonNegative, isPositive, option } from './scheduler.js';
+import { Schedule, checkStep, isNonNegative, isPositive, option, schedulerOptions } from './scheduler.js';
 
 export interface ExponentialSchedulerOptions {
   initialLr?: number;
@@ -20,8 +20,9 @@ export class ExponentialScheduler extends Schedule {
   readonly staircase: boolean;
   readonly decay: number;
 
-  constructor({ initialLr = 0.01, stageLength = 500, staircase = false, decay = 0.1 }: ExponentialSchedulerOptions = {}) {
+  constructor(opts: ExponentialSchedulerOptions = {}) {
     super();
+    const { initialLr = 0.01, stageLength = 500, staircase = false, decay = 0.1 } = schedulerOptions(this.name, opts, ['initialLr', 'stageLength', 'staircase', 'decay'], { lr: 'initialLr' });
     this.initialLr = option(this.name, 'initialLr', initialLr, 'a finite number ≥ 0', isNonNegative);
     this.stageLength = option(this.name, 'stageLength', stageLength, 'a finite number > 0', isPositive);
     this.staircase = option(this.name, 'staircase', staircase, 'true or false', (v) => typeof v === 'boolean');

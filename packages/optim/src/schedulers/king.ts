@@ -1,5 +1,5 @@
 import { StateDictError } from '../errors.js';
-import { checkStateName, checkStep, isNonNegative, isPositive, option, type Scheduler, type SchedulerState } from './scheduler.js';
+import { checkStateName, checkStep, isNonNegative, isPositive, option, schedulerOptions, type Scheduler, type SchedulerState } from './scheduler.js';
 
 export interface KingSchedulerOptions {
   initialLr?: number;
@@ -62,8 +62,9 @@ export class KingScheduler implements Scheduler {
   private lastStep = 0;
   private stepLr: number;
 
-  constructor({ initialLr = 0.01, patience = 1000, decay = 0.99, dumpAmount }: KingSchedulerOptions = {}) {
+  constructor(opts: KingSchedulerOptions = {}) {
     const n = this.name;
+    const { initialLr = 0.01, patience = 1000, decay = 0.99, dumpAmount } = schedulerOptions(n, opts, ['initialLr', 'patience', 'decay', 'dumpAmount'], { lr: 'initialLr' });
     this.current = this.stepLr = option(n, 'initialLr', initialLr, 'a finite number ≥ 0', isNonNegative);
     this.patience = option(n, 'patience', patience, 'an integer ≥ 3', (v) => Number.isInteger(v) && v >= 3);
     this.decay = option(n, 'decay', decay, 'in (0, 1]', (v) => isPositive(v) && v <= 1);

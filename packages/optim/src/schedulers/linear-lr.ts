@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isNonNegative, isPositiveInt, isUnit, option } from './scheduler.js';
+import { Schedule, checkStep, isNonNegative, isPositiveInt, isUnit, option, schedulerOptions } from './scheduler.js';
 
 export interface LinearLROptions {
   lr: number;
@@ -23,8 +23,9 @@ export class LinearLR extends Schedule {
   readonly endFactor: number;
   readonly totalIters: number;
 
-  constructor({ lr, startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: LinearLROptions) {
+  constructor(opts: LinearLROptions) {
     super();
+    const { lr, startFactor = 1 / 3, endFactor = 1, totalIters = 5 } = schedulerOptions(this.name, opts, ['lr', 'startFactor', 'endFactor', 'totalIters']);
     this.initialLr = option(this.name, 'lr', lr, 'a finite number ≥ 0', isNonNegative);
     this.startFactor = option(this.name, 'startFactor', startFactor, 'in [0, 1]', isUnit);
     this.endFactor = option(this.name, 'endFactor', endFactor, 'in [0, 1]', isUnit);

@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isNonNegative, option } from './scheduler.js';
+import { Schedule, checkStep, isNonNegative, option, schedulerOptions } from './scheduler.js';
 
 /**
  * PyTorch's `MultiStepLR`: multiply by `gamma` at each milestone. At optimizer step k it gives
@@ -10,8 +10,9 @@ export class MultiStepLR extends Schedule {
   readonly milestones: readonly number[];
   readonly gamma: number;
 
-  constructor({ lr, milestones, gamma = 0.1 }: { lr: number; milestones: readonly number[]; gamma?: number }) {
+  constructor(opts: { lr: number; milestones: readonly number[]; gamma?: number }) {
     super();
+    const { lr, milestones, gamma = 0.1 } = schedulerOptions(this.name, opts, ['lr', 'milestones', 'gamma']);
     this.initialLr = option(this.name, 'lr', lr, 'a finite number ≥ 0', isNonNegative);
     this.milestones = option(this.name, 'milestones', milestones, 'an increasing array of integers > 0',
       (m) => Array.isArray(m) && m.every((v, i) => Number.isInteger(v) && v > 0 && (i === 0 || v > m[i - 1]!)));

@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isPositive, isPositiveInt, option } from './scheduler.js';
+import { Schedule, checkStep, isPositive, isPositiveInt, option, schedulerOptions } from './scheduler.js';
 
 export interface NoamSchedulerOptions {
   modelDim?: number;
@@ -20,8 +20,9 @@ export class NoamScheduler extends Schedule {
   readonly scaleFactor: number;
   readonly warmupSteps: number;
 
-  constructor({ modelDim = 512, scaleFactor = 1, warmupSteps = 4000 }: NoamSchedulerOptions = {}) {
+  constructor(opts: NoamSchedulerOptions = {}) {
     super();
+    const { modelDim = 512, scaleFactor = 1, warmupSteps = 4000 } = schedulerOptions(this.name, opts, ['modelDim', 'scaleFactor', 'warmupSteps'], { d_model: 'modelDim' });
     this.modelDim = option(this.name, 'modelDim', modelDim, 'a finite number > 0', isPositive);
     this.scaleFactor = option(this.name, 'scaleFactor', scaleFactor, 'a finite number > 0', isPositive);
     this.warmupSteps = option(this.name, 'warmupSteps', warmupSteps, 'an integer > 0', isPositiveInt);

@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isPositive, isPositiveInt, isUnit, option } from './scheduler.js';
+import { Schedule, checkStep, isPositive, isPositiveInt, isUnit, option, schedulerOptions } from './scheduler.js';
 
 export interface OneCycleLROptions {
   maxLr: number;
@@ -30,8 +30,12 @@ export class OneCycleLR extends Schedule {
   readonly annealStrategy: 'cos' | 'linear';
   private readonly phases: Phase[];
 
-  constructor({ maxLr, totalSteps, pctStart = 0.3, annealStrategy = 'cos', divFactor = 25, finalDivFactor = 1e4, threePhase = false }: OneCycleLROptions) {
+  constructor(opts: OneCycleLROptions) {
     super();
+    const { maxLr, totalSteps, pctStart = 0.3, annealStrategy = 'cos', divFactor = 25, finalDivFactor = 1e4, threePhase = false } = schedulerOptions(
+      this.name, opts, ['maxLr', 'totalSteps', 'pctStart', 'annealStrategy', 'divFactor', 'finalDivFactor', 'threePhase'],
+      { epochs: 'totalSteps (epochs × steps per epoch)', steps_per_epoch: 'totalSteps (epochs × steps per epoch)', stepsPerEpoch: 'totalSteps (epochs × steps per epoch)' },
+    );
     option(this.name, 'maxLr', maxLr, 'a finite number > 0', isPositive);
     this.totalSteps = option(this.name, 'totalSteps', totalSteps, 'an integer > 0', isPositiveInt);
     option(this.name, 'pctStart', pctStart, 'in [0, 1]', isUnit);

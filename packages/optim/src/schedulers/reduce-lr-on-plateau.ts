@@ -1,5 +1,5 @@
 import { StateDictError } from '../errors.js';
-import { checkStateName, checkStep, isNonNegative, option, type Scheduler, type SchedulerState } from './scheduler.js';
+import { checkStateName, checkStep, isNonNegative, option, schedulerOptions, type Scheduler, type SchedulerState } from './scheduler.js';
 
 export interface ReduceLROnPlateauOptions {
   lr: number;
@@ -42,8 +42,11 @@ export class ReduceLROnPlateau implements Scheduler {
   private lastStep = 0;
   private stepLr: number;
 
-  constructor({ lr, mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 }: ReduceLROnPlateauOptions) {
+  constructor(opts: ReduceLROnPlateauOptions) {
     const n = this.name;
+    const { lr, mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = schedulerOptions(
+      n, opts, ['lr', 'mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'],
+    );
     this.current = this.stepLr = option(n, 'lr', lr, 'a finite number ≥ 0', isNonNegative);
     this.mode = option(n, 'mode', mode, "'min' or 'max'", (v) => v === 'min' || v === 'max');
     this.factor = option(n, 'factor', factor, 'in [0, 1)', (v) => typeof v === 'number' && v >= 0 && v < 1);

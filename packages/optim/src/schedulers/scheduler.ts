@@ -1,5 +1,6 @@
 // What a scheduler is: the optimizer asks it for the learning rate once per step; it never writes into
 // the optimizer. Pure schedules are functions of the step; loss-driven ones keep serialisable state.
+import { checkOptions } from '@tensile/tensor';
 import { StateDictError } from '../errors.js';
 import { describe } from '../params.js';
 
@@ -52,6 +53,16 @@ export function checkStep(owner: string, step: number, min = 1): void {
   if (!Number.isInteger(step) || step < min) {
     throw new RangeError(`${owner}: step must be an integer ≥ ${min} (the first optimizer step is 1), got ${describe(step)}`);
   }
+}
+
+/**
+ * Throws a TypeError naming a key of a scheduler's options that it does not know (PyTorch's snake_case
+ * spellings get the camelCase name as a hint), and returns the options for destructuring.
+ */
+export function schedulerOptions<T extends object>(owner: string, opts: T, known: readonly (keyof T & string)[], hints: Readonly<Record<string, string>> = {}): T {
+  checkOptions(owner, opts, known, hints);
+  if (opts === undefined) throw new TypeError(`${owner}: options are required (${known.join(', ')})`);
+  return opts;
 }
 
 /** Checks one scheduler option; `ok` says whether the value is allowed and `must` what it must be. */

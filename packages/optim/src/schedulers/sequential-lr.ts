@@ -1,5 +1,5 @@
 import { StateDictError } from '../errors.js';
-import { checkStateName, checkStep, option, type Scheduler, type SchedulerState } from './scheduler.js';
+import { checkStateName, checkStep, option, schedulerOptions, type Scheduler, type SchedulerState } from './scheduler.js';
 
 /**
  * PyTorch's `SequentialLR`: `schedulers[i]` runs from milestone i − 1 on, restarted at its own step 1,
@@ -13,7 +13,8 @@ export class SequentialLR implements Scheduler {
   readonly schedulers: readonly Scheduler[];
   readonly milestones: readonly number[];
 
-  constructor({ schedulers, milestones }: { schedulers: readonly Scheduler[]; milestones: readonly number[] }) {
+  constructor(opts: { schedulers: readonly Scheduler[]; milestones: readonly number[] }) {
+    const { schedulers, milestones } = schedulerOptions(this.name, opts, ['schedulers', 'milestones']);
     this.schedulers = option(this.name, 'schedulers', schedulers, 'a non-empty array of schedulers',
       (s) => Array.isArray(s) && s.length > 0 && s.every((x) => typeof x?.lr === 'function'));
     this.milestones = option(this.name, 'milestones', milestones, `an increasing array of ${schedulers.length - 1} integers > 0 (one fewer than the schedulers)`,

@@ -1,4 +1,4 @@
-import { Schedule, checkStep, isNonNegative, isPositiveInt, option } from './scheduler.js';
+import { Schedule, checkStep, isNonNegative, isPositiveInt, option, schedulerOptions } from './scheduler.js';
 
 /**
  * PyTorch's `StepLR`: multiply by `gamma` every `stepSize` steps. At optimizer step k (the first is 1)
@@ -13,8 +13,9 @@ export class StepLR extends Schedule {
   readonly stepSize: number;
   readonly gamma: number;
 
-  constructor({ lr, stepSize, gamma = 0.1 }: { lr: number; stepSize: number; gamma?: number }) {
+  constructor(opts: { lr: number; stepSize: number; gamma?: number }) {
     super();
+    const { lr, stepSize, gamma = 0.1 } = schedulerOptions(this.name, opts, ['lr', 'stepSize', 'gamma']);
     this.initialLr = option(this.name, 'lr', lr, 'a finite number ≥ 0', isNonNegative);
     this.stepSize = option(this.name, 'stepSize', stepSize, 'an integer > 0', isPositiveInt);
     this.gamma = option(this.name, 'gamma', gamma, 'a finite number ≥ 0', isNonNegative);

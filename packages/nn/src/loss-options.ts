@@ -1,0 +1,10 @@
+// The option check every loss shares, as a function and as a module: unknown keys are errors, and PyTorch's
+// deprecated `size_average` / `reduce` point at `reduction`.
+import { checkOptions } from '@tensile/tensor';
+
+const HINTS: Readonly<Record<string, string>> = { size_average: 'reduction', reduce: 'reduction' };
+
+/** Throws a TypeError naming an unknown key of a loss's options (`where` is the loss); `reduction` is always known. */
+export function checkLossOptions(where: string, opts: unknown, known: readonly string[]): void {
+  checkOptions(where, opts, ['reduction', ...known], HINTS);
+}
