@@ -83,7 +83,7 @@ export function tensor(data: NestedArray | TypedArray, opts: TensorOptions = {})
     const dtype = dtypeOf('tensor', opts, dtypeOfArray(src));
     flat = allocArray(dtype, src.length);
     if (dtype === 'bool') for (let i = 0; i < src.length; i++) flat[i] = src[i] ? 1 : 0;
-    else flat.set(src as never);
+    else flat.set(src);
     shape = opts.shape ? checkShape('tensor', opts.shape) : [src.length];
   } else {
     const inferred = nestedShape(data);

@@ -27,7 +27,7 @@ export function conv2d(x: View, w: View, g: Conv2dGeometry, out: View): void {
   }
   const tmp = alloc(out.data, g.n * M * L);
   matmul(batchOf(w, g.n, false), colsView, tmp);
-  for (let n = 0; n < g.n; n++) out.data.set(tmp.subarray(n * M * L, (n + 1) * M * L) as never, out.offset + n * out.strides[0]!);
+  for (let n = 0; n < g.n; n++) out.data.set(tmp.subarray(n * M * L, (n + 1) * M * L), out.offset + n * out.strides[0]!);
 }
 
 export function conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): void {

@@ -124,7 +124,7 @@ export function copy(src: View, dst: View): void {
     let si = it.pos[0]!, di = it.pos[1]!;
     const n = it.n;
     if (toBool) for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si] !== 0 ? 1 : 0;
-    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n) as never, di);
+    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n), di);
     else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si]!;
     it.next();
   }

@@ -37,7 +37,7 @@ export function makeIm2col(k: WasmKernels, minCols = MIN_COLS): (x: View, g: Con
     const colsAt = xAt + xBytes;
     const sx = stage(x, mem, xAt / size);
     (f32 ? k.exports.im2colF32 : k.exports.im2colF64)(sx.start * size, sx.strides[0]!, sx.strides[1]!, sx.strides[2]!, sx.strides[3]!, ...geometryArgs(g), colsAt);
-    out.set(mem.subarray(colsAt / size, colsAt / size + count) as never);
+    out.set(mem.subarray(colsAt / size, colsAt / size + count));
   };
 }
 
@@ -59,10 +59,10 @@ export function makeCol2im(k: WasmKernels, minCols = MIN_COLS): (cols: TypedArra
     const mem = f32 ? k.f32() : k.f64();
     const colsAt = k.base;
     const outAt = colsAt + colsBytes;
-    mem.set(cols.subarray(0, count) as never, colsAt / size);
-    mem.set(out.subarray(0, image) as never, outAt / size);
+    mem.set(cols.subarray(0, count), colsAt / size);
+    mem.set(out.subarray(0, image), outAt / size);
     (f32 ? k.exports.col2imF32 : k.exports.col2imF64)(colsAt, ...geometryArgs(g), outAt);
-    out.set(mem.subarray(outAt / size, outAt / size + image) as never);
+    out.set(mem.subarray(outAt / size, outAt / size + image));
   };
 }
 
@@ -87,7 +87,7 @@ export function makeMaxPool2d(k: WasmKernels, minOut = 256): (x: View, g: Conv2d
     const indicesAt = outAt + outBytes;
     const sx = stage(x, mem, xAt / size);
     (f32 ? k.exports.maxPoolF32 : k.exports.maxPoolF64)(sx.start * size, sx.strides[0]!, sx.strides[1]!, sx.strides[2]!, sx.strides[3]!, ...geometryArgs(g), outAt, indicesAt);
-    out.set(mem.subarray(outAt / size, outAt / size + count) as never);
+    out.set(mem.subarray(outAt / size, outAt / size + count));
     indices.set(k.i32().subarray(indicesAt / 4, indicesAt / 4 + count));
   };
 }

@@ -139,7 +139,7 @@ export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 <<
         sa.start * size, sa.strides[0]!, sa.strides[1]!, sa.strides[2]!,
         sb.start * size, sb.strides[0]!, sb.strides[1]!, sb.strides[2]!,
         cAt, M * N, N], k.base);
-      out.set(mem.subarray(cAt / size, cAt / size + nb * M * N) as never, b0 * M * N);
+      out.set(mem.subarray(cAt / size, cAt / size + nb * M * N), b0 * M * N);
     }
   };
 }
