@@ -1,7 +1,7 @@
 // The public surface of @tensile/tensor (re-exports only).
 export { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
-export { type DType, type TypedArray, DTYPES, promoteTypes, isFloat } from './dtype.js';
-export { ShapeError, DTypeError, AutogradError, AnomalyError, UnsupportedOpError } from './errors.js';
+export { type DType, type TypedArray, DTYPES, MAX_ELEMENTS, promoteTypes, isFloat } from './dtype.js';
+export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError } from './errors.js';
 export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf, shapesEqual } from './shape.js';
 export { checkTensor, checkOptions, describeValue } from './check.js';
 export { Generator, manualSeed, getDefaultGenerator, type GeneratorState } from './random.js';

@@ -44,7 +44,7 @@ function unaryRow(op: UnaryOp, x: TypedArray, xi: number, xs: number, o: TypedAr
     case 'relu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : v !== v ? v : 0; } break;
     case 'sigmoid': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = sigmoid(x[xi]!); break;
     case 'tanh': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.tanh(x[xi]!); break;
-    case 'softplus': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = softplus(x[xi]!); break;
+    case 'softplus': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!, bv = p * v; o[oi] = bv > q ? v : softplus(bv) / p; } break;
     case 'gelu': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = gelu(x[xi]!); break;
     case 'geluGrad': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = geluGrad(x[xi]!); break;
     case 'leakyRelu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : v * p; } break;
