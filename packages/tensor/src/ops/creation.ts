@@ -24,6 +24,9 @@ export interface RandomOptions extends CreateOptions {
 
 export type NestedArray = number | boolean | readonly NestedArray[];
 
+/** Integer typed arrays other than the storage types: copied into int32 (Uint32 values checked for range). */
+export type IntegerArray = Int8Array | Int16Array | Uint16Array | Uint32Array | Uint8ClampedArray;
+
 const CREATE_KEYS = ['dtype', 'requiresGrad'];
 const TENSOR_KEYS = [...CREATE_KEYS, 'shape'];
 const RANDOM_KEYS = [...CREATE_KEYS, 'generator'];
@@ -114,12 +117,13 @@ function flattenInto(data: NestedArray, shape: readonly number[], depth: number,
 
 /**
  * A tensor from a number (0-d), a nested array, or a typed array (flat unless `shape` is given).
- * Default dtype: float32 for numbers, bool for booleans, the array's own for typed arrays.
+ * Default dtype: float32 for numbers, bool for booleans, the array's own for typed arrays (Uint8Array is bool;
+ * other integer arrays become int32). Values stored into int32 must lie in its range.
  * @example
  * tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true })
  * tensor(new Float32Array(6), { shape: [2, 3] })
  */
-export function tensor(data: NestedArray | TypedArray, opts?: TensorOptions): Tensor {
+export function tensor(data: NestedArray | TypedArray | IntegerArray, opts?: TensorOptions): Tensor {
   const o = options('tensor', opts, TENSOR_KEYS);
   let flat: TypedArray;
   let shape: number[];
