@@ -160,7 +160,9 @@ const NEGATIVE_INT_POWER = 'pow: Integers to negative integer powers are not all
 
 /**
  * `input ** exponent`; a number exponent uses a faster primitive. An int32 (or bool) base with a negative
- * integer exponent is refused, as PyTorch: the result is not an integer (cast the base to float first).
+ * integer exponent is refused: the result is not an integer (cast the base to float first). PyTorch refuses
+ * it for a number exponent only; with a tensor exponent it silently truncates (2 ** -1 = 0), which Tensile
+ * refuses too.
  * @example pow(x, 2)
  */
 export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {

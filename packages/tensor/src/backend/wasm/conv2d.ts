@@ -1,6 +1,6 @@
 // Convolution and its two adjoints in wasm, with the column matrix kept in linear memory: the input and
 // weight are staged once, im2col, the GEMM (and col2im, or the sum over the batch) run on the staged
-// data, and only the result is copied back. Compared with composing the backend's im2col and matmul,
+// data, and only the result is copied back. Compared with an im2col into a JS array followed by a matmul,
 // this saves allocating the N·K·L columns in JS and copying them out of and back into wasm. On one thread
 // the batch goes in rounds of a few samples whose columns stay in cache between im2col and the GEMM; large
 // calls run on the worker threads instead: im2col/col2im split by sample, the GEMM as matmul.ts splits it.
