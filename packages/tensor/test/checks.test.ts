@@ -4,7 +4,7 @@
 // fit its one-op-one-call shape: constructors, allocation limits, grad mode, gradcheck's options.
 import { describe, expect, it } from 'vitest';
 import {
-  AllocationError, DTypeError, Generator, MAX_ELEMENTS, ShapeError, Tensor, add, arange, avgPool2d, cast, enableGrad, eq, expand, full,
+  AllocationError, DTypeError, Generator, MAX_ELEMENTS, ShapeError, Tensor, add, arange, avgPool2d, cast, enableGrad, eq, expand, eye, full,
   fullLike, ge, gradcheck, gt, isGradEnabled, le, linspace, listBackends, lt, matmul, maxPool2d, mul, ne, noGrad, ones, onesLike, rand,
   randint, randn, sub, tensor, where, zeros, zerosLike,
 } from '../src/index.js';
@@ -98,6 +98,8 @@ describe.each(listBackends())('backend %s', (backend) => {
 
     it('name the misplaced options of arange, and refuse a like-argument that is not a tensor', () => {
       expect(() => arange(5, { dtype: 'float64' } as never)).toThrow(/^arange: end must be a number, got an object; options go fourth: arange\(start, end, step, \{ dtype \}\)/);
+      expect(() => eye(2, { dtype: 'float64' } as never)).toThrow(/^eye: m must be a number, got an object; options go third: eye\(n, m, \{ dtype \}\)/);
+      expect(eye(2, 3, { dtype: 'int32' }).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
       expect(() => zerosLike([1, 2] as never)).toThrow(/^zerosLike: argument 'input' must be a Tensor, got an array/);
       expect(() => tensor(new BigInt64Array(2) as never)).toThrow(/^tensor: cannot make a tensor from a BigInt64Array/);
     });

@@ -259,6 +259,7 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
 
 /** The `n×m` identity (m defaults to n). */
 export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
+  if (typeof m !== 'number') throw new TypeError(`eye: m must be a number, got ${describeValue(m)}; options go third: eye(n, m, { dtype })`);
   const t = filled('eye', [n, m], 0, options('eye', opts, CREATE_KEYS));
   for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
   return t;
