@@ -2,13 +2,13 @@
 // ops, so gradients come from the ops' own backwards.
 import {
   DTypeError, ShapeError, Tensor, avgPool2d, checkOptions, checkTensor, fmtShape, isFloat, matmul, mul, noGrad, numelOf, rand, reshape,
-  shapesEqual, softplus as softplusOp, where, gelu as geluExact, tensor, type Generator,
+  shapesEqual, where, gelu as geluExact, tensor, type Generator,
 } from '@tensile/tensor';
 import { affine } from './affine.js';
 
 export {
-  conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softmax, logSoftmax,
-  type Conv2dOptions, type PoolOptions,
+  conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softplus, softmax, logSoftmax,
+  type Conv2dOptions, type PoolOptions, type AvgPoolOptions, type SoftplusOptions,
 } from '@tensile/tensor';
 export * from './losses.js';
 
@@ -250,22 +250,4 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   if (approximate !== 'tanh') throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
   const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(0.5).mul(inner.tanh().add(1));
-}
-
-export interface SoftplusOptions {
-  /** Default 1. */
-  beta?: number;
-  /** Above β·x > threshold the result is x itself (default 20), as PyTorch. */
-  threshold?: number;
-}
-
-/** (1/β)·log(1 + e^(βx)), linear above the threshold. @example softplus(x, { beta: 2 }) */
-export function softplus(x: Tensor, opts: SoftplusOptions = {}): Tensor {
-  checkTensor('softplus', 'input', x);
-  checkOptions('softplus', opts, ['beta', 'threshold']);
-  const beta = opts.beta ?? 1;
-  const threshold = opts.threshold ?? 20;
-  const bx = beta === 1 ? x : x.mul(beta);
-  const soft = beta === 1 ? softplusOp(bx) : softplusOp(bx).div(beta);
-  return where(bx.gt(threshold), x, soft);
 }

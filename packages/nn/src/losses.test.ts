@@ -83,8 +83,16 @@ describe('errors', () => {
     const x = tensor([[0, 0, 0], [0, 0, 0]]);
     expect(() => L.crossEntropy(x, idx([0, 3]))).toThrow(/crossEntropy: target 3 \(element 1 of the target\) is out of range for 3 classes \(ignoreIndex is -100\)/);
     expect(() => L.crossEntropy(x, idx([0, 1, 2]))).toThrow(/crossEntropy: for an input of shape \[2, 3\] the class-index target must have shape \[2\], got \[3\]/);
-    expect(() => L.crossEntropy(x, tensor([0, 1]))).toThrow(/crossEntropy: a probability target must have the input's shape \[2, 3\], got \[2\]/);
-    expect(() => L.nllLoss(x, tensor([0, 1]))).toThrow(DTypeError);
+    // Float labels of the class-index shape: the common mistake, answered with how to make int32 indices.
+    expect(() => L.crossEntropy(x, tensor([0, 1]))).toThrow(DTypeError);
+    expect(() => L.crossEntropy(x, tensor([0, 1]))).toThrow(
+      "crossEntropy: got a float32 target of shape [2] for an input of shape [2, 3]; class indices must be an int32 tensor: convert with target.int() " +
+        "or build them with tensor(labels, { dtype: 'int32' }). A float target must have the input's shape [2, 3]: class probabilities",
+    );
+    expect(() => L.crossEntropy(tensor([[[0.5]]]), tensor([[1.5]], { dtype: 'float64' }))).toThrow(/^crossEntropy: got a float64 target of shape \[1, 1\] for an input of shape \[1, 1, 1\]; class indices/);
+    expect(() => L.crossEntropy(x, tensor([true, false]))).toThrow(/^crossEntropy: got a bool target of shape \[2\]/);
+    expect(() => L.crossEntropy(x, tensor([[0, 1]]))).toThrow(/crossEntropy: a probability target must have the input's shape \[2, 3\], got \[1, 2\]/);
+    expect(() => L.nllLoss(x, tensor([0, 1]))).toThrow(/^nllLoss: the target must be int32 class indices, got a float32 tensor of shape \[2\]; class indices must be an int32 tensor: convert with target\.int\(\)/);
     expect(() => L.crossEntropy(x, idx([0, 1]), { weight: tensor([1, 1]) })).toThrow(/crossEntropy: weight must have one entry per class, shape \[3\], got \[2\]/);
     expect(() => L.crossEntropy(x, x, { ignoreIndex: 0 })).toThrow(/ignoreIndex applies to class-index targets only/);
   });

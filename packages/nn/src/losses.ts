@@ -118,6 +118,24 @@ function classIndexLoss(op: string, logp: Tensor, target: Tensor, opts: CrossEnt
   return combine(nll.sum().div(total), smooth?.sum().div(total) ?? null);
 }
 
+/** How to make int32 class indices out of labels built as floats (the common mistake). */
+const INDEX_HINT = "class indices must be an int32 tensor: convert with target.int() or build them with tensor(labels, { dtype: 'int32' })";
+
+/**
+ * A non-int32 target of crossEntropy must be float class probabilities of the input's shape. A float (or
+ * bool) target shaped like class indices is the common mistake of labels built as floats: say how to fix it.
+ */
+function checkProbabilityTarget(op: string, input: Tensor, target: Tensor, classDim: number): void {
+  const indexShape = input.shape.filter((_, i) => i !== classDim);
+  const shapedLikeIndices = target.shape.length === indexShape.length && target.shape.every((s, i) => s === indexShape[i]);
+  if (!isFloat(target.dtype) || shapedLikeIndices) {
+    throw new DTypeError(
+      `${op}: got a ${target.dtype} target of shape ${fmtShape(target.shape)} for an input of shape ${fmtShape(input.shape)}; ${INDEX_HINT}. ` +
+        `A float target must have the input's shape ${fmtShape(input.shape)}: class probabilities`,
+    );
+  }
+}
+
 function checkLogits(op: string, input: Tensor): number {
   checkTensor(op, 'input', input);
   if (!isFloat(input.dtype)) throw new DTypeError(`${op}: expected float logits, got ${input.dtype}`);
@@ -147,9 +165,9 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
     const reduction = reductionOf(op, opts.reduction);
     if (!checkClassTarget(op, input, target, classDim, -100)) return reduce(crossEntropyIndices(input, target), reduction);
   }
+  if (target.dtype !== 'int32') checkProbabilityTarget(op, input, target, classDim);
   const logp = logSoftmax(input, classDim);
   if (target.dtype === 'int32') return classIndexLoss(op, logp, target, opts, smoothing);
-  if (!isFloat(target.dtype)) throw new DTypeError(`${op}: the target must be int32 class indices or float probabilities, got ${target.dtype}`);
   // Probabilities: −Σ_c weight_c·target_c·log p_c per position.
   const reduction = reductionOf(op, opts.reduction);
   if (!shapesEqual(target.shape, input.shape)) {
@@ -173,7 +191,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}
   checkLossOptions('nllLoss', opts, ['weight', 'ignoreIndex']);
   checkLogits('nllLoss', input);
   checkTensor('nllLoss', 'target', target);
-  if (target.dtype !== 'int32') throw new DTypeError(`nllLoss: the target must be int32 class indices, got ${target.dtype}`);
+  if (target.dtype !== 'int32') throw new DTypeError(`nllLoss: the target must be int32 class indices, got a ${target.dtype} tensor of shape ${fmtShape(target.shape)}; ${INDEX_HINT}`);
   return classIndexLoss('nllLoss', input, target, opts, 0);
 }
 
@@ -275,7 +293,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts
   if (opts.weight) checkTensor(op, 'weight', opts.weight);
   if (opts.posWeight) checkTensor(op, 'posWeight', opts.posWeight);
   const reduction = reductionOf(op, opts.reduction);
-  const logSigmoidNeg = softplus(input.neg()); // −log σ(x)
+  const logSigmoidNeg = softplus(input.neg(), { threshold: Infinity }); // −log σ(x), exactly (no linear shortcut)
   const logWeight = opts.posWeight ? opts.posWeight.sub(1).mul(target).add(1) : null;
   let loss = target.neg().add(1).mul(input).add(logWeight ? logWeight.mul(logSigmoidNeg) : logSigmoidNeg);
   if (opts.weight) loss = loss.mul(opts.weight);

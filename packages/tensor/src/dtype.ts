@@ -1,4 +1,5 @@
-import { DTypeError } from './errors.js';
+import { AllocationError, DTypeError } from './errors.js';
+import { fmtShape, type Shape } from './shape.js';
 
 /** Element types. `bool` is stored as one byte per element (0 or 1). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -9,17 +10,66 @@ export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
-/** Allocates a zero-filled typed array of `size` elements for `dtype`. */
-export function allocArray(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
+const BYTES: Record<DType, number> = { bool: 1, int32: 4, float32: 4, float64: 8 };
+
+/**
+ * The most elements one storage may hold: 2³² (4 294 967 296), V8's limit on a typed array's length on
+ * 64-bit hosts (Node, Chromium, Deno), past which it throws "Invalid typed array length". Engines with a
+ * lower byte limit (a few GB in Firefox and Safari), and any engine out of memory, refuse smaller arrays
+ * with a RangeError of their own; `allocArray` reports both as the same `AllocationError`.
+ */
+export const MAX_ELEMENTS = 2 ** 32;
+
+/** `4000000000000 bytes (3.64 TiB)`. */
+function fmtBytes(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let unit = '';
+  for (let i = 0; v >= 1024 && i < units.length; i++) [v, unit] = [v / 1024, units[i]!];
+  return unit === '' ? `${bytes} bytes` : `${bytes} bytes (${v.toFixed(2)} ${unit})`;
+}
+
+/**
+ * Allocates a zero-filled typed array of `size` elements for `dtype`, or throws an `AllocationError` naming
+ * `op`, the `shape` (when the caller knows it), the dtype and the bytes: before allocating when `size` is
+ * past `MAX_ELEMENTS`, and in place of the engine's RangeError when it cannot allocate the array.
+ */
+export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Shape): TypedArray {
+  const what = () => `${op}: cannot allocate a ${dtype} tensor of ${shape ? `shape ${fmtShape(shape)}` : `${size} elements`}`;
+  if (!(size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size))) {
+    const count = shape ? `${size} elements, ${fmtBytes(size * BYTES[dtype])}` : fmtBytes(size * BYTES[dtype]);
+    throw new AllocationError(`${what()} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
+  }
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size);
+      case 'float64':
+        return new Float64Array(size);
+      case 'int32':
+        return new Int32Array(size);
+      case 'bool':
+        return new Uint8Array(size);
+    }
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw new AllocationError(`${what()} (${fmtBytes(size * BYTES[dtype])}): the engine refused (${err.message}); it is out of memory or caps arrays lower`);
+  }
+}
+
+/** The int32 range. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/**
+ * Throws a RangeError unless `value` fits an int32 tensor once truncated toward zero (as storing and
+ * casting truncate): NaN, ±Inf and values past ±2³¹ would wrap or become garbage, so they are refused.
+ * @example checkInt32('full', 'fill value', 3e9) // full: fill value 3000000000 is outside the int32 range …
+ */
+export function checkInt32(op: string, what: string, value: number): void {
+  const t = Math.trunc(value);
+  if (!(t >= INT32_MIN && t <= INT32_MAX)) {
+    throw new RangeError(`${op}: ${what} ${value} is outside the int32 range [${INT32_MIN}, ${INT32_MAX}] and would overflow; use a float dtype`);
   }
 }
 

@@ -18,7 +18,11 @@ export class AnomalyError extends Error {
   override name = 'AnomalyError';
 }
 
-/** A kernel a backend does not implement. */
-export class UnsupportedOpError extends Error {
-  override name = 'UnsupportedOpError';
+/**
+ * A tensor too large to allocate: more elements than a typed array holds (see `MAX_ELEMENTS` in dtype.ts),
+ * or more memory than the engine can give. Thrown before anything is allocated, naming the op, the shape,
+ * the dtype and the bytes. A RangeError, as the engine's own "Invalid typed array length" is.
+ */
+export class AllocationError extends RangeError {
+  override name = 'AllocationError';
 }

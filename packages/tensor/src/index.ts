@@ -1,7 +1,7 @@
 // The public surface of @tensile/tensor (re-exports only).
 export { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
-export { type DType, type TypedArray, DTYPES, promoteTypes, isFloat } from './dtype.js';
-export { ShapeError, DTypeError, AutogradError, AnomalyError, UnsupportedOpError } from './errors.js';
+export { type DType, type TypedArray, DTYPES, MAX_ELEMENTS, promoteTypes, isFloat } from './dtype.js';
+export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError } from './errors.js';
 export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf, shapesEqual } from './shape.js';
 export { checkTensor, checkOptions, describeValue } from './check.js';
 export { Generator, manualSeed, getDefaultGenerator, type GeneratorState } from './random.js';
@@ -11,7 +11,7 @@ export { backward, grad, type BackwardOptions, type GradOptions } from './autogr
 export { defineOp, OpContext, type Node, type OpDef } from './autograd/op.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
 
-export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, UpdateRule } from './backend/backend.js';
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry, UpdateRule } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 export { wasmBackend } from './backend/wasm/index.js';
@@ -21,13 +21,13 @@ export * from './ops/creation.js';
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, rsqrt, abs, sign, square, reciprocal, erf, relu, leakyRelu,
   elu, sigmoid, tanh, gelu, softplus, clamp, maximum, minimum, where, eq, ne, lt, le, gt, ge, logicalAnd,
-  logicalNot, cast,
+  logicalNot, cast, type SoftplusOptions,
 } from './ops/elementwise.js';
 export { sum, mean, variance as var, variance, std, max, min, amax, amin, argmax, argmin, logsumexp, softmax, logSoftmax, type VarOptions, type ValuesIndices } from './ops/reduce.js';
 export { reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, narrow, slice, flatten, contiguous, clone, sumTo } from './ops/movement.js';
 export { indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot } from './ops/indexing.js';
 export { matmul } from './ops/matmul.js';
 export { crossEntropyIndices } from './ops/loss.js';
-export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions } from './ops/nn.js';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions, type AvgPoolOptions } from './ops/nn.js';
 export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_ } from './ops/inplace.js';
 export { fusedUpdate_ } from './ops/optim.js';

@@ -66,6 +66,13 @@ export interface Attrs {
   readonly dilation?: number | readonly number[];
   readonly groups?: number;
   readonly dtype?: DType;
+  /** where's `other` as a JS number, with `scalar` as its `input`. */
+  readonly otherScalar?: number;
+  readonly beta?: number;
+  readonly threshold?: number;
+  readonly ceilMode?: boolean;
+  readonly countIncludePad?: boolean;
+  readonly divisorOverride?: number;
 }
 
 export type RunFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
@@ -178,7 +185,7 @@ const bcastError = (op: string, run?: RunFn): ErrorCase =>
   e(`${op}/bad-broadcast`, [f(2, 3), f(4)], {}, ShapeError, new RegExp(`^${op}: shapes \\[2, 3\\] and \\[4\\] cannot be broadcast \\(dimension -1: 3 vs 4\\)`), run);
 /** The op called with a JS number where it needs a tensor. */
 const notATensor = (op: string, fn: (x: Tensor) => Tensor): ErrorCase =>
-  e(`${op}/not-a-tensor`, [], {}, TypeError, new RegExp(`^${op}: argument 'input' must be a Tensor, got number`), () => fn(1 as never));
+  e(`${op}/not-a-tensor`, [], {}, TypeError, new RegExp(`^${op}: argument 'input' must be a Tensor, got 1$`), () => fn(1 as never));
 const dimError = (op: string, attrs: Attrs = { dim: 2 }): ErrorCase =>
   e(`${op}/dim-out-of-range`, [f(2, 3)], attrs, RangeError, new RegExp(`^${op}: dim 2 is out of range for a tensor of 2 dimensions`));
 
@@ -202,7 +209,15 @@ const elementwise: OpEntry[] = [
       c('add/int-float-scalar', [idx(5, 2, 3)], { scalar: 0.5 }),
       c('add/int32', [idx(5, 2, 3), idx(5, 3)]),
     ],
-    errors: [bcastError('add'), e('add/not-a-tensor', [f(2)], {}, TypeError, /^add: argument 'other' must be a Tensor or a number, got string/, ([a]) => add(a!, 'x' as never))],
+    errors: [
+      bcastError('add'),
+      e('add/not-a-tensor', [f(2)], {}, TypeError, /^add: argument 'other' must be a Tensor or a number, got a string \("x"\)/, ([a]) => add(a!, 'x' as never)),
+      e('add/int32-overflow', [idx(5, 2, 3)], { scalar: 3e9 }, RangeError,
+        /^add: the number 3000000000 is outside the int32 range \[-2147483648, 2147483647\] and would overflow; use a float dtype/),
+      e('add/int32-overflow-alpha', [idx(5, 2, 3), idx(5, 2, 3)], { alpha: 3e9 }, RangeError, /^add: alpha 3000000000 is outside the int32 range/),
+      e('add/int32-fractional-alpha', [idx(5, 2, 3), idx(5, 2, 3)], { alpha: 0.5 }, DTypeError,
+        /^add: alpha must be an integer for int32 operands, got 0\.5; cast an operand to float first/),
+    ],
   }),
   entry('sub', {
     run: withAlpha(sub), broadcasts: true,
@@ -250,8 +265,17 @@ const elementwise: OpEntry[] = [
       c('pow/scalar-neg', [pos(2, 3)], { exponent: -1.5 }),
       c('pow/scalar-base', [f(2, 3)], { scalar: 2, scalarFirst: true }),
       c('pow/int-base', [idx(5, 2, 3)], { exponent: 0.5 }),
+      c('pow/int-int', [idx(4, 2, 3), idx(3, 2, 3)]),
     ],
-    errors: [bcastError('pow')],
+    errors: [
+      bcastError('pow'),
+      e('pow/int-negative-scalar', [idx(5, 2, 3)], { exponent: -1 }, DTypeError,
+        /^pow: Integers to negative integer powers are not allowed\. \(a int32 tensor to the power -1; use x\.float\(\)\.pow\(-1\)\)/),
+      e('pow/int-negative-tensor', [idx(5, 2, 3)], {}, DTypeError, /^pow: Integers to negative integer powers are not allowed\. \(a int32 exponent holds -2; cast the base to float first\)/,
+        ([x]) => pow(x!, tensor([[1, -2, 0]], { dtype: 'int32' }))),
+      e('pow/int-negative-tensor-scalar-base', [], {}, DTypeError, /^pow: Integers to negative integer powers are not allowed\./,
+        () => pow(2, tensor([3, -1], { dtype: 'int32' }))),
+    ],
   }),
   entry('maximum', {
     run: binary(maximum), broadcasts: true, kinks: 'ties (a = b)',
@@ -272,15 +296,23 @@ const elementwise: OpEntry[] = [
     errors: [bcastError('minimum')],
   }),
   entry('where', {
-    run: ([cond, a, b], { scalar }) => where(cond!, a!, scalar ?? b!), broadcasts: true,
+    run: ([cond, a, b], { scalar, otherScalar }) => (otherScalar !== undefined ? where(cond!, scalar!, otherScalar) : where(cond!, a!, scalar ?? b!)),
+    broadcasts: true,
     cases: [
       c('where', [bool(2, 3), f(2, 3), f(2, 3)]),
       c('where/broadcast', [bool(3), f(2, 3), f(2, 1)]),
       c('where/scalar', [bool(2, 3), f(2, 3)], { scalar: 0.25 }),
+      c('where/two-numbers', [bool(2, 3)], { scalar: 1, otherScalar: 0.5 }),
+      c('where/two-integers', [bool(2, 3)], { scalar: 1, otherScalar: -3 }),
+      c('where/int-tensor-float-number', [bool(2, 3), idx(5, 2, 3)], { scalar: 0.5 }),
     ],
     errors: [
       e('where/bad-broadcast', [bool(2, 3), f(4), f(4)], {}, ShapeError, /^where: shapes \[2, 3\] and \[4\] cannot be broadcast/),
-      e('where/condition-not-a-tensor', [f(2)], {}, TypeError, /^where: argument 'condition' must be a Tensor, got boolean/, ([a]) => where(true as never, a!, a!)),
+      e('where/condition-not-a-tensor', [f(2)], {}, TypeError, /^where: argument 'condition' must be a Tensor, got true/, ([a]) => where(true as never, a!, a!)),
+      e('where/float-condition', [f(2, 3), f(2, 3), f(2, 3)], {}, DTypeError,
+        /^where: the condition must be a bool tensor, got a float32 tensor of shape \[2, 3\]; make one with a comparison \(x\.gt\(0\)\) or \.bool\(\)/),
+      e('where/int-condition', [idx(2, 3), f(3), f(3)], {}, DTypeError, /^where: the condition must be a bool tensor, got a int32 tensor of shape \[3\]/),
+      e('where/int32-overflow', [bool(3), idx(5, 3)], { scalar: 3e9 }, RangeError, /^where: the number 3000000000 is outside the int32 range/),
     ],
   }),
   ...(['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const).map((op) => {
@@ -309,8 +341,12 @@ const unaryTable: [string, (x: Tensor) => Tensor, InputSpec, string][] = [
   ['sigmoid', sigmoid, within(-3, 3, 2, 3), ''],
   ['tanh', tanh, within(-2, 2, 2, 3), ''],
   ['gelu', gelu, within(-3, 3, 2, 3), ''],
-  ['softplus', softplus, within(-3, 3, 2, 3), ''],
 ];
+
+/** Error cases of unary ops beyond "not a tensor". */
+const unaryErrors: Record<string, ErrorCase[]> = {
+  neg: [e('neg/bool', [bool(2, 3)], {}, DTypeError, /^neg: negation of a bool tensor \(shape \[2, 3\]\) is not supported; to invert a mask use logicalNot\(\)/)],
+};
 
 /** Extra unary cases over wider ranges (tails of erf, gelu's negative tail computed through erfc). */
 const wide: Record<string, InputSpec> = { erf: within(-5, 5, 2, 3), gelu: within(-4, 4, 2, 4) };
@@ -329,9 +365,25 @@ const unaries: OpEntry[] = [
         ...(kinks ? [c(`${op}/at-kink`, [ints(3, 4)], {}, { onKink: true })] : []),
         ...(intOps.includes(op) ? [c(`${op}/int32`, [idx(5, 2, 3)])] : []),
       ],
-      errors: [notATensor(op, fn)],
+      errors: [notATensor(op, fn), ...(unaryErrors[op] ?? [])],
     }),
   ),
+  entry('softplus', {
+    run: ([x], { beta, threshold }) => softplus(x!, { beta, threshold }),
+    cases: [
+      c('softplus', [within(-3, 3, 2, 3)]),
+      // βx crosses the threshold at x = 1.5, where the function jumps (PyTorch's definition): samples avoid it.
+      c('softplus/beta-threshold', [{ ...within(-3, 3, 3, 4), avoid: [1.5] }], { beta: 2, threshold: 3 }),
+      c('softplus/beta', [within(-3, 3, 2, 3)], { beta: 0.5 }),
+      c('softplus/above-default-threshold', [{ ...within(15, 25, 2, 4), avoid: [20] }]),
+    ],
+    errors: [
+      notATensor('softplus', softplus),
+      e('softplus/zero-beta', [f(2)], { beta: 0 }, RangeError, /^softplus: beta must be a finite nonzero number, got 0/),
+      e('softplus/unknown-option', [f(2)], {}, TypeError, /^softplus: unknown option "Beta" \(did you mean beta\?\); the options are beta, threshold/,
+        ([x]) => softplus(x!, { Beta: 2 } as never)),
+    ],
+  }),
   entry('leakyRelu', {
     run: ([x], { negativeSlope }) => leakyRelu(x!, negativeSlope), kinks: 'x = 0',
     cases: [
@@ -362,7 +414,16 @@ const unaries: OpEntry[] = [
       c('cast/float64-float32', [fixed('float64', f(2, 3))], { dtype: 'float32' }, { gradcheck: F32_GRADCHECK }),
       c('cast/float32-float64', [fixed('float32', f(2, 3))], { dtype: 'float64' }, { gradcheck: F32_GRADCHECK }),
     ],
-    errors: [e('cast/unknown-dtype', [f(2)], { dtype: 'float16' as DType }, DTypeError, /^to: unknown dtype float16/)],
+    errors: [
+      e('cast/unknown-dtype', [f(2)], { dtype: 'float16' as DType }, DTypeError, /^to: unknown dtype float16/),
+      e('cast/int32-overflow', [within(3e9, 4e9, 2, 2)], { dtype: 'int32' }, RangeError,
+        /^to: cannot convert a float32 tensor of shape \[2, 2\] to int32: it holds 3\d{9}, outside the int32 range \[-2147483648, 2147483647\]; clamp it or keep a float dtype/),
+      e('cast/int32-negative-overflow', [within(-4e9, -3e9, 3)], { dtype: 'int32' }, RangeError, /^to: cannot convert a float32 tensor of shape \[3\] to int32: it holds -3\d{9}/),
+      e('cast/int32-nan', [f(3)], { dtype: 'int32' }, RangeError, /^to: cannot convert a float32 tensor of shape \[4\] to int32: it holds NaN/,
+        ([x]) => cast(cat([x!, tensor([NaN])]), 'int32')),
+      e('cast/int32-infinity', [f(3)], { dtype: 'int32' }, RangeError, /^to: cannot convert a float32 tensor of shape \[3\] to int32: it holds -Infinity/,
+        ([x]) => cast(x!.abs().add(1).div(0).neg(), 'int32')),
+    ],
   }),
 ];
 
@@ -400,7 +461,12 @@ const reductions: OpEntry[] = [
       c('var/dim', [f(2, 3, 4)], { dim: 1 }),
       c('var/correction0-keepdim', [f(2, 3, 4)], { dim: [0, 2], correction: 0, keepdim: true }),
     ],
-    errors: [dimError('var')],
+    errors: [
+      dimError('var'),
+      e('var/unknown-option', [f(2, 3)], { dim: 1 }, TypeError, /^var: unknown option "keepdims" \(did you mean keepdim\?\); the options are correction, unbiased, keepdim/,
+        ([x], { dim }) => variance(x!, dim, { keepdims: true } as never)),
+      e('var/negative-correction', [f(2, 3)], { dim: 1, correction: -1 }, RangeError, /^var: correction must be a non-negative number, got -1/),
+    ],
   }),
   entry('std', {
     run: ([x], { dim, correction, keepdim }) => std(x!, dim, { correction, keepdim }),
@@ -409,7 +475,11 @@ const reductions: OpEntry[] = [
       c('std/dim', [f(2, 3, 4)], { dim: 2 }),
       c('std/correction0-keepdim', [f(3, 4)], { dim: 0, correction: 0, keepdim: true }),
     ],
-    errors: [dimError('std')],
+    errors: [
+      dimError('std'),
+      e('std/both-corrections', [f(2, 3)], {}, TypeError, /^std: pass either correction or unbiased, not both/,
+        ([x]) => std(x!, 1, { correction: 0, unbiased: false })),
+    ],
   }),
   entry('amax', {
     run: reduction(amax), kinks: 'ties',
@@ -496,11 +566,13 @@ const reductions: OpEntry[] = [
       c('crossEntropyIndices/empty', [f(0, 4), idx(4, 0)]),
     ],
     errors: [
-      e('crossEntropyIndices/not-a-tensor', [], {}, TypeError, /^crossEntropyIndices: argument 'input' must be a Tensor, got number/,
+      e('crossEntropyIndices/not-a-tensor', [], {}, TypeError, /^crossEntropyIndices: argument 'input' must be a Tensor, got 1$/,
         () => crossEntropyIndices(1 as never, tensor([0], { dtype: 'int32' }))),
       e('crossEntropyIndices/int-logits', [idx(5, 3, 5), idx(5, 3)], {}, DTypeError, /^crossEntropyIndices: expected float logits, got int32/),
       e('crossEntropyIndices/3d', [f(2, 3, 4), idx(3, 2)], {}, ShapeError, /^crossEntropyIndices: expected logits of shape \[N, C\], got \[2, 3, 4\]/),
-      e('crossEntropyIndices/float-target', [f(3, 5), f(3)], {}, DTypeError, /^crossEntropyIndices: the target must be int32 class indices, got float32/),
+      e('crossEntropyIndices/float-target', [f(3, 5), f(3)], {}, DTypeError, new RegExp(
+        "^crossEntropyIndices: the target must be int32 class indices, got float32; class indices must be an int32 tensor: convert with target\\.int\\(\\) " +
+        "or build them with tensor\\(labels, \\{ dtype: 'int32' \\}\\); a float target of the input's shape \\[N, C\\] would be class probabilities, which nn's crossEntropy takes$")),
       e('crossEntropyIndices/target-shape', [f(4, 5), idx(5, 3)], {}, ShapeError,
         /^crossEntropyIndices: for logits of shape \[4, 5\] the target must have shape \[4\], got \[3\]/),
       e('crossEntropyIndices/too-large', [f(3, 5)], {}, RangeError, /^crossEntropyIndices: target 5 \(element 1 of the target\) is out of range for 5 classes/,
@@ -590,6 +662,11 @@ const movement: OpEntry[] = [
     errors: [
       e('expand/incompatible', [f(2, 3)], { shape: [2, 4] }, ShapeError, /^expand: cannot expand shape \[2, 3\] to \[2, 4\] \(dimension -1: 3 is not 1 and differs from 4\)/),
       e('expand/fewer-dims', [f(2, 3)], { shape: [3] }, ShapeError, /^expand: cannot expand shape \[2, 3\] to \[3\]: the target has fewer dimensions/),
+      // PyTorch: "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0".
+      e('expand/leading-minus-one', [f(3)], { shape: [-1, 3] }, ShapeError,
+        /^expand: the expanded size of the tensor \(-1\) isn't allowed in a leading, non-existing dimension 0 \(expanding shape \[3\] to \[-1, 3\]\)/),
+      e('expand/negative-size', [f(1)], { shape: [-2] }, ShapeError, /^expand: sizes must be non-negative integers or -1 \(keep the size\), got -2 at dimension 0 of \[-2\]/),
+      e('expand/fractional-size', [f(2, 1)], { shape: [2, 2.5] }, ShapeError, /^expand: sizes must be non-negative integers or -1 \(keep the size\), got 2\.5 at dimension 1/),
     ],
   }),
   entry('squeeze', {
@@ -750,11 +827,18 @@ const nn: OpEntry[] = [
       e('conv2d/same-strided', [f(1, 1, 5, 5), f(1, 1, 3, 3)], { padding: 'same', stride: 2 }, RangeError, /^conv2d: padding='same' needs stride 1, got stride \[2, 2\]/),
       e('conv2d/groups', [f(1, 4, 5, 5), f(3, 2, 3, 3)], { groups: 2 }, ShapeError, /^conv2d: out channels 3 are not divisible by groups=2/),
       e('conv2d/bias', [f(1, 1, 5, 5), f(2, 1, 3, 3), f(3)], {}, ShapeError, /^conv2d: bias must have shape \[2\], got \[3\]/),
+      e('conv2d/unknown-option', [f(1, 1, 5, 5), f(2, 1, 3, 3)], {}, TypeError,
+        /^conv2d: unknown option "strides" \(did you mean stride\?\); the options are stride, padding, dilation, groups/,
+        ([x, w]) => conv2d(x!, w!, null, { strides: 2 } as never)),
+      e('conv2d/padding-string', [f(1, 1, 5, 5), f(2, 1, 3, 3)], {}, RangeError, /^conv2d: padding must be a number, a pair, 'same' or 'valid', got a string \("full"\)/,
+        ([x, w]) => conv2d(x!, w!, null, { padding: 'full' as never })),
+      e('conv2d/stride-triple', [f(1, 1, 5, 5), f(2, 1, 3, 3)], {}, TypeError, /^conv2d: stride must be a number or a pair of numbers, got \[1,2,3\]/,
+        ([x, w]) => conv2d(x!, w!, null, { stride: [1, 2, 3] as never })),
     ],
   }),
   entry('maxPool2d', {
-    run: ([x], { kernelSize, stride, padding, dilation }) =>
-      maxPool2d(x!, pair(kernelSize)!, { stride: pair(stride), padding: pair(padding as number | number[] | undefined), dilation: pair(dilation) }),
+    run: ([x], { kernelSize, stride, padding, dilation, ceilMode }) =>
+      maxPool2d(x!, pair(kernelSize)!, { stride: pair(stride), padding: pair(padding as number | number[] | undefined), dilation: pair(dilation), ceilMode }),
     kinks: 'ties within a window',
     cases: [
       c('maxPool2d', [f(2, 2, 4, 4)], { kernelSize: 2 }, { distinct: true }),
@@ -762,20 +846,53 @@ const nn: OpEntry[] = [
       c('maxPool2d/dilation', [f(1, 1, 5, 5)], { kernelSize: 2, stride: 1, dilation: 2 }, { distinct: true }),
       c('maxPool2d/rectangular', [f(1, 2, 4, 6)], { kernelSize: [2, 3], stride: [1, 2] }, { distinct: true }),
       c('maxPool2d/ties', [ints(1, 2, 4, 4)], { kernelSize: 2 }, { onKink: true }),
+      // ceil mode: 5×5 by 2×2 windows gives 3×3, the last row and column of windows partial
+      c('maxPool2d/ceil', [f(1, 2, 5, 5)], { kernelSize: 2, ceilMode: true }, { distinct: true }),
+      c('maxPool2d/ceil-stride-padding', [f(1, 1, 6, 7)], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }, { distinct: true }),
+      // (4 − 1)·2 ≥ 5 + 1: the fourth window would start in the right padding, so it is dropped (3×3, as floor mode)
+      c('maxPool2d/ceil-last-window-dropped', [f(1, 1, 5, 5)], { kernelSize: 2, stride: 2, padding: 1, ceilMode: true }, { distinct: true }),
+      // 324 outputs: the wasm backend runs its own kernel
+      c('maxPool2d/ceil-wasm-sized', [within(-3, 3, 1, 4, 17, 17)], { kernelSize: 3, stride: 2, ceilMode: true }, { distinct: true }),
+      c('maxPool2d/ceil-dilation', [f(1, 1, 8, 6)], { kernelSize: 2, stride: 3, dilation: 2, padding: 1, ceilMode: true }, { distinct: true }),
     ],
     errors: [
       e('maxPool2d/padding', [f(1, 1, 4, 4)], { kernelSize: 2, padding: 2 }, RangeError, /^maxPool2d: padding \[2, 2\] must be at most half the kernel size \[2, 2\]/),
       e('maxPool2d/3d', [f(1, 4, 4)], { kernelSize: 2 }, ShapeError, /^maxPool2d: expected a 4-d input \[N, C, H, W\], got shape \[1, 4, 4\]/),
+      e('maxPool2d/avg-option', [f(1, 1, 4, 4)], { kernelSize: 2 }, TypeError,
+        /^maxPool2d: unknown option "countIncludePad"; the options are stride, padding, dilation, ceilMode/,
+        ([x]) => maxPool2d(x!, 2, { countIncludePad: false } as never)),
+      e('maxPool2d/ceil-mode-type', [f(1, 1, 4, 4)], { kernelSize: 2 }, TypeError, /^maxPool2d: ceilMode must be a boolean, got 1/,
+        ([x]) => maxPool2d(x!, 2, { ceilMode: 1 as never })),
     ],
   }),
   entry('avgPool2d', {
-    run: ([x], { kernelSize, stride, padding }) => avgPool2d(x!, pair(kernelSize)!, { stride: pair(stride), padding: pair(padding as number | number[] | undefined) }),
+    run: ([x], { kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride }) =>
+      avgPool2d(x!, pair(kernelSize)!, { stride: pair(stride), padding: pair(padding as number | number[] | undefined), ceilMode, countIncludePad, divisorOverride }),
     cases: [
       c('avgPool2d', [f(2, 2, 4, 4)], { kernelSize: 2 }),
       c('avgPool2d/stride-padding', [f(1, 2, 5, 5)], { kernelSize: 3, stride: 2, padding: 1 }),
       c('avgPool2d/rectangular', [f(1, 1, 5, 6)], { kernelSize: [3, 2], stride: [2, 2], padding: [1, 0] }),
+      // Border windows divide by the input elements they cover only (4 or 6 instead of 9).
+      c('avgPool2d/exclude-pad', [f(1, 2, 5, 5)], { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }),
+      c('avgPool2d/ceil', [f(1, 2, 5, 5)], { kernelSize: 2, ceilMode: true }),
+      // Partial last windows divide by their part inside the padded input (include) or the input (exclude).
+      c('avgPool2d/ceil-padding', [f(1, 1, 6, 7)], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true }),
+      c('avgPool2d/ceil-exclude-pad', [f(1, 1, 6, 7)], { kernelSize: 3, stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+      c('avgPool2d/divisor-override', [f(1, 2, 5, 5)], { kernelSize: 3, stride: 2, padding: 1, divisorOverride: 4 }),
+      c('avgPool2d/divisor-override-ceil', [f(1, 1, 5, 5)], { kernelSize: 2, ceilMode: true, divisorOverride: 3 }),
     ],
-    errors: [e('avgPool2d/kernel', [f(1, 1, 4, 4)], { kernelSize: 0 }, RangeError, /^avgPool2d: kernelSize must be positive integers, got 0/)],
+    errors: [
+      e('avgPool2d/kernel', [f(1, 1, 4, 4)], { kernelSize: 0 }, RangeError, /^avgPool2d: kernelSize must be positive integers, got 0/),
+      e('avgPool2d/snake-case-option', [f(1, 1, 4, 4)], { kernelSize: 2 }, TypeError,
+        /^avgPool2d: unknown option "count_include_pad" \(did you mean countIncludePad\?\); the options are stride, padding, ceilMode, countIncludePad, divisorOverride/,
+        ([x]) => avgPool2d(x!, 2, { count_include_pad: false } as never)),
+      e('avgPool2d/dilation', [f(1, 1, 4, 4)], { kernelSize: 2 }, TypeError, /^avgPool2d: unknown option "dilation"/,
+        ([x]) => avgPool2d(x!, 2, { dilation: 2 } as never)),
+      e('avgPool2d/zero-divisor', [f(1, 1, 4, 4)], { kernelSize: 2, divisorOverride: 0 }, RangeError, /^avgPool2d: divisorOverride must be a nonzero integer, got 0/),
+      e('avgPool2d/fractional-divisor', [f(1, 1, 4, 4)], { kernelSize: 2, divisorOverride: 2.5 }, RangeError, /^avgPool2d: divisorOverride must be a nonzero integer, got 2\.5/),
+      e('avgPool2d/count-include-pad-type', [f(1, 1, 4, 4)], { kernelSize: 2 }, TypeError, /^avgPool2d: countIncludePad must be a boolean, got a string \("no"\)/,
+        ([x]) => avgPool2d(x!, 2, { countIncludePad: 'no' as never })),
+    ],
   }),
 ];
 

@@ -13,24 +13,58 @@ export function setGradEnabled(on: boolean): boolean {
   return prev;
 }
 
-/** Runs `fn` without recording the graph (PyTorch's `torch.no_grad()`). */
-export function noGrad<T>(fn: () => T): T {
-  const prev = setGradEnabled(false);
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+/** Whether `v` is a promise or another thenable: what an async function returns. */
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
 
-/** Runs `fn` with graph recording on, even inside `noGrad` (PyTorch's `torch.enable_grad()`). */
-export function enableGrad<T>(fn: () => T): T {
-  const prev = setGradEnabled(true);
+/**
+ * Runs `fn` with grad mode `on`, restored afterwards. Grad mode is one global flag, so it cannot follow an
+ * async function: after its first `await`, other code runs while the flag is set, and the rest of the
+ * function runs after the flag was restored. Such a function is refused (before it runs, when it is
+ * declared `async`; else as soon as it returns a promise, with the mode already restored).
+ */
+function scoped<T>(name: string, on: boolean, fn: () => T): T {
+  if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') throw asyncError(name);
+  const prev = setGradEnabled(on);
+  let out: T;
   try {
-    return fn();
+    out = fn();
   } finally {
     gradEnabled = prev;
   }
+  if (isThenable(out)) {
+    // The caller never sees this promise; keep a later rejection from being reported as unhandled on top of this error.
+    out.then(undefined, () => undefined);
+    throw asyncError(name);
+  }
+  return out;
+}
+
+function asyncError(name: string): TypeError {
+  return new TypeError(
+    `${name}: the function is async (it returned a promise), but grad mode is a global flag that cannot follow it ` +
+      `across await; call ${name} inside the async function around the synchronous work instead: ` +
+      `const y = ${name}(() => model.forward(x)); then await what you need`,
+  );
+}
+
+/**
+ * Runs `fn` without recording the graph (PyTorch's `torch.no_grad()`). `fn` must be synchronous: an async
+ * function is refused (see the error's hint), since the mode cannot follow it across `await`.
+ * @example const y = noGrad(() => model.forward(x));
+ */
+export function noGrad<T>(fn: () => T): T {
+  return scoped('noGrad', false, fn);
+}
+
+/**
+ * Runs `fn` with graph recording on, even inside `noGrad` (PyTorch's `torch.enable_grad()`). Synchronous
+ * functions only, as `noGrad`.
+ */
+export function enableGrad<T>(fn: () => T): T {
+  return scoped('enableGrad', true, fn);
 }
 
 export function isAnomalyEnabled(): boolean {

@@ -1,3 +1,4 @@
+import { checkOptions, checkTensor, describeValue } from '../check.js';
 import { DTypeError } from '../errors.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -48,9 +49,15 @@ function asList(y: Tensor | readonly Tensor[]): Tensor[] {
  * gradcheck((x) => x.tanh().sum(1), [x]);
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[], inputs: readonly Tensor[], opts: GradcheckOptions = {}): boolean {
+  if (typeof fn !== 'function') throw new TypeError(`gradcheck: fn must be a function, got ${describeValue(fn)}`);
+  if (!Array.isArray(inputs)) throw new TypeError(`gradcheck: inputs must be an array of Tensors, got ${describeValue(inputs)}`);
+  inputs.forEach((t, i) => checkTensor('gradcheck', `inputs[${i}]`, t));
+  checkOptions('gradcheck', opts, ['eps', 'atol', 'rtol']);
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
+  if (!(eps > 0 && Number.isFinite(eps))) throw new RangeError(`gradcheck: eps must be a positive finite number, got ${describeValue(eps)}`);
+  if (!(atol >= 0) || !(rtol >= 0)) throw new RangeError(`gradcheck: atol and rtol must be non-negative numbers, got ${describeValue(atol)} and ${describeValue(rtol)}`);
   const diffIdx = inputs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
   for (const i of diffIdx) {
     if (inputs[i]!.dtype !== 'float64') {

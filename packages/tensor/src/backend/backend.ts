@@ -13,7 +13,10 @@ export interface View {
   readonly offset: number;
 }
 
-/** Elementwise ops of one input. `p`/`q` carry a parameter (leakyRelu slope, elu alpha, clamp bounds, pow exponent). */
+/**
+ * Elementwise ops of one input. `p`/`q` carry parameters: leakyRelu's slope, elu's alpha, clamp's bounds, pow's
+ * exponent, softplus's β and threshold (`βx > q ? x : log(1 + e^(βx))/β`).
+ */
 export type UnaryOp =
   | 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'sign' | 'square' | 'reciprocal'
   | 'erf' | 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'gelu' | 'geluGrad'
@@ -63,6 +66,17 @@ export interface Conv2dGeometry {
 }
 
 /**
+ * Average pooling's geometry and divisor rule (PyTorch's): each window's sum is divided by `divisorOverride`
+ * when nonzero; else by the window clipped to the padded input (`countIncludePad`) or to the input itself.
+ * A window with no input element gives 0.
+ */
+export interface AvgPool2dGeometry extends Conv2dGeometry {
+  readonly countIncludePad: boolean;
+  /** 0: none. */
+  readonly divisorOverride: number;
+}
+
+/**
  * The kernel layer. Kernels fill output buffers; they know nothing of autograd, `Tensor` or `Module`.
  * A faster backend replaces some of them: `{ ...jsBackend, matmul: fastMatmul }`.
  */
@@ -85,15 +99,8 @@ export interface Backend {
    * `logits` `[N, C]` (any strides) and `N` int32 targets, each in `[0, C)` (the caller checks), into the contiguous `out` `[N]`.
    */
   crossEntropy(logits: View, target: Int32Array, out: TypedArray): void;
-  /**
-   * Batched matrix product: `a` is `[B, M, K]`, `b` is `[B, K, N]` (any strides, including transposed
-   * and stride-0 batch), `out` is contiguous `[B, M, N]`.
-   */
+  /** Matrix product: `a` is `[M, K]`, `b` is `[K, N]` (any strides, transposed included), `out` is contiguous `[M, N]`. */
   matmul(a: View, b: View, out: TypedArray): void;
-  /** Unfolds `x` `[N, C, H, W]` into contiguous columns `[N, C·kh·kw, oh·ow]` (zeros where padded). */
-  im2col(x: View, g: Conv2dGeometry, out: TypedArray): void;
-  /** Adds columns `[N, C·kh·kw, oh·ow]` back into the contiguous image `out` `[N, C, H, W]` (the adjoint of im2col). */
-  col2im(cols: TypedArray, g: Conv2dGeometry, out: TypedArray): void;
   /**
    * One group of a convolution: `out[n]` `[M, L]` = `w` `[M, K]` · im2col(`x`)[n] `[K, L]` for `x` `[N, C, H, W]`
    * (C = g.c, K = C·kh·kw, L = oh·ow). `out` is `[N, M, L]` with unit strides in its last two dims.
@@ -105,10 +112,10 @@ export interface Backend {
   conv2dWeightGrad(x: View, gOut: View, g: Conv2dGeometry, out: TypedArray): void;
   /** Max pooling; `indices` receives, per output, the flat index `h·W + w` of the maximum in its input plane. */
   maxPool2d(x: View, g: Conv2dGeometry, out: TypedArray, indices: Int32Array): void;
-  /** Average pooling (padding counts toward the divisor, as PyTorch's default `countIncludePad`). */
-  avgPool2d(x: View, g: Conv2dGeometry, out: TypedArray): void;
+  /** Average pooling with `g`'s divisor rule. */
+  avgPool2d(x: View, g: AvgPool2dGeometry, out: TypedArray): void;
   /** The adjoint of avgPool2d: spreads `grad` `[N, C, oh, ow]` into `out` `[N, C, H, W]` (accumulating). */
-  avgPool2dBackward(grad: View, g: Conv2dGeometry, out: TypedArray): void;
+  avgPool2dBackward(grad: View, g: AvgPool2dGeometry, out: TypedArray): void;
   /** `out[…, i, …] = x[…, index[…, i, …], …]` along `dim`; `index` and `out` have the same shape. */
   gather(x: View, dim: number, index: View, out: View): void;
   /** `out[…, index[…, i, …], …] += src[…, i, …]` along `dim`; `index` and `src` have the same shape. */

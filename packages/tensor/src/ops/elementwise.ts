@@ -1,9 +1,10 @@
 // Elementwise ops: each forward beside its backward. Broadcasting happens before the primitive, as
 // explicit `expand` views whose backward sums, so no backward here un-broadcasts by hand.
 import { defineOp, type OpFn } from '../autograd/op.js';
-import { promoteTypes, promoteWithScalar, toFloat, type DType, isFloat } from '../dtype.js';
+import { checkOptions, checkTensor, describeValue } from '../check.js';
+import { INT32_MAX, INT32_MIN, allocArray, checkInt32, promoteTypes, promoteWithScalar, toFloat, type DType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
+import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { expand } from './movement.js';
 import { binaryK, copyK, scalar, unaryK } from './raw.js';
@@ -17,11 +18,17 @@ const INV_SQRT_2PI = 0.3989422804014327;
 
 function checkOperand(op: string, name: string, v: unknown): asserts v is TensorOrScalar {
   if (!(v instanceof Tensor) && typeof v !== 'number') {
-    throw new TypeError(`${op}: argument '${name}' must be a Tensor or a number, got ${v === null ? 'null' : typeof v}`);
+    throw new TypeError(`${op}: argument '${name}' must be a Tensor or a number, got ${describeValue(v)}`);
   }
 }
 
-/** Promotes and broadcasts two operands (one may be a JS number) to a common dtype and shape. */
+const COMPARISONS: ReadonlySet<string> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
+/**
+ * Promotes and broadcasts two operands (one may be a JS number) to a common dtype and shape. A number that
+ * int32 cannot hold meeting an int32 tensor is refused (it would wrap), except by a comparison, which then
+ * runs in float64 and gives the exact answer.
+ */
 export function prepare(op: string, a: TensorOrScalar, b: TensorOrScalar, floatOut = false): [Tensor, Tensor] {
   checkOperand(op, 'input', a);
   checkOperand(op, 'other', b);
@@ -31,6 +38,13 @@ export function prepare(op: string, a: TensorOrScalar, b: TensorOrScalar, floatO
   else if (b instanceof Tensor) dtype = promoteWithScalar(b.dtype, a);
   else throw new TypeError(`${op}: at least one argument must be a Tensor`);
   if (floatOut) dtype = toFloat(dtype);
+  if (dtype === 'int32') {
+    for (const v of [a, b]) {
+      if (typeof v !== 'number' || (v >= INT32_MIN && v <= INT32_MAX)) continue;
+      if (COMPARISONS.has(op)) dtype = 'float64';
+      else checkInt32(op, 'the number', v);
+    }
+  }
   let ta = a instanceof Tensor ? cast(a, dtype) : scalar(a, dtype);
   let tb = b instanceof Tensor ? cast(b, dtype) : scalar(b, dtype);
   if (!shapesEqual(ta.shape, tb.shape)) {
@@ -113,20 +127,34 @@ const compareOps = {
  * add(tensor([[1], [2]]), tensor([10, 20])) // shape [2, 2]
  */
 export function add(input: TensorOrScalar, other: TensorOrScalar, alpha = 1): Tensor {
-  return addOp(prepare('add', input, alpha === 1 ? other : scaled(other, alpha)), undefined);
+  return addOp(scaledOperands('add', input, other, alpha), undefined);
 }
 
 /** `input − alpha·other`, broadcasting. */
 export function sub(input: TensorOrScalar, other: TensorOrScalar, alpha = 1): Tensor {
-  const operands = prepare('sub', input, alpha === 1 ? other : scaled(other, alpha));
+  const operands = scaledOperands('sub', input, other, alpha);
   if (operands[0].dtype === 'bool') {
     throw new DTypeError('sub: subtracting two bool tensors is not supported; use logicalNot() to invert a mask');
   }
   return subOp(operands, undefined);
 }
 
-function scaled(x: TensorOrScalar, alpha: number): TensorOrScalar {
-  return typeof x === 'number' ? x * alpha : mul(x, alpha);
+/**
+ * `input` and `alpha·other`, promoted and broadcast. As PyTorch, integer operands take only an integer
+ * alpha (a fractional one would silently turn the result into floats), and bool operands none but 1.
+ */
+function scaledOperands(op: string, input: TensorOrScalar, other: TensorOrScalar, alpha: number): [Tensor, Tensor] {
+  const operands = prepare(op, input, other);
+  if (alpha === 1) return operands;
+  if (typeof alpha !== 'number') throw new TypeError(`${op}: alpha must be a number, got ${describeValue(alpha)}`);
+  const dtype = operands[0].dtype;
+  if (dtype === 'bool') throw new DTypeError(`${op}: alpha must be 1 for bool operands, got ${alpha}`);
+  if (dtype === 'int32') {
+    if (!Number.isInteger(alpha)) throw new DTypeError(`${op}: alpha must be an integer for int32 operands, got ${alpha}; cast an operand to float first`);
+    checkInt32(op, 'alpha', alpha);
+  }
+  // A number operand is scaled before it meets the tensor, so its range is checked once more.
+  return typeof other === 'number' ? prepare(op, input, other * alpha) : [operands[0], mul(operands[1], alpha)];
 }
 
 /** Elementwise product, broadcasting. @example mul(x, 2) */
@@ -139,13 +167,39 @@ export function div(input: TensorOrScalar, other: TensorOrScalar): Tensor {
   return divOp(prepare('div', input, other, true), undefined);
 }
 
-/** `input ** exponent`; a number exponent uses a faster primitive. @example pow(x, 2) */
+const NEGATIVE_INT_POWER = 'pow: Integers to negative integer powers are not allowed.';
+
+/**
+ * `input ** exponent`; a number exponent uses a faster primitive. An int32 (or bool) base with a negative
+ * integer exponent is refused: the result is not an integer (cast the base to float first). PyTorch refuses
+ * it for a number exponent only; with a tensor exponent it silently truncates (2 ** -1 = 0), which Tensile
+ * refuses too.
+ * @example pow(x, 2)
+ */
 export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
   if (input instanceof Tensor && typeof exponent === 'number') {
     const x = cast(input, promoteWithScalar(input.dtype, exponent));
+    if (!isFloat(x.dtype) && exponent < 0) {
+      throw new DTypeError(`${NEGATIVE_INT_POWER} (a ${input.dtype} tensor to the power ${exponent}; use x.float().pow(${exponent}))`);
+    }
     return powScalarOp([x], exponent);
   }
-  return powOp(prepare('pow', input, exponent), undefined);
+  const [a, b] = prepare('pow', input, exponent);
+  if (!isFloat(b.dtype) && b.numel > 0) {
+    const lo = extremes(b)[0];
+    if (lo < 0) throw new DTypeError(`${NEGATIVE_INT_POWER} (a ${b.dtype} exponent holds ${lo}; cast the base to float first)`);
+  }
+  return powOp([a, b], undefined);
+}
+
+/** The smallest and largest element of a non-empty `x` (NaN when it holds one), by the backend's reduce kernel. */
+function extremes(x: Tensor): [number, number] {
+  const view = { data: x.data, shape: x.shape, strides: x.strides, offset: x.offset };
+  const lo = allocArray(x.dtype, 1);
+  const hi = allocArray(x.dtype, 1);
+  getBackend().reduce('min', view, x.ndim, lo);
+  getBackend().reduce('max', view, x.ndim, hi);
+  return [lo[0]!, hi[0]!];
 }
 
 // d(xᵖ)/dx = p·xᵖ⁻¹
@@ -203,13 +257,9 @@ function unaryOp(name: string, kernel: UnaryOp, saves: 'x' | 'y', backward: (g: 
     backward: (ctx, g) => [backward(g, ctx.saved[0]!, ctx.attrs)],
   });
   return (x: Tensor, p = 0): Tensor => {
-    checkTensor(name, x);
+    checkTensor(name, 'input', x);
     return op([floatOnly ? cast(x, toFloat(x.dtype)) : x], p);
   };
-}
-
-function checkTensor(op: string, x: unknown, name = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
 const negOp = unaryOp('neg', 'neg', 'x', (g) => neg(g), false);
@@ -243,8 +293,6 @@ const eluOp = unaryOp('elu', 'elu', 'x', (g, x, alpha) => mul(g, where(gt(x, 0),
 const sigmoidOp = unaryOp('sigmoid', 'sigmoid', 'y', (g, y) => mul(g, mul(y, sub(1, y))));
 // d/dx tanh x = 1 − tanh² x
 const tanhOp = unaryOp('tanh', 'tanh', 'y', (g, y) => mul(g, sub(1, mul(y, y))));
-// d/dx log(1 + eˣ) = σ(x)
-const softplusOp = unaryOp('softplus', 'softplus', 'x', (g, x) => mul(g, sigmoid(x)));
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), written with ops so it can be differentiated again
 const geluOp = unaryOp('gelu', 'gelu', 'x', (g, x) => {
   const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
@@ -252,8 +300,14 @@ const geluOp = unaryOp('gelu', 'gelu', 'x', (g, x) => {
   return mul(g, add(cdf, mul(x, pdf)));
 });
 
-/** −x. */
-export function neg(x: Tensor): Tensor { return negOp(x); }
+/** −x. A bool tensor is refused, as PyTorch: to invert a mask use `logicalNot`. */
+export function neg(x: Tensor): Tensor {
+  checkTensor('neg', 'input', x);
+  if (x.dtype === 'bool') {
+    throw new DTypeError(`neg: negation of a bool tensor (shape ${fmtShape(x.shape)}) is not supported; to invert a mask use logicalNot()`);
+  }
+  return negOp(x);
+}
 /** eˣ. */
 export function exp(x: Tensor): Tensor { return expOp(x); }
 /** Natural logarithm. */
@@ -284,8 +338,39 @@ export function sigmoid(x: Tensor): Tensor { return sigmoidOp(x); }
 export function tanh(x: Tensor): Tensor { return tanhOp(x); }
 /** The exact GELU x·Φ(x) = ½x(1 + erf(x/√2)), PyTorch's default (not the tanh approximation). */
 export function gelu(x: Tensor): Tensor { return geluOp(x); }
-/** log(1 + eˣ), stable for large |x| (β = 1, no threshold). */
-export function softplus(x: Tensor): Tensor { return softplusOp(x); }
+// d/dx (1/β)·log(1 + e^(βx)) = σ(βx) below the threshold; above it the function is x, of slope 1.
+const softplusOp = defineOp<[Tensor], [number, number]>({
+  name: 'softplus',
+  forward: (ctx, [x]) => ctx.save(x) && unaryK('softplus', x, x.dtype, ctx.attrs[0], ctx.attrs[1]),
+  backward: (ctx, g) => {
+    const [beta, threshold] = ctx.attrs;
+    const x = ctx.saved[0]!;
+    const bx = beta === 1 ? x : mul(x, beta);
+    return [mul(g, threshold === Infinity ? sigmoid(bx) : where(gt(bx, threshold), 1, sigmoid(bx)))];
+  },
+});
+
+export interface SoftplusOptions {
+  /** Default 1. */
+  beta?: number;
+  /** Where β·x exceeds it the result is x itself (default 20, as PyTorch); `Infinity` never switches. */
+  threshold?: number;
+}
+
+/**
+ * (1/β)·log(1 + e^(βx)), stable for large |x|, and x itself where βx > threshold (PyTorch's
+ * `F.softplus(x, beta=1, threshold=20)`).
+ * @example softplus(x, { beta: 2, threshold: 10 })
+ */
+export function softplus(x: Tensor, opts?: SoftplusOptions): Tensor {
+  checkTensor('softplus', 'input', x);
+  checkOptions('softplus', opts, ['beta', 'threshold']);
+  const beta = opts?.beta ?? 1;
+  const threshold = opts?.threshold ?? 20;
+  if (typeof beta !== 'number' || !Number.isFinite(beta) || beta === 0) throw new RangeError(`softplus: beta must be a finite nonzero number, got ${describeValue(beta)}`);
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) throw new RangeError(`softplus: threshold must be a number, got ${describeValue(threshold)}`);
+  return softplusOp([cast(x, toFloat(x.dtype))], [beta, threshold]);
+}
 
 // NOTE: the gradient passes where min ≤ x ≤ max, bounds included, as in PyTorch.
 const clampOp = defineOp<[Tensor], [number, number]>({
@@ -300,7 +385,7 @@ const clampOp = defineOp<[Tensor], [number, number]>({
 
 /** Clamps into `[min, max]`; either bound may be omitted (null/undefined). */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  checkTensor('clamp', x);
+  checkTensor('clamp', 'input', x);
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new TypeError('clamp: at least one of min and max must be given');
   }
@@ -311,7 +396,7 @@ const whereOp = defineOp<[Tensor, Tensor, Tensor]>({
   name: 'where',
   forward: (ctx, [c, a, b]) => {
     ctx.save(c);
-    const out = empty(a.shape, a.dtype);
+    const out = empty(a.shape, a.dtype, 'where');
     getBackend().where(c, a, b, out);
     return out;
   },
@@ -322,11 +407,30 @@ const whereOp = defineOp<[Tensor, Tensor, Tensor]>({
   },
 });
 
-/** `condition ? input : other` elementwise, broadcasting all three. */
+/**
+ * `condition ? input : other` elementwise, broadcasting all three; `condition` must be a bool tensor.
+ * `input` and `other` may both be numbers: the result is float32 when either is fractional, else int32
+ * (PyTorch: the default float dtype, else int64).
+ * @example where(x.gt(0), x, 0)
+ */
 export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrScalar): Tensor {
-  checkTensor('where', condition, 'condition');
-  const [a, b] = prepare('where', input, other);
-  const cond = cast(condition, 'bool');
+  checkTensor('where', 'condition', condition);
+  if (condition.dtype !== 'bool') {
+    throw new DTypeError(
+      `where: the condition must be a bool tensor, got a ${condition.dtype} tensor of shape ${fmtShape(condition.shape)}; make one with a comparison (x.gt(0)) or .bool()`,
+    );
+  }
+  let a: Tensor;
+  let b: Tensor;
+  if (typeof input === 'number' && typeof other === 'number') {
+    const dtype: DType = Number.isInteger(input) && Number.isInteger(other) ? 'int32' : 'float32';
+    if (dtype === 'int32') {
+      checkInt32('where', 'the number', input);
+      checkInt32('where', 'the number', other);
+    }
+    [a, b] = [scalar(input, dtype), scalar(other, dtype)];
+  } else [a, b] = prepare('where', input, other);
+  const cond = condition;
   let shape = broadcastShapes('where', cond.shape, a.shape);
   const c = shapesEqual(cond.shape, shape) ? cond : expand(cond, shape);
   return whereOp([c, shapesEqual(a.shape, shape) ? a : expand(a, shape), shapesEqual(b.shape, shape) ? b : expand(b, shape)], undefined);
@@ -335,15 +439,28 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
 // d/dx cast(x) = cast back to x's dtype
 const castOp = defineOp<[Tensor], DType>({
   name: 'to',
-  forward: (ctx, [x]) => copyK(x, ctx.attrs),
+  forward: (ctx, [x]) => copyK(x, ctx.attrs, 'to'),
   backward: (ctx, g) => [g],
 });
 
-/** Converts `x` to `dtype`; returns `x` itself when it already has that dtype. */
+/**
+ * Converts `x` to `dtype`; returns `x` itself when it already has that dtype. Floats become int32 by
+ * truncation toward zero; a NaN, ±Inf or value past the int32 range is refused (PyTorch leaves it undefined).
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
+  checkTensor('to', 'input', x);
   if (x.dtype === dtype) return x;
   if (!['float32', 'float64', 'int32', 'bool'].includes(dtype)) {
     throw new DTypeError(`to: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
+  }
+  if (dtype === 'int32' && isFloat(x.dtype) && x.numel > 0) {
+    const [lo, hi] = extremes(x);
+    const bad = Number.isNaN(lo) ? lo : Math.trunc(lo) < INT32_MIN ? lo : Math.trunc(hi) > INT32_MAX ? hi : null;
+    if (bad !== null) {
+      throw new RangeError(
+        `to: cannot convert a ${x.dtype} tensor of shape ${fmtShape(x.shape)} to int32: it holds ${bad}, outside the int32 range [${INT32_MIN}, ${INT32_MAX}]; clamp it or keep a float dtype`,
+      );
+    }
   }
   if (!isFloat(dtype) && x.requiresGrad) {
     // Allowed (PyTorch allows it too); the result simply does not require grad.

@@ -5,16 +5,13 @@ import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmtShape, normalizeDim, normalizeNewDim, shapesEqual, type Shape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { checkTensor } from '../check.js';
+import type { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { contiguous, expand, narrow, reshape, slice, unsqueeze } from './movement.js';
 import { amax } from './reduce.js';
 import { copyK, empty } from './raw.js';
 import { full, zeros } from './creation.js';
-
-function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument '${name}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-}
 
 function checkIndex(op: string, index: Tensor, size: number, dim: number): void {
   if (index.dtype !== 'int32') throw new DTypeError(`${op}: index must be an int32 tensor, got ${index.dtype}`);
@@ -43,7 +40,7 @@ const gatherOp: OpFn<[Tensor, Tensor], { dim: number; from: Shape }> = defineOp<
   name: 'gather',
   forward: (ctx, [x, index]) => {
     ctx.save(index);
-    const out = empty(index.shape, x.dtype);
+    const out = empty(index.shape, x.dtype, 'gather');
     getBackend().gather(x, ctx.attrs.dim, index, out);
     return out;
   },
@@ -71,7 +68,7 @@ const scatterAddOp: OpFn<[Tensor, Tensor, Tensor], number> = defineOp<[Tensor, T
   name: 'scatterAdd',
   forward: (ctx, [x, index, src]) => {
     ctx.save(index);
-    const out = copyK(x);
+    const out = copyK(x, x.dtype, 'scatterAdd');
     getBackend().scatterAdd(out, ctx.attrs, index, src);
     return out;
   },
@@ -123,7 +120,7 @@ const catOp = defineOp<Tensor[], { dim: number; sizes: number[] }>({
     const d = ctx.attrs.dim;
     const shape = [...inputs[0]!.shape];
     shape[d] = inputs.reduce((s, t) => s + t.shape[d]!, 0);
-    const out = empty(shape, inputs[0]!.dtype);
+    const out = empty(shape, inputs[0]!.dtype, 'cat');
     let off = 0;
     for (const t of inputs) {
       getBackend().copy(t, { data: out.data, shape: t.shape, strides: out.strides, offset: off * out.strides[d]! });
@@ -265,7 +262,7 @@ const oneHotOp = defineOp<[Tensor], number>({
   name: 'oneHot',
   forward: (ctx, [idx]) => {
     const n = ctx.attrs;
-    const out = empty([...idx.shape, n], 'int32');
+    const out = empty([...idx.shape, n], 'int32', 'oneHot');
     const shape = [...idx.shape, 1];
     const one = { data: new Int32Array([1]), shape, strides: shape.map(() => 0), offset: 0 };
     getBackend().scatterAdd(out, idx.ndim, { data: idx.data, shape, strides: [...idx.strides, 0], offset: idx.offset }, one);

@@ -6,7 +6,8 @@ import { getBackend } from '../backend/registry.js';
 import { isFloat } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmtShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { checkTensor } from '../check.js';
+import type { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { mul } from './elementwise.js';
 import { scatterAddTrusted } from './indexing.js';
@@ -19,7 +20,7 @@ const crossEntropyIndicesOp = defineOp<[Tensor, Tensor], undefined>({
   name: 'crossEntropyIndices',
   forward: (ctx, [x, target]) => {
     ctx.save(x, target);
-    const out = empty([x.shape[0]!], x.dtype);
+    const out = empty([x.shape[0]!], x.dtype, 'crossEntropyIndices');
     getBackend().crossEntropy(x, contiguousK(target).data as Int32Array, out.data);
     return out;
   },
@@ -32,8 +33,10 @@ const crossEntropyIndicesOp = defineOp<[Tensor, Tensor], undefined>({
   },
 });
 
-function checkTensor(name: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`crossEntropyIndices: argument '${name}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+/** How to make class indices from a float or bool target (the common mistake: labels built as float32). */
+function indexHint(target: Tensor): string {
+  return `; class indices must be an int32 tensor: convert with target.int() or build them with tensor(labels, { dtype: 'int32' })`
+    + (isFloat(target.dtype) ? "; a float target of the input's shape [N, C] would be class probabilities, which nn's crossEntropy takes" : '');
 }
 
 /**
@@ -47,11 +50,11 @@ function checkTensor(name: string, x: unknown): asserts x is Tensor {
  */
 export function crossEntropyIndices(input: Tensor, target: Tensor): Tensor {
   const op = 'crossEntropyIndices';
-  checkTensor('input', input);
-  checkTensor('target', target);
+  checkTensor(op, 'input', input);
+  checkTensor(op, 'target', target);
   if (!isFloat(input.dtype)) throw new DTypeError(`${op}: expected float logits, got ${input.dtype}`);
   if (input.ndim !== 2) throw new ShapeError(`${op}: expected logits of shape [N, C], got ${fmtShape(input.shape)}`);
-  if (target.dtype !== 'int32') throw new DTypeError(`${op}: the target must be int32 class indices, got ${target.dtype}`);
+  if (target.dtype !== 'int32') throw new DTypeError(`${op}: the target must be int32 class indices, got ${target.dtype}${indexHint(target)}`);
   const [n, classes] = input.shape as [number, number];
   if (target.ndim !== 1 || target.shape[0] !== n) {
     throw new ShapeError(`${op}: for logits of shape ${fmtShape(input.shape)} the target must have shape [${n}], got ${fmtShape(target.shape)}`);

@@ -5,7 +5,8 @@ import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, fmtShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { checkTensor } from '../check.js';
+import type { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { expand, squeeze, transpose, unsqueeze } from './movement.js';
 import { empty } from './raw.js';
@@ -30,7 +31,7 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     const [m, k] = [a.shape[nd - 2]!, a.shape[nd - 1]!];
     const n = b.shape[nd - 1]!;
     const batch = a.shape.slice(0, nd - 2);
-    const out = empty([...batch, m, n], a.dtype);
+    const out = empty([...batch, m, n], a.dtype, 'matmul');
     const kernel = getBackend().matmul;
     // Walk the batch dims; each contiguous run of batches with fixed strides is one kernel call.
     const bv = (t: Tensor) => ({ data: t.data, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
@@ -40,8 +41,8 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
       const [oa, ob, oo] = it.pos as [number, number, number];
       for (let i = 0; i < it.n; i++) {
         kernel(
-          { data: a.data, shape: [1, m, k], strides: [0, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa + i * sa },
-          { data: b.data, shape: [1, k, n], strides: [0, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob + i * sb },
+          { data: a.data, shape: [m, k], strides: [a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa + i * sa },
+          { data: b.data, shape: [k, n], strides: [b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob + i * sb },
           out.data.subarray(oo + i * so, oo + i * so + m * n),
         );
       }
@@ -68,7 +69,8 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
  * matmul(randn([8, 2, 3]), randn([3, 4]))     // [8, 2, 4]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: arguments 'a' and 'b' must be Tensors");
+  checkTensor('matmul', 'input', a);
+  checkTensor('matmul', 'other', b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dimension, got shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }

@@ -5,6 +5,7 @@ import { getBackend } from '../backend/registry.js';
 import type { TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { checkExpandable, contiguousStrides, fmtShape, inferShape, normalizeDim, normalizeDims, normalizeNewDim, shapesEqual, viewStrides, type Shape } from '../shape.js';
+import { checkTensor, describeValue } from '../check.js';
 import { Tensor } from '../tensor.js';
 import { copyK, empty } from './raw.js';
 import { sum } from './reduce.js';
@@ -36,16 +37,12 @@ function viewAs(op: ReturnType<typeof viewPrimitive>, x: Tensor, shape: number[]
   return op([x], { shape, strides, from: x.shape });
 }
 
-function checkTensor(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'input' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
-}
-
 /**
  * The same elements in a new shape (one dim may be −1). A view when the layout allows, else a copy.
  * @example reshape(arange(6), [2, -1]) // shape [2, 3]
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  checkTensor('reshape', x);
+  checkTensor('reshape', 'input', x);
   const target = inferShape('reshape', shape, x.numel);
   if (shapesEqual(target, x.shape)) return x;
   const strides = viewStrides(x.shape, x.strides, target);
@@ -55,7 +52,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Like `reshape`, but always a view: throws when the layout does not allow one (PyTorch's `view`). */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
-  checkTensor('view', x);
+  checkTensor('view', 'input', x);
   const target = inferShape('view', shape, x.numel);
   const strides = viewStrides(x.shape, x.strides, target);
   if (strides === null) {
@@ -68,7 +65,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Removes size-1 dims (all of them, or those listed). A view. */
 export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
-  checkTensor('squeeze', x);
+  checkTensor('squeeze', 'input', x);
   const dims = dim === undefined ? x.shape.map((_, i) => i) : normalizeDims('squeeze', dim, x.ndim);
   const shape: number[] = [];
   const strides: number[] = [];
@@ -83,7 +80,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
 
 /** Inserts a size-1 dim at `dim` (−1 appends). A view. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  checkTensor('unsqueeze', x);
+  checkTensor('unsqueeze', 'input', x);
   const d = normalizeNewDim('unsqueeze', dim, x.ndim);
   const shape = [...x.shape];
   const strides = [...x.strides];
@@ -95,7 +92,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** Merges dims `startDim..endDim` into one (a view when the layout allows). */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  checkTensor('flatten', x);
+  checkTensor('flatten', 'input', x);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeDim('flatten', startDim, x.ndim);
   const e = normalizeDim('flatten', endDim, x.ndim);
@@ -122,7 +119,7 @@ const permuteOp = defineOp<[Tensor], number[]>({
 
 /** Reorders dims: output dim i is input dim `dims[i]`. A view. @example permute(x, [2, 0, 1]) */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
-  checkTensor('permute', x);
+  checkTensor('permute', 'input', x);
   if (dims.length !== x.ndim) {
     throw new ShapeError(`permute: got ${dims.length} dims ${fmtShape(dims)} for a tensor of ${x.ndim} dimensions (shape ${fmtShape(x.shape)})`);
   }
@@ -134,7 +131,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 
 /** Swaps two dims. A view. */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  checkTensor('transpose', x);
+  checkTensor('transpose', 'input', x);
   const a = normalizeDim('transpose', dim0, x.ndim);
   const b = normalizeDim('transpose', dim1, x.ndim);
   const dims = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));
@@ -143,7 +140,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Transposes a tensor of at most 2 dims (PyTorch's `t`). */
 export function t(x: Tensor): Tensor {
-  checkTensor('t', x);
+  checkTensor('t', 'input', x);
   if (x.ndim > 2) throw new ShapeError(`t: expects a tensor with at most 2 dimensions, got shape ${fmtShape(x.shape)}; use transpose(dim0, dim1)`);
   return x.ndim < 2 ? x : transpose(x, 0, 1);
 }
@@ -170,11 +167,27 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   return reshape(sum(g, dims, true), shape);
 }
 
-/** Broadcasts size-1 dims (and new leading dims) to `shape` without copying; −1 keeps a dim. */
+/**
+ * Broadcasts size-1 dims (and new leading dims) to `shape` without copying; −1 keeps an existing dim.
+ * @example expand(tensor([[1], [2]]), [2, 3]) // each row repeated 3 times, no copy
+ */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  checkTensor('expand', x);
+  checkTensor('expand', 'input', x);
+  if (!Array.isArray(shape)) throw new TypeError(`expand: shape must be an array of sizes, got ${describeValue(shape)}`);
   const lead = shape.length - x.ndim;
-  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
+  if (lead < 0) checkExpandable('expand', x.shape, shape); // throws: the target has fewer dimensions
+  const target = shape.map((d, i) => {
+    if (d === -1) {
+      if (i >= lead) return x.shape[i - lead]!;
+      throw new ShapeError(
+        `expand: the expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i} (expanding shape ${fmtShape(x.shape)} to ${fmtShape(shape)})`,
+      );
+    }
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`expand: sizes must be non-negative integers or -1 (keep the size), got ${d} at dimension ${i} of ${fmtShape(shape)}`);
+    }
+    return d;
+  });
   checkExpandable('expand', x.shape, target);
   if (shapesEqual(target, x.shape)) return x;
   return expandOp([x], { shape: target, from: x.shape });
@@ -206,7 +219,7 @@ const unsliceOp = defineOp<[Tensor], SliceAttrs>({
   name: 'sliceBackward',
   forward: (ctx, [g]) => {
     const { dim, start, step, from } = ctx.attrs;
-    const out = empty(from, g.dtype);
+    const out = empty(from, g.dtype, 'sliceBackward');
     const strides = [...out.strides];
     strides[dim] = out.strides[dim]! * step;
     getBackend().copy(g, { data: out.data, shape: g.shape, strides, offset: start * out.strides[dim]! });
@@ -225,7 +238,7 @@ function unslice(g: Tensor, attrs: SliceAttrs): Tensor {
  * @example slice(x, 1, 0, undefined, 2) // every other column
  */
 export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
-  checkTensor('slice', x);
+  checkTensor('slice', 'input', x);
   const d = normalizeDim('slice', dim, x.ndim);
   if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
   const size = x.shape[d]!;
@@ -239,7 +252,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
 
 /** `length` elements from `start` along `dim`, which must lie inside the tensor. A view. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  checkTensor('narrow', x);
+  checkTensor('narrow', 'input', x);
   const d = normalizeDim('narrow', dim, x.ndim);
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
@@ -253,7 +266,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
 const copyOp = (name: string) =>
   defineOp<[Tensor]>({
     name,
-    forward: (_ctx, [x]) => copyK(x),
+    forward: (_ctx, [x]) => copyK(x, x.dtype, name),
     backward: (_ctx, g) => [g],
   });
 const contiguousOp = copyOp('contiguous');
@@ -261,13 +274,13 @@ const cloneOp = copyOp('clone');
 
 /** `x` when already contiguous, else a contiguous copy. */
 export function contiguous(x: Tensor): Tensor {
-  checkTensor('contiguous', x);
+  checkTensor('contiguous', 'input', x);
   return x.isContiguous ? x : contiguousOp([x], undefined);
 }
 
 /** A copy with its own storage (differentiable). */
 export function clone(x: Tensor): Tensor {
-  checkTensor('clone', x);
+  checkTensor('clone', 'input', x);
   return cloneOp([x], undefined);
 }
 

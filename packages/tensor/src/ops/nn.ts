@@ -3,8 +3,9 @@
 // differentiation and higher-order gradients work.
 import { defineOp, type OpFn } from '../autograd/op.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
-import type { Conv2dGeometry } from '../backend/backend.js';
+import type { AvgPool2dGeometry, Conv2dGeometry } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
+import { checkOptions, checkTensor, describeValue } from '../check.js';
 import { isFloat, promoteTypes, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmtShape } from '../shape.js';
@@ -20,8 +21,10 @@ import { scatterAddTrusted } from './indexing.js';
 type Pair = number | readonly [number, number];
 
 function pair(op: string, name: string, v: Pair, min: number): [number, number] {
+  if (!(typeof v === 'number' || (Array.isArray(v) && v.length === 2))) {
+    throw new TypeError(`${op}: ${name} must be a number or a pair of numbers, got ${Array.isArray(v) ? JSON.stringify(v) : describeValue(v)}`);
+  }
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!Array.isArray(v) && typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number or a pair of numbers`);
   if (p.some((x) => !Number.isInteger(x) || x < min)) {
     throw new RangeError(`${op}: ${name} must be ${min === 0 ? 'non-negative' : 'positive'} integers, got ${JSON.stringify(v)}`);
   }
@@ -57,7 +60,7 @@ function convForward(x: Tensor, w: Tensor, { g, groups, cout }: ConvAttrs): Tens
   const m = cout / groups;
   const K = g.c * g.kh * g.kw;
   const L = g.oh * g.ow;
-  const out = empty([g.n, cout, g.oh, g.ow], x.dtype);
+  const out = empty([g.n, cout, g.oh, g.ow], x.dtype, 'conv2d');
   for (let gi = 0; gi < groups; gi++) be.conv2d(channels(x, gi * g.c, g.c), weightRows(w, gi, m, K), g, outRows(out, gi, m, L));
   return out;
 }
@@ -68,8 +71,8 @@ function convInputGradForward(gOut: Tensor, w: Tensor, { g, groups, cout }: Conv
   const m = cout / groups;
   const K = cg * g.kh * g.kw;
   const L = g.oh * g.ow;
-  const out = empty([g.n, cg * groups, g.h, g.w], gOut.dtype);
-  const plane = groups === 1 ? out : empty([g.n, cg, g.h, g.w], gOut.dtype);
+  const out = empty([g.n, cg * groups, g.h, g.w], gOut.dtype, 'conv2dInputGrad');
+  const plane = groups === 1 ? out : empty([g.n, cg, g.h, g.w], gOut.dtype, 'conv2dInputGrad');
   for (let gi = 0; gi < groups; gi++) {
     be.conv2dInputGrad(outRows(gOut, gi, m, L), weightRows(w, gi, m, K), g, plane.data);
     if (groups > 1) be.copy(plane, channels(out, gi * cg, cg));
@@ -82,7 +85,7 @@ function convWeightGradForward(x: Tensor, gOut: Tensor, { g, groups, cout }: Con
   const m = cout / groups;
   const K = g.c * g.kh * g.kw;
   const L = g.oh * g.ow;
-  const out = empty([cout, g.c, g.kh, g.kw], x.dtype);
+  const out = empty([cout, g.c, g.kh, g.kw], x.dtype, 'conv2dWeightGrad');
   for (let gi = 0; gi < groups; gi++) {
     be.conv2dWeightGrad(channels(x, gi * g.c, g.c), outRows(gOut, gi, m, L), g, out.data.subarray(gi * m * K, (gi + 1) * m * K) as TypedArray);
   }
@@ -172,7 +175,10 @@ function geometry(op: string, x: Tensor, kh: number, kw: number, s: [number, num
  * @example conv2d(x, w, b, { padding: 1 }) // 3×3 'same' convolution
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new TypeError("conv2d: arguments 'input' and 'weight' must be Tensors");
+  checkTensor('conv2d', 'input', x);
+  checkTensor('conv2d', 'weight', weight);
+  if (bias !== undefined && bias !== null) checkTensor('conv2d', 'bias', bias);
+  checkOptions('conv2d', opts, ['stride', 'padding', 'dilation', 'groups']);
   if (x.ndim !== 4) throw new ShapeError(`conv2d: expected a 4-d input [N, C, H, W], got shape ${fmtShape(x.shape)}`);
   if (weight.ndim !== 4) throw new ShapeError(`conv2d: expected a 4-d weight [Cout, C/groups, kh, kw], got shape ${fmtShape(weight.shape)}`);
   const groups = opts.groups ?? 1;
@@ -193,6 +199,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const d = pair('conv2d', 'dilation', opts.dilation ?? 1, 1);
   let input = cast(x, dtype);
   let p: [number, number];
+  if (typeof opts.padding === 'string' && opts.padding !== 'same' && opts.padding !== 'valid') {
+    throw new RangeError(`conv2d: padding must be a number, a pair, 'same' or 'valid', got ${describeValue(opts.padding)}`);
+  }
   if (opts.padding === 'valid' || opts.padding === undefined) p = [0, 0];
   else if (opts.padding === 'same') {
     if (s[0] !== 1 || s[1] !== 1) throw new RangeError(`conv2d: padding='same' needs stride 1, got stride ${fmtShape(s)}`);
@@ -209,30 +218,65 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
 export interface PoolOptions {
   /** Default: the kernel size. */
   stride?: Pair;
+  /** Implicit padding per side (−∞ for max pooling, 0 for average pooling), at most half the kernel. Default 0. */
   padding?: Pair;
+  /** Spacing between window taps (max pooling only). Default 1. */
   dilation?: Pair;
+  /**
+   * Round the output size up instead of down, so a partial window at the end of each row and column still
+   * counts, as long as it starts inside the input or its left padding (PyTorch's `ceil_mode`). Default false.
+   */
+  ceilMode?: boolean;
 }
 
-function poolGeometry(op: string, x: Tensor, kernelSize: Pair, opts: PoolOptions, dilation: boolean): Conv2dGeometry {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'input' must be a Tensor`);
+export interface AvgPoolOptions extends Omit<PoolOptions, 'dilation'> {
+  /** Padded zeros count in each window's divisor (default true, as PyTorch); false divides by the input elements only. */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this nonzero integer instead. */
+  divisorOverride?: number | null;
+}
+
+/**
+ * One pooled size (PyTorch's `pooling_output_shape`): floor((size + 2p − d(k − 1) − 1)/s) + 1, rounded up
+ * instead with `ceil`, minus a last window that would start past the input and its left padding.
+ */
+function pooledSize(size: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
+  let out = Math.floor((size + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0)) / s) + 1;
+  if (ceil && (out - 1) * s >= size + p) out--;
+  return out;
+}
+
+function poolGeometry(op: string, x: Tensor, kernelSize: Pair, opts: AvgPoolOptions & PoolOptions, dilation: boolean): Conv2dGeometry {
+  checkTensor(op, 'input', x);
+  const keys = dilation ? ['stride', 'padding', 'dilation', 'ceilMode'] : ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'];
+  checkOptions(op, opts, keys);
   if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-d input [N, C, H, W], got shape ${fmtShape(x.shape)}`);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: expected a float tensor, got ${x.dtype}`);
   const k = pair(op, 'kernelSize', kernelSize, 1);
   const s = pair(op, 'stride', opts.stride ?? k, 1);
   const p = pair(op, 'padding', opts.padding ?? 0, 0);
   const d = dilation ? pair(op, 'dilation', opts.dilation ?? 1, 1) : ([1, 1] as [number, number]);
+  const ceil = opts.ceilMode ?? false;
+  if (typeof ceil !== 'boolean') throw new TypeError(`${op}: ceilMode must be a boolean, got ${describeValue(ceil)}`);
   if (p[0] * 2 > k[0] || p[1] * 2 > k[1]) {
     throw new RangeError(`${op}: padding ${fmtShape(p)} must be at most half the kernel size ${fmtShape(k)}`);
   }
-  return geometry(op, x, k[0], k[1], s, p, d, x.shape[1]!);
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  const oh = pooledSize(h, k[0], s[0], p[0], d[0], ceil);
+  const ow = pooledSize(w, k[1], s[1], p[1], d[1], ceil);
+  if (oh <= 0 || ow <= 0) {
+    throw new ShapeError(
+      `${op}: the input of shape ${fmtShape(x.shape)} is too small for a ${k[0]}×${k[1]} kernel with padding ${fmtShape(p)}, stride ${fmtShape(s)} and dilation ${fmtShape(d)} (output would be ${oh}×${ow})`,
+    );
+  }
+  return { n, c, h, w, kh: k[0], kw: k[1], sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], oh, ow };
 }
-
 const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
   name: 'maxPool2d',
   forward: (ctx, [x]) => {
     const g = ctx.attrs;
-    const out = empty([g.n, g.c, g.oh, g.ow], x.dtype);
-    const indices = empty([g.n, g.c, g.oh * g.ow], 'int32');
+    const out = empty([g.n, g.c, g.oh, g.ow], x.dtype, 'maxPool2d');
+    const indices = empty([g.n, g.c, g.oh * g.ow], 'int32', 'maxPool2d');
     getBackend().maxPool2d(x, g, out.data, indices.data as Int32Array);
     ctx.save(indices);
     return out;
@@ -247,22 +291,26 @@ const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
       const plane = zeros([a.n, a.c, a.h * a.w], { dtype: g.dtype });
       return [reshape(scatterAddTrusted(plane, 2, ctx.saved[0]!, flatG), [a.n, a.c, a.h, a.w])];
     }
-    const out = empty([a.n, a.c, a.h, a.w], g.dtype);
+    const out = empty([a.n, a.c, a.h, a.w], g.dtype, 'maxPool2dBackward');
     getBackend().scatterAdd({ data: out.data, shape: [a.n, a.c, a.h * a.w], strides: [a.c * a.h * a.w, a.h * a.w, 1], offset: 0 }, 2, ctx.saved[0]!, flatG);
     return [out];
   },
 });
 
-/** Max pooling over `kernelSize` windows (stride defaults to the kernel size). @example maxPool2d(x, 2) */
+/**
+ * Max pooling over `kernelSize` windows (stride defaults to the kernel size), with PyTorch's padding,
+ * dilation and `ceilMode`.
+ * @example maxPool2d(x, 2) // [N, C, H, W] → [N, C, H/2, W/2]
+ */
 export function maxPool2d(x: Tensor, kernelSize: Pair, opts: PoolOptions = {}): Tensor {
   return maxPoolOp([x], poolGeometry('maxPool2d', x, kernelSize, opts, true));
 }
 
-const avgPoolOp: OpFn<[Tensor], Conv2dGeometry> = defineOp<[Tensor], Conv2dGeometry>({
+const avgPoolOp: OpFn<[Tensor], AvgPool2dGeometry> = defineOp<[Tensor], AvgPool2dGeometry>({
   name: 'avgPool2d',
   forward: (ctx, [x]) => {
     const g = ctx.attrs;
-    const out = empty([g.n, g.c, g.oh, g.ow], x.dtype);
+    const out = empty([g.n, g.c, g.oh, g.ow], x.dtype, 'avgPool2d');
     getBackend().avgPool2d(x, g, out.data);
     return out;
   },
@@ -270,18 +318,29 @@ const avgPoolOp: OpFn<[Tensor], Conv2dGeometry> = defineOp<[Tensor], Conv2dGeome
 });
 
 // The adjoint of avgPool2d; avgPool2d is its gradient in turn.
-const avgPoolBackwardOp: OpFn<[Tensor], Conv2dGeometry> = defineOp<[Tensor], Conv2dGeometry>({
+const avgPoolBackwardOp: OpFn<[Tensor], AvgPool2dGeometry> = defineOp<[Tensor], AvgPool2dGeometry>({
   name: 'avgPool2dBackward',
   forward: (ctx, [g]) => {
     const a = ctx.attrs;
-    const out = empty([a.n, a.c, a.h, a.w], g.dtype);
+    const out = empty([a.n, a.c, a.h, a.w], g.dtype, 'avgPool2dBackward');
     getBackend().avgPool2dBackward(g, a, out.data);
     return out;
   },
   backward: (ctx, gg) => [avgPoolOp([gg], ctx.attrs)],
 });
 
-/** Average pooling; padded zeros count toward the divisor (PyTorch's default `count_include_pad`). */
-export function avgPool2d(x: Tensor, kernelSize: Pair, opts: Omit<PoolOptions, 'dilation'> = {}): Tensor {
-  return avgPoolOp([x], poolGeometry('avgPool2d', x, kernelSize, opts, false));
+/**
+ * Average pooling with PyTorch's divisor: `divisorOverride` if given; else the window clipped to the padded
+ * input (`countIncludePad`, the default) or to the input alone. With `ceilMode` the last windows may be partial.
+ * @example avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })
+ */
+export function avgPool2d(x: Tensor, kernelSize: Pair, opts: AvgPoolOptions = {}): Tensor {
+  const g = poolGeometry('avgPool2d', x, kernelSize, opts, false);
+  const countIncludePad = opts.countIncludePad ?? true;
+  if (typeof countIncludePad !== 'boolean') throw new TypeError(`avgPool2d: countIncludePad must be a boolean, got ${describeValue(countIncludePad)}`);
+  const divisor = opts.divisorOverride ?? 0;
+  if (opts.divisorOverride !== undefined && opts.divisorOverride !== null && !(Number.isInteger(divisor) && divisor !== 0)) {
+    throw new RangeError(`avgPool2d: divisorOverride must be a nonzero integer, got ${describeValue(opts.divisorOverride)}`);
+  }
+  return avgPoolOp([x], { ...g, countIncludePad, divisorOverride: divisor });
 }

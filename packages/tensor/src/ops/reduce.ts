@@ -6,6 +6,7 @@ import { getBackend } from '../backend/registry.js';
 import { toFloat, type DType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, normalizeDim, normalizeDims, type Shape } from '../shape.js';
+import { checkOptions, checkTensor } from '../check.js';
 import { Tensor } from '../tensor.js';
 import { add, cast, div, eq, exp, log, mul, sub, where } from './elementwise.js';
 import { gather } from './indexing.js';
@@ -31,13 +32,9 @@ function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): 
 function reduceK(op: ReduceOp, x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType): Tensor {
   const order = [...x.shape.keys()].filter((i) => !dims.includes(i)).concat(dims);
   const v = { data: x.data, shape: order.map((i) => x.shape[i]!), strides: order.map((i) => x.strides[i]!), offset: x.offset };
-  const out = empty(reducedShape(x.shape, dims, keepdim), dtype);
+  const out = empty(reducedShape(x.shape, dims, keepdim), dtype, op);
   getBackend().reduce(op, v, dims.length, out.data);
   return out;
-}
-
-function checkTensor(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'input' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
 /** Gradient of a reduction broadcast back over the reduced dims. */
@@ -57,7 +54,7 @@ const sumOp = defineOp<[Tensor], ReduceAttrs & { from: Shape }>({
  * @example sum(tensor([[1, 2], [3, 4]]), 1) // tensor([3, 7])
  */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('sum', x);
+  checkTensor('sum', 'input', x);
   const dims = normalizeDims('sum', dim, x.ndim);
   return sumOp([x], { dims, keepdim, from: x.shape });
 }
@@ -70,7 +67,7 @@ function countOf(x: Tensor, dims: readonly number[]): number {
 
 /** Mean over all elements or over `dim` (ints are averaged in float32). */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('mean', x);
+  checkTensor('mean', 'input', x);
   const dims = normalizeDims('mean', dim, x.ndim);
   const xf = cast(x, toFloat(x.dtype));
   return div(sum(xf, dims, keepdim), countOf(x, dims));
@@ -90,10 +87,17 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: VarO
 }
 
 /** The variance, with errors naming `op` (var or std). */
-function varianceAs(op: 'var' | 'std', x: Tensor, dim: number | readonly number[] | undefined, opts: VarOptions): Tensor {
-  checkTensor(op, x);
+function varianceAs(op: 'var' | 'std', x: Tensor, dim: number | readonly number[] | undefined, opts: VarOptions = {}): Tensor {
+  checkTensor(op, 'input', x);
+  checkOptions(op, opts, ['correction', 'unbiased', 'keepdim']);
   const dims = normalizeDims(op, dim, x.ndim);
+  if (opts.correction !== undefined && opts.unbiased !== undefined) {
+    throw new TypeError(`${op}: pass either correction or unbiased, not both`);
+  }
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) {
+    throw new RangeError(`${op}: correction must be a non-negative number, got ${String(correction)}`);
+  }
   const xf = cast(x, toFloat(x.dtype));
   const centered = sub(xf, mean(xf, dims, true));
   return div(sum(mul(centered, centered), dims, opts.keepdim ?? false), Math.max(countOf(x, dims) - correction, 0));
@@ -134,7 +138,7 @@ function checkNonEmpty(op: string, x: Tensor, dims: readonly number[]): void {
 
 /** Largest value over all elements or `dim` (a list allowed); ties share the gradient. */
 export function amax(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('amax', x);
+  checkTensor('amax', 'input', x);
   const dims = normalizeDims('amax', dim, x.ndim);
   checkNonEmpty('amax', x, dims);
   return amaxOp([x], { dims, keepdim });
@@ -142,7 +146,7 @@ export function amax(x: Tensor, dim?: number | readonly number[], keepdim = fals
 
 /** Smallest value over all elements or `dim`; ties share the gradient. */
 export function amin(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('amin', x);
+  checkTensor('amin', 'input', x);
   const dims = normalizeDims('amin', dim, x.ndim);
   checkNonEmpty('amin', x, dims);
   return aminOp([x], { dims, keepdim });
@@ -154,7 +158,7 @@ const argOps = {
 };
 
 function argExtremum(name: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  checkTensor(name, x);
+  checkTensor(name, 'input', x);
   if (dim === undefined) {
     checkNonEmpty(name, x, []);
     // The flat index into the row-major elements, as PyTorch.
@@ -183,7 +187,7 @@ export interface ValuesIndices {
 }
 
 function extremumAlong(name: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
-  checkTensor(name, x);
+  checkTensor(name, 'input', x);
   if (dim === undefined) return name === 'max' ? amax(x) : amin(x);
   const d = normalizeDim(name, dim, x.ndim);
   const indices = argExtremum(name === 'max' ? 'argmax' : 'argmin', x, d, true);
@@ -213,7 +217,7 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
  * do not overflow.
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
-  checkTensor('logsumexp', x);
+  checkTensor('logsumexp', 'input', x);
   const dims = normalizeDims('logsumexp', dim, x.ndim);
   const xf = cast(x, toFloat(x.dtype));
   const m0 = amax(xf.detach(), dims, true);
@@ -230,7 +234,7 @@ function softmaxOp(name: 'softmax' | 'logSoftmax') {
       const d = ctx.attrs;
       const order = [...x.shape.keys()].filter((i) => i !== d).concat(x.ndim ? [d] : []);
       const shape = order.map((i) => x.shape[i]!);
-      const out = empty(shape, x.dtype);
+      const out = empty(shape, x.dtype, name);
       getBackend().softmax(name, { data: x.data, shape, strides: order.map((i) => x.strides[i]!), offset: x.offset }, out.data);
       const inv = new Array<number>(order.length);
       order.forEach((o, i) => (inv[o] = i));
@@ -251,14 +255,14 @@ const logSoftmaxPrim = softmaxOp('logSoftmax');
 
 /** eˣ / Σ eˣ along `dim`, stable for large inputs. @example softmax(logits, -1) */
 export function softmax(x: Tensor, dim: number): Tensor {
-  checkTensor('softmax', x);
+  checkTensor('softmax', 'input', x);
   const d = x.ndim === 0 ? 0 : normalizeDim('softmax', dim, x.ndim);
   return softmaxPrim([cast(x, toFloat(x.dtype))], d);
 }
 
 /** x − log Σ eˣ along `dim`, computed directly (not as log(softmax)) so it stays finite. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  checkTensor('logSoftmax', x);
+  checkTensor('logSoftmax', 'input', x);
   const d = x.ndim === 0 ? 0 : normalizeDim('logSoftmax', dim, x.ndim);
   return logSoftmaxPrim([cast(x, toFloat(x.dtype))], d);
 }

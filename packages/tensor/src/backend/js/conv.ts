@@ -1,4 +1,4 @@
-import type { Conv2dGeometry, View } from '../backend.js';
+import type { AvgPool2dGeometry, Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 
 export function im2col(x: View, g: Conv2dGeometry, out: TypedArray): void {
@@ -94,7 +94,15 @@ export function maxPool2d(x: View, g: Conv2dGeometry, out: TypedArray, indices: 
   }
 }
 
-export function avgPool2d(x: View, g: Conv2dGeometry, out: TypedArray): void {
+/**
+ * PyTorch's average-pooling divisor for a window of paddedH × paddedW elements of the padded input, of which
+ * insideH × insideW lie in the input itself.
+ */
+function divisorOf(g: AvgPool2dGeometry, paddedH: number, paddedW: number, insideH: number, insideW: number): number {
+  return g.divisorOverride !== 0 ? g.divisorOverride : g.countIncludePad ? paddedH * paddedW : insideH * insideW;
+}
+
+export function avgPool2d(x: View, g: AvgPool2dGeometry, out: TypedArray): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
   const [sn, sc, sy, sx] = x.strides as [number, number, number, number];
   const X = x.data;
@@ -105,21 +113,19 @@ export function avgPool2d(x: View, g: Conv2dGeometry, out: TypedArray): void {
       for (let oy = 0; oy < oh; oy++) {
         for (let ox = 0; ox < ow; ox++, o++) {
           const y0 = oy * sh - ph, x0 = ox * sw - pw;
-          // PyTorch's divisor counts padding but not the part of the window past the padded edge.
+          // The window clipped to the padded input, then to the input.
           const y1 = Math.min(y0 + kh, h + ph), x1 = Math.min(x0 + kw, w + pw);
-          const count = (y1 - y0) * (x1 - x0);
+          const ya = Math.max(y0, 0), xa = Math.max(x0, 0), yb = Math.min(y1, h), xb = Math.min(x1, w);
           let s = 0;
-          for (let iy = Math.max(y0, 0); iy < Math.min(y1, h); iy++) {
-            for (let ix = Math.max(x0, 0); ix < Math.min(x1, w); ix++) s += X[base + iy * sy + ix * sx]!;
-          }
-          out[o] = s / count;
+          for (let iy = ya; iy < yb; iy++) for (let ix = xa; ix < xb; ix++) s += X[base + iy * sy + ix * sx]!;
+          out[o] = ya < yb && xa < xb ? s / divisorOf(g, y1 - y0, x1 - x0, yb - ya, xb - xa) : 0;
         }
       }
     }
   }
 }
 
-export function avgPool2dBackward(grad: View, g: Conv2dGeometry, out: TypedArray): void {
+export function avgPool2dBackward(grad: View, g: AvgPool2dGeometry, out: TypedArray): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
   const [sn, sc, sy, sx] = grad.strides as [number, number, number, number];
   const G = grad.data;
@@ -131,9 +137,10 @@ export function avgPool2dBackward(grad: View, g: Conv2dGeometry, out: TypedArray
         for (let ox = 0; ox < ow; ox++) {
           const y0 = oy * sh - ph, x0 = ox * sw - pw;
           const y1 = Math.min(y0 + kh, h + ph), x1 = Math.min(x0 + kw, w + pw);
-          const v = G[base + oy * sy + ox * sx]! / ((y1 - y0) * (x1 - x0));
-          for (let iy = Math.max(y0, 0); iy < Math.min(y1, h); iy++) {
-            for (let ix = Math.max(x0, 0); ix < Math.min(x1, w); ix++) out[plane + iy * w + ix] = out[plane + iy * w + ix]! + v;
+          const ya = Math.max(y0, 0), xa = Math.max(x0, 0), yb = Math.min(y1, h), xb = Math.min(x1, w);
+          const v = G[base + oy * sy + ox * sx]! / divisorOf(g, y1 - y0, x1 - x0, yb - ya, xb - xa);
+          for (let iy = ya; iy < yb; iy++) {
+            for (let ix = xa; ix < xb; ix++) out[plane + iy * w + ix] = out[plane + iy * w + ix]! + v;
           }
         }
       }

@@ -3,7 +3,7 @@
 import type { Conv2dGeometry, View } from '../backend.js';
 import { allocArray, dtypeOfArray, type TypedArray } from '../../dtype.js';
 import { col2im, im2col } from './conv.js';
-import { matmul } from './matmul.js';
+import { bmm } from './matmul.js';
 import { reduce } from './reduce.js';
 
 const alloc = (like: TypedArray, n: number): TypedArray => allocArray(dtypeOfArray(like), n);
@@ -22,18 +22,18 @@ export function conv2d(x: View, w: View, g: Conv2dGeometry, out: View): void {
   im2col(x, g, cols);
   const colsView: View = { data: cols, shape: [g.n, K, L], strides: [K * L, L, 1], offset: 0 };
   if (out.offset === 0 && out.strides[0] === M * L) {
-    matmul(batchOf(w, g.n, false), colsView, out.data);
+    bmm(batchOf(w, g.n, false), colsView, out.data);
     return;
   }
   const tmp = alloc(out.data, g.n * M * L);
-  matmul(batchOf(w, g.n, false), colsView, tmp);
-  for (let n = 0; n < g.n; n++) out.data.set(tmp.subarray(n * M * L, (n + 1) * M * L) as never, out.offset + n * out.strides[0]!);
+  bmm(batchOf(w, g.n, false), colsView, tmp);
+  for (let n = 0; n < g.n; n++) out.data.set(tmp.subarray(n * M * L, (n + 1) * M * L), out.offset + n * out.strides[0]!);
 }
 
 export function conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): void {
   const K = w.shape[1]!;
   const cols = alloc(out, g.n * K * g.oh * g.ow);
-  matmul(batchOf(w, g.n, true), gOut, cols);
+  bmm(batchOf(w, g.n, true), gOut, cols);
   out.fill(0, 0, g.n * g.c * g.h * g.w);
   col2im(cols, g, out);
 }
@@ -45,6 +45,6 @@ export function conv2dWeightGrad(x: View, gOut: View, g: Conv2dGeometry, out: Ty
   const cols = alloc(out, g.n * K * L);
   im2col(x, g, cols);
   const perSample = alloc(out, g.n * M * K);
-  matmul(gOut, { data: cols, shape: [g.n, L, K], strides: [K * L, 1, L], offset: 0 }, perSample);
+  bmm(gOut, { data: cols, shape: [g.n, L, K], strides: [K * L, 1, L], offset: 0 }, perSample);
   reduce('sum', { data: perSample, shape: [M * K, g.n], strides: [1, M * K], offset: 0 }, 1, out);
 }

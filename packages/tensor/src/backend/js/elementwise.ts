@@ -44,7 +44,7 @@ function unaryRow(op: UnaryOp, x: TypedArray, xi: number, xs: number, o: TypedAr
     case 'relu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : v !== v ? v : 0; } break;
     case 'sigmoid': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = sigmoid(x[xi]!); break;
     case 'tanh': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = Math.tanh(x[xi]!); break;
-    case 'softplus': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = softplus(x[xi]!); break;
+    case 'softplus': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!, bv = p * v; o[oi] = bv > q ? v : softplus(bv) / p; } break;
     case 'gelu': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = gelu(x[xi]!); break;
     case 'geluGrad': for (let i = 0; i < n; i++, xi += xs, oi += os) o[oi] = geluGrad(x[xi]!); break;
     case 'leakyRelu': for (let i = 0; i < n; i++, xi += xs, oi += os) { const v = x[xi]!; o[oi] = v > 0 ? v : v * p; } break;
@@ -124,7 +124,7 @@ export function copy(src: View, dst: View): void {
     let si = it.pos[0]!, di = it.pos[1]!;
     const n = it.n;
     if (toBool) for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si] !== 0 ? 1 : 0;
-    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n) as never, di);
+    else if (ss === 1 && ds === 1 && s.constructor === d.constructor) d.set(s.subarray(si, si + n), di);
     else for (let i = 0; i < n; i++, si += ss, di += ds) d[di] = s[si]!;
     it.next();
   }

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend.js';
-import { avgPool2d, avgPool2dBackward, col2im, im2col, maxPool2d } from './conv.js';
+import { avgPool2d, avgPool2dBackward, maxPool2d } from './conv.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv2d.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
@@ -12,6 +12,6 @@ import { reduce, softmax } from './reduce.js';
 export const jsBackend: Backend = {
   name: 'js',
   copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul,
-  im2col, col2im, conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
+  conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
   gather, scatterAdd, update,
 };

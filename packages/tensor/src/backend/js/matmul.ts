@@ -3,13 +3,21 @@ import type { TypedArray } from '../../dtype.js';
 
 let acc = new Float64Array(0);
 
-/**
- * Batched matmul over strided operands. Two loop orders cover every transpose combination without
- * copying an operand: when `b`'s rows are contiguous, an i-k-j order that streams rows of `b` into four
- * float64 accumulator rows at once (each loaded `b` element is used four times); otherwise dot products
- * along k. Accumulation is in float64, so float32 results are rounded once.
- */
+/** The backend's matmul: `[M, K]`·`[K, N]` over any strides into the contiguous `out` `[M, N]` (a batch of one for `bmm`). */
 export function matmul(a: View, b: View, out: TypedArray): void {
+  bmm(batchOfOne(a), batchOfOne(b), out);
+}
+
+const batchOfOne = (v: View): View => ({ data: v.data, shape: [1, ...v.shape], strides: [0, ...v.strides], offset: v.offset });
+
+/**
+ * Batched matmul over strided `[B, M, K]`·`[B, K, N]` views (stride-0 batches allowed) into the contiguous
+ * `out` `[B, M, N]`; the JS conv kernels run their GEMMs through it. Two loop orders cover every transpose
+ * combination without copying an operand: when `b`'s rows are contiguous, an i-k-j order that streams rows
+ * of `b` into four float64 accumulator rows at once (each loaded `b` element is used four times); otherwise
+ * dot products along k. Accumulation is in float64, so float32 results are rounded once.
+ */
+export function bmm(a: View, b: View, out: TypedArray): void {
   const [B, M, K] = a.shape as [number, number, number];
   const N = b.shape[2]!;
   const [sab, sam, sak] = a.strides as [number, number, number];

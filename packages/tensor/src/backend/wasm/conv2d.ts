@@ -1,6 +1,6 @@
 // Convolution and its two adjoints in wasm, with the column matrix kept in linear memory: the input and
 // weight are staged once, im2col, the GEMM (and col2im, or the sum over the batch) run on the staged
-// data, and only the result is copied back. Compared with composing the backend's im2col and matmul,
+// data, and only the result is copied back. Compared with an im2col into a JS array followed by a matmul,
 // this saves allocating the N·K·L columns in JS and copying them out of and back into wasm. On one thread
 // the batch goes in rounds of a few samples whose columns stay in cache between im2col and the GEMM; large
 // calls run on the worker threads instead: im2col/col2im split by sample, the GEMM as matmul.ts splits it.
@@ -94,8 +94,8 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
       gemm.run(f32, [nb, M, L, K, sw.start * size, 0, sw.strides[0]!, sw.strides[1]!, cols, K * L, L, 1, outAt + n0 * M * L * size, M * L, L], scratch);
     }
     const o = outAt / size;
-    if (out.offset === 0 && out.strides[0] === M * L) out.data.set(mem.subarray(o, o + g.n * M * L) as never);
-    else for (let n = 0; n < g.n; n++) out.data.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L) as never, out.offset + n * out.strides[0]!);
+    if (out.offset === 0 && out.strides[0] === M * L) out.data.set(mem.subarray(o, o + g.n * M * L));
+    else for (let n = 0; n < g.n; n++) out.data.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L), out.offset + n * out.strides[0]!);
   }
 
   function conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): void {
@@ -125,7 +125,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
         (sg.start + n0 * sg.strides[0]!) * size, sg.strides[0]!, sg.strides[1]!, sg.strides[2]!, cols, K * L, L], scratch);
       col2im(f32, cols, g, imageAt + n0 * plane * size, nb);
     }
-    out.set(mem.subarray(imageAt / size, imageAt / size + image) as never);
+    out.set(mem.subarray(imageAt / size, imageAt / size + image));
   }
 
   function conv2dWeightGrad(x: View, gOut: View, g: Conv2dGeometry, out: TypedArray): void {
@@ -155,7 +155,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
         cols, K * L, 1, L, perSample + n0 * M * K * size, M * K, K], scratch);
     }
     (f32 ? ex.sumColsF32 : ex.sumColsF64)(perSample, M * K, g.n, M * K, 1, 0, outAt);
-    out.set(mem.subarray(outAt / size, outAt / size + M * K) as never);
+    out.set(mem.subarray(outAt / size, outAt / size + M * K));
   }
 
   return { conv2d, conv2dInputGrad, conv2dWeightGrad };

@@ -101,7 +101,7 @@ export function makeElementwise(k: WasmKernels) {
   /** Copies the run of view `v` (n elements, or 1 when it steps 0) to byte `at`; returns the bytes used. */
   function put(v: View, pos: number, step: number, n: number, size: number, at: number): number {
     const count = step === 0 ? 1 : n;
-    (size === 4 ? k.f32() : size === 8 ? k.f64() : k.u8()).set(v.data.subarray(pos, pos + count) as never, at / size);
+    (size === 4 ? k.f32() : size === 8 ? k.f64() : k.u8()).set(v.data.subarray(pos, pos + count), at / size);
     return room(count, size);
   }
 
@@ -118,7 +118,7 @@ export function makeElementwise(k: WasmKernels) {
     const outAt = xAt + put(x, it.pos[0]!, 1, n, size, xAt);
     (size === 4 ? ex.unaryF32 : ex.unaryF64)(code!, xAt, outAt, n, p, q);
     const mem = size === 4 ? k.f32() : k.f64();
-    out.data.set(mem.subarray(outAt / size, outAt / size + n) as never, it.pos[1]!);
+    out.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }
 
   function binary(op: BinaryOp, a: View, b: View, out: View): void {
@@ -162,7 +162,7 @@ export function makeElementwise(k: WasmKernels) {
       }
     }
     const src = outSize === 1 ? k.u8() : mem;
-    out.data.set(src.subarray(outAt / outSize, outAt / outSize + count) as never, out.offset);
+    out.data.set(src.subarray(outAt / outSize, outAt / outSize + count), out.offset);
   }
 
   /** Bool to float conversions (a comparison's mask turned into a factor) in wasm; other copies in JS. */
@@ -178,7 +178,7 @@ export function makeElementwise(k: WasmKernels) {
     const outAt = srcAt + put(src, it.pos[0]!, 1, n, 1, srcAt);
     (size === 4 ? ex.boolToF32 : ex.boolToF64)(srcAt, outAt, n);
     const mem = size === 4 ? k.f32() : k.f64();
-    dst.data.set(mem.subarray(outAt / size, outAt / size + n) as never, it.pos[1]!);
+    dst.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }
 
   return { unary, binary, copy };

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend.js';
 import { jsBackend } from '../js/index.js';
 import { kernels } from './instance.js';
-import { makeCol2im, makeIm2col, makeMaxPool2d } from './conv.js';
+import { makeMaxPool2d } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeConv2d } from './conv2d.js';
 import { makeGemm, makeMatmul } from './matmul.js';
@@ -12,7 +12,7 @@ import { makeCrossEntropy, makeSoftmax } from './softmax.js';
 /**
  * The WebAssembly SIMD backend: the JS reference kernels with the hot ones replaced by wasm: a blocked GEMM
  * for float32/float64 matmul, conv2d and its two gradients with the columns kept in linear memory,
- * im2col/col2im, max pooling, sums, softmax, log-softmax and cross-entropy, the float32 Adam step, and the
+ * max pooling, sums, softmax, log-softmax and cross-entropy, the float32 Adam step, and the
  * cheap elementwise ops on contiguous float runs. Each replacement falls back to the JS kernel for what it
  * does not cover (ints, small or oddly strided operands). Large products and convolutions run on worker
  * threads where available (threads.ts). Null where the engine lacks WebAssembly SIMD; then only the JS
@@ -24,8 +24,6 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   name: 'wasm',
   matmul: makeMatmul(kernels),
   ...makeConv2d(kernels, makeGemm(kernels)),
-  im2col: makeIm2col(kernels),
-  col2im: makeCol2im(kernels),
   maxPool2d: makeMaxPool2d(kernels),
   reduce: makeReduce(kernels),
   softmax: makeSoftmax(kernels),

@@ -1,7 +1,8 @@
 // The wasm backend's matmul: copy each operand's span into linear memory as it is (the kernel packs any
-// strides itself), run the blocked SIMD GEMM of assembly/gemm-f32.ts over every batch, copy the product out.
-// A large product is split across worker threads (threads.ts): by whole matrices when the batch is large
-// enough, else by rows or columns of C, whichever makes the operand every thread packs again the smaller.
+// strides itself), run the blocked SIMD GEMM of assembly/gemm-f32.ts, copy the product out. A large product
+// is split across worker threads (threads.ts): a batch of matrices (the conv kernels' GEMMs) by whole
+// matrices when it is large enough, else by rows or columns of C, whichever makes the operand every thread
+// packs again the smaller.
 import type { View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { matmul as jsMatmul } from '../js/matmul.js';
@@ -10,10 +11,8 @@ import { align, stage, stagedSize } from './stage.js';
 import { threadPool, type WorkerFn } from './threads.js';
 
 export interface MatmulOptions {
-  /** Below this many multiply-adds (B·M·N·K) the JS kernel runs: copying in and out would cost more. */
+  /** Below this many multiply-adds (M·N·K) the JS kernel runs: copying in and out would cost more. */
   readonly minWork?: number;
-  /** Bytes of operands and result per wasm call; larger batches are split into chunks of whole matrices. */
-  readonly chunkBytes?: number;
   /** Multiply-adds from which a product is split across threads (each part gets at least a quarter of this). */
   readonly minParallelWork?: number;
 }
@@ -100,46 +99,37 @@ export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK): G
 }
 
 /** A `Backend.matmul` that runs float32/float64 products in wasm and everything else in the JS kernel. */
-export function makeMatmul(k: WasmKernels, { minWork = 4096, chunkBytes = 256 << 20, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
+export function makeMatmul(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
   const gemm = makeGemm(k, minParallelWork);
   return function matmul(a: View, b: View, out: TypedArray): void {
-    const [B, M, K] = a.shape as [number, number, number];
-    const N = b.shape[2]!;
+    const [M, K] = a.shape as [number, number];
+    const N = b.shape[1]!;
     const f32 = out instanceof Float32Array;
     if ((!f32 && !(out instanceof Float64Array)) || a.data.constructor !== out.constructor || b.data.constructor !== out.constructor
-      || B * M * N * K < minWork) {
+      || M * N * K < minWork) {
       jsMatmul(a, b, out);
       return;
     }
-    if (B * M * N === 0) return;
+    if (M * N === 0) return;
     if (K === 0) {
-      out.fill(0, 0, B * M * N);
+      out.fill(0, 0, M * N);
       return;
     }
     const size = f32 ? 4 : 8;
-    const fixed = align(gemm.scratchBytes(f32, B * M * N * K));
-    const chunk = Math.max(1, Math.min(B, Math.floor(chunkBytes / ((M * K + K * N + M * N) * size))));
-    for (let b0 = 0; b0 < B; b0 += chunk) {
-      const nb = Math.min(chunk, B - b0);
-      const av: View = { data: a.data, shape: [nb, M, K], strides: a.strides, offset: a.offset + b0 * a.strides[0]! };
-      const bv: View = { data: b.data, shape: [nb, K, N], strides: b.strides, offset: b.offset + b0 * b.strides[0]! };
-      const aBytes = align(stagedSize(av) * size);
-      const bBytes = align(stagedSize(bv) * size);
-      if (!k.reserve(fixed + aBytes + bBytes + nb * M * N * size)) {
-        jsMatmul(a, b, out);
-        return;
-      }
-      const mem = f32 ? k.f32() : k.f64();
-      const aAt = k.base + fixed;
-      const bAt = aAt + aBytes;
-      const cAt = bAt + bBytes;
-      const sa = stage(av, mem, aAt / size);
-      const sb = stage(bv, mem, bAt / size);
-      gemm.run(f32, [nb, M, N, K,
-        sa.start * size, sa.strides[0]!, sa.strides[1]!, sa.strides[2]!,
-        sb.start * size, sb.strides[0]!, sb.strides[1]!, sb.strides[2]!,
-        cAt, M * N, N], k.base);
-      out.set(mem.subarray(cAt / size, cAt / size + nb * M * N) as never, b0 * M * N);
+    const fixed = align(gemm.scratchBytes(f32, M * N * K));
+    const aBytes = align(stagedSize(a) * size);
+    const bBytes = align(stagedSize(b) * size);
+    if (!k.reserve(fixed + aBytes + bBytes + M * N * size)) {
+      jsMatmul(a, b, out);
+      return;
     }
+    const mem = f32 ? k.f32() : k.f64();
+    const aAt = k.base + fixed;
+    const bAt = aAt + aBytes;
+    const cAt = bAt + bBytes;
+    const sa = stage(a, mem, aAt / size);
+    const sb = stage(b, mem, bAt / size);
+    gemm.run(f32, [1, M, N, K, sa.start * size, 0, sa.strides[0]!, sa.strides[1]!, sb.start * size, 0, sb.strides[0]!, sb.strides[1]!, cAt, M * N, N], k.base);
+    out.set(mem.subarray(cAt / size, cAt / size + M * N));
   };
 }

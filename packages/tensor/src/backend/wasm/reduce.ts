@@ -46,6 +46,6 @@ export function makeReduce(k: WasmKernels): (op: ReduceOp, x: View, rank: number
       const [nr, r1] = rd.length === 2 ? [rd[0]!, rs[0]!] : [1, 0];
       (size === 4 ? ex.sumRowsF32 : ex.sumRowsF64)(sx.start * size, L, ls, nr, r1, rd[rd.length - 1]!, outAt);
     }
-    out.set(mem.subarray(outAt / size, outAt / size + L) as never);
+    out.set(mem.subarray(outAt / size, outAt / size + L));
   };
 }

@@ -66,7 +66,7 @@ export function makeSoftmax(k: WasmKernels): (op: 'softmax' | 'logSoftmax', x: V
     const outAt = xAt + room(p.elements, size);
     const start = stageRows(x, p, mem, xAt / size);
     (size === 4 ? ex.softmaxF32 : ex.softmaxF64)(start * size, p.rows, p.ls, p.n, outAt, op === 'logSoftmax' ? 1 : 0);
-    out.set(mem.subarray(outAt / size, outAt / size + numel) as never);
+    out.set(mem.subarray(outAt / size, outAt / size + numel));
   };
 }
 
@@ -91,6 +91,6 @@ export function makeCrossEntropy(k: WasmKernels): (logits: View, target: Int32Ar
     k.i32().set(target.subarray(0, p.rows), targetAt / 4);
     (size === 4 ? ex.crossEntropyF32 : ex.crossEntropyF64)(start * size, p.rows, p.ls, p.n, targetAt, outAt);
     const mem = size === 4 ? k.f32() : k.f64();
-    out.set(mem.subarray(outAt / size, outAt / size + p.rows) as never);
+    out.set(mem.subarray(outAt / size, outAt / size + p.rows));
   };
 }

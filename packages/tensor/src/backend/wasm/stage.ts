@@ -49,7 +49,7 @@ export function stage(v: View, mem: TypedArray, at: number): Staged {
   const n = numel(v);
   const [lo, len] = span(v);
   if (dense(len, n)) {
-    mem.set(v.data.subarray(lo, lo + len) as never, at);
+    mem.set(v.data.subarray(lo, lo + len), at);
     return { start: at + v.offset - lo, strides: v.strides };
   }
   const strides = contiguousStrides(v.shape);
