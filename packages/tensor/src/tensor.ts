@@ -215,7 +215,7 @@ export class Tensor {
   sigmoid(): Tensor { return ew.sigmoid(this); }
   tanh(): Tensor { return ew.tanh(this); }
   gelu(): Tensor { return ew.gelu(this); }
-  softplus(): Tensor { return ew.softplus(this); }
+  softplus(opts?: ew.SoftplusOptions): Tensor { return ew.softplus(this, opts); }
   clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
   where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
   eq(other: TensorOrScalar): Tensor { return ew.eq(this, other); }

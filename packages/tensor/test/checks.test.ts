@@ -235,3 +235,48 @@ describe('gradcheck validates its arguments and options', () => {
     expect(gradcheck((t) => t.tanh(), [x], { eps: 1e-6, atol: 1e-8, rtol: 1e-6 })).toBe(true);
   });
 });
+
+describe.each(listBackends())('backend %s: in-place writes into int32 tensors', (backend) => {
+  useBackend(backend);
+
+  it('refuse numbers and float sources that int32 cannot hold, and write nothing', () => {
+    const t = tensor([1, 2, 3], { dtype: 'int32' });
+    expect(() => t.fill_(3e9)).toThrow(/^fill_: the value 3000000000 is outside the int32 range \[-2147483648, 2147483647\]/);
+    expect(() => t.fill_(NaN)).toThrow(/^fill_: the value NaN is outside the int32 range/);
+    expect(() => t.fill_('a' as never)).toThrow(/^fill_: the value must be a number, got a string \("a"\)$/);
+    expect(() => t.copy_(-3e9)).toThrow(/^copy_: the value -3000000000 is outside the int32 range/);
+    expect(() => t.add_(3e9)).toThrow(/^add_: the number 3000000000 is outside the int32 range/);
+    expect(() => t.copy_(tensor([1, 2, 3e10]))).toThrow(/^copy_: cannot convert a float32 tensor of shape \[3\] to int32: it holds 30000001024, outside the int32 range/);
+    expect(() => t.copy_(tensor([1, NaN, 3], { dtype: 'float64' }))).toThrow(/it holds NaN/);
+    expect(t.toArray()).toEqual([1, 2, 3]);
+    expect(t.version).toBe(0);
+    t.copy_(tensor([-1.7, 2.2, 2147483647], { dtype: 'float64' }));
+    expect(t.toArray()).toEqual([-1, 2, 2147483647]);
+  });
+});
+
+describe('backward and grad check their arguments', () => {
+  it('reject unknown options with a hint, and non-tensor gradients', async () => {
+    const { backward, grad } = await import('../src/index.js');
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(x).sum();
+    expect(() => y.backward(null, { retain_graph: true } as never)).toThrow(/^backward: unknown option "retain_graph" \(did you mean retainGraph\?\); the options are retainGraph, createGraph$/);
+    expect(() => backward(y, 1 as never)).toThrow(/^backward: argument 'gradient' must be a Tensor, got 1$/);
+    expect(() => grad(y, [1 as never])).toThrow(/^grad: argument 'inputs\[0\]' must be a Tensor, got 1$/);
+    expect(() => grad(y, x, { allow_unused: true } as never)).toThrow(/did you mean allowUnused\?/);
+    expect(() => grad(y, x, { gradOutputs: [[1] as never] })).toThrow(/^grad: argument 'gradOutputs\[0\]' must be a Tensor, got an array$/);
+    expect(x.grad).toBeNull();
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([2, 4]);
+  });
+});
+
+describe('detectAnomaly refuses async functions like noGrad', () => {
+  it('refuses them and restores the flag', async () => {
+    const { detectAnomaly, isAnomalyEnabled } = await import('../src/index.js');
+    expect(() => detectAnomaly(async () => 1)).toThrow(/^detectAnomaly: the function is async \(it returned a promise\), but anomaly detection is a global flag/);
+    expect(() => detectAnomaly(() => Promise.resolve(1))).toThrow(TypeError);
+    expect(isAnomalyEnabled()).toBe(false);
+    expect(detectAnomaly(() => isAnomalyEnabled())).toBe(true);
+  });
+});

@@ -1,4 +1,5 @@
 import { AutogradError } from '../errors.js';
+import { checkOptions, checkTensor } from '../check.js';
 import { fmtShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
@@ -46,6 +47,10 @@ function topoOrder(roots: readonly Tensor[]): Tensor[] {
     }
   }
   return post.reverse();
+}
+
+function checkGradArg(caller: string, name: string, g: unknown): void {
+  if (g !== null && g !== undefined) checkTensor(caller, name, g);
 }
 
 function seedGrad(caller: string, root: Tensor, g: Tensor | null | undefined): Tensor {
@@ -157,6 +162,8 @@ function run(
  * `gradient` is required when `root` is not a scalar.
  */
 export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardOptions = {}): void {
+  checkOptions('backward', opts, ['retainGraph', 'createGraph'], { retain_graph: 'retainGraph', create_graph: 'createGraph' });
+  checkGradArg('backward', 'gradient', gradient);
   const createGraph = opts.createGraph ?? false;
   const retainGraph = opts.retainGraph ?? createGraph;
   const g = seedGrad('backward', root, gradient);
@@ -170,8 +177,14 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
  * const [dx] = grad([y], [x], { createGraph: true }); // dx can itself be differentiated
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  checkOptions('grad', opts, ['retainGraph', 'createGraph', 'gradOutputs', 'allowUnused'], {
+    retain_graph: 'retainGraph', create_graph: 'createGraph', grad_outputs: 'gradOutputs', allow_unused: 'allowUnused',
+  });
   const outs = Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor];
   const ins = Array.isArray(inputs) ? (inputs as readonly Tensor[]) : [inputs as Tensor];
+  outs.forEach((t, i) => checkTensor('grad', `outputs[${i}]`, t));
+  ins.forEach((t, i) => checkTensor('grad', `inputs[${i}]`, t));
+  opts.gradOutputs?.forEach((g, i) => checkGradArg('grad', `gradOutputs[${i}]`, g));
   const createGraph = opts.createGraph ?? false;
   const retainGraph = opts.retainGraph ?? createGraph;
   if (opts.gradOutputs !== undefined && opts.gradOutputs.length !== outs.length) {

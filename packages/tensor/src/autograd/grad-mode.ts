@@ -19,32 +19,33 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /**
- * Runs `fn` with grad mode `on`, restored afterwards. Grad mode is one global flag, so it cannot follow an
- * async function: after its first `await`, other code runs while the flag is set, and the rest of the
- * function runs after the flag was restored. Such a function is refused (before it runs, when it is
- * declared `async`; else as soon as it returns a promise, with the mode already restored).
+ * Runs `fn` with a global mode flag set by `set(on)` (which returns the previous value), restored afterwards.
+ * A global flag cannot follow an async function: after its first `await`, other code runs while the flag
+ * is set, and the rest of the function runs after the flag was restored. Such a function is refused
+ * (before it runs, when it is declared `async`; else as soon as it returns a promise, with the flag
+ * already restored).
  */
-function scoped<T>(name: string, on: boolean, fn: () => T): T {
+function scoped<T>(name: string, mode: string, set: (on: boolean) => boolean, on: boolean, fn: () => T): T {
   if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
-  if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') throw asyncError(name);
-  const prev = setGradEnabled(on);
+  if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') throw asyncError(name, mode);
+  const prev = set(on);
   let out: T;
   try {
     out = fn();
   } finally {
-    gradEnabled = prev;
+    set(prev);
   }
   if (isThenable(out)) {
     // The caller never sees this promise; keep a later rejection from being reported as unhandled on top of this error.
     out.then(undefined, () => undefined);
-    throw asyncError(name);
+    throw asyncError(name, mode);
   }
   return out;
 }
 
-function asyncError(name: string): TypeError {
+function asyncError(name: string, mode: string): TypeError {
   return new TypeError(
-    `${name}: the function is async (it returned a promise), but grad mode is a global flag that cannot follow it ` +
+    `${name}: the function is async (it returned a promise), but ${mode} is a global flag that cannot follow it ` +
       `across await; call ${name} inside the async function around the synchronous work instead: ` +
       `const y = ${name}(() => model.forward(x)); then await what you need`,
   );
@@ -56,7 +57,7 @@ function asyncError(name: string): TypeError {
  * @example const y = noGrad(() => model.forward(x));
  */
 export function noGrad<T>(fn: () => T): T {
-  return scoped('noGrad', false, fn);
+  return scoped('noGrad', 'grad mode', setGradEnabled, false, fn);
 }
 
 /**
@@ -64,7 +65,7 @@ export function noGrad<T>(fn: () => T): T {
  * functions only, as `noGrad`.
  */
 export function enableGrad<T>(fn: () => T): T {
-  return scoped('enableGrad', true, fn);
+  return scoped('enableGrad', 'grad mode', setGradEnabled, true, fn);
 }
 
 export function isAnomalyEnabled(): boolean {
@@ -80,13 +81,9 @@ export function setDetectAnomaly(on: boolean): boolean {
 
 /**
  * Runs `fn` with anomaly detection: the first NaN or Inf produced by an op's forward or backward throws
- * an `AnomalyError` naming the op, its input shapes and the stack where the op was called.
+ * an `AnomalyError` naming the op, its input shapes and the stack where the op was called. Synchronous
+ * functions only, as `noGrad`.
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  const prev = setDetectAnomaly(true);
-  try {
-    return fn();
-  } finally {
-    anomalyEnabled = prev;
-  }
+  return scoped('detectAnomaly', 'anomaly detection', setDetectAnomaly, true, fn);
 }

@@ -443,6 +443,18 @@ const castOp = defineOp<[Tensor], DType>({
   backward: (ctx, g) => [g],
 });
 
+/** Throws a RangeError when the float tensor `x` holds a NaN, ±Inf or a value past the int32 range, which int32 cannot take. */
+export function checkFitsInt32(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype) || x.numel === 0) return;
+  const [lo, hi] = extremes(x);
+  const bad = Number.isNaN(lo) ? lo : Math.trunc(lo) < INT32_MIN ? lo : Math.trunc(hi) > INT32_MAX ? hi : null;
+  if (bad !== null) {
+    throw new RangeError(
+      `${op}: cannot convert a ${x.dtype} tensor of shape ${fmtShape(x.shape)} to int32: it holds ${bad}, outside the int32 range [${INT32_MIN}, ${INT32_MAX}]; clamp it or keep a float dtype`,
+    );
+  }
+}
+
 /**
  * Converts `x` to `dtype`; returns `x` itself when it already has that dtype. Floats become int32 by
  * truncation toward zero; a NaN, ±Inf or value past the int32 range is refused (PyTorch leaves it undefined).
@@ -453,15 +465,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (!['float32', 'float64', 'int32', 'bool'].includes(dtype)) {
     throw new DTypeError(`to: unknown dtype ${String(dtype)}; expected float32, float64, int32 or bool`);
   }
-  if (dtype === 'int32' && isFloat(x.dtype) && x.numel > 0) {
-    const [lo, hi] = extremes(x);
-    const bad = Number.isNaN(lo) ? lo : Math.trunc(lo) < INT32_MIN ? lo : Math.trunc(hi) > INT32_MAX ? hi : null;
-    if (bad !== null) {
-      throw new RangeError(
-        `to: cannot convert a ${x.dtype} tensor of shape ${fmtShape(x.shape)} to int32: it holds ${bad}, outside the int32 range [${INT32_MIN}, ${INT32_MAX}]; clamp it or keep a float dtype`,
-      );
-    }
-  }
+  if (dtype === 'int32') checkFitsInt32('to', x);
   if (!isFloat(dtype) && x.requiresGrad) {
     // Allowed (PyTorch allows it too); the result simply does not require grad.
     return castOp([x.detach()], dtype);

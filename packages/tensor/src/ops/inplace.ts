@@ -3,12 +3,12 @@
 import type { UnaryOp } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
-import { isFloat, promoteTypes } from '../dtype.js';
+import { checkInt32, isFloat, promoteTypes } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { broadcastShapes, fmtShape, hasInternalOverlap, shapesEqual } from '../shape.js';
 import { describeValue } from '../check.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
-import { div, mul } from './elementwise.js';
+import { checkFitsInt32, div, mul } from './elementwise.js';
 import { broadcastView, copyK, scalar } from './raw.js';
 
 /**
@@ -41,6 +41,7 @@ function inPlace(op: string, t: Tensor, write: () => void): void {
 /** `other` as a view of `t`'s shape, checked for broadcast and dtype, copied if it aliases `t`'s storage. */
 function operand(op: string, t: Tensor, other: TensorOrScalar): Tensor {
   if (typeof other === 'number') {
+    if (t.dtype === 'int32') checkInt32(op, 'the number', other);
     if (!isFloat(t.dtype) && !Number.isInteger(other)) {
       throw new DTypeError(`${op}: cannot write the non-integer ${other} into a ${t.dtype} tensor in place`);
     }
@@ -105,21 +106,29 @@ export function addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
 export function copy_(t: Tensor, src: TensorOrScalar): void {
   inPlace('copy_', t, () => {
     if (typeof src === 'number') {
-      getBackend().fill(t, src);
+      fillValue('copy_', t, src);
       return;
     }
     if (!(src instanceof Tensor)) throw new TypeError(`copy_: the source must be a Tensor or a number, got ${describeValue(src)}`);
     if (!shapesEqual(broadcastShapes('copy_', t.shape, src.shape), t.shape)) {
       throw new ShapeError(`copy_: a source of shape ${fmtShape(src.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
     }
+    if (t.dtype === 'int32') checkFitsInt32('copy_', src);
     const s = src.data === t.data ? copyK(src) : src;
     getBackend().copy(broadcastView(s, t.shape), t);
   });
 }
 
+/** Fills `t` with the number `value`, refusing what `t`'s dtype cannot hold. */
+function fillValue(op: string, t: Tensor, value: number): void {
+  if (typeof value !== 'number') throw new TypeError(`${op}: the value must be a number, got ${describeValue(value)}`);
+  if (t.dtype === 'int32') checkInt32(op, 'the value', value);
+  getBackend().fill(t, value);
+}
+
 /** Sets every element to `value`. */
 export function fill_(t: Tensor, value: number): void {
-  inPlace('fill_', t, () => getBackend().fill(t, value));
+  inPlace('fill_', t, () => fillValue('fill_', t, value));
 }
 
 /** Sets every element to 0 (`fill_(t, 0)`, with errors that name `zero_`). */
