@@ -14,7 +14,7 @@ import {
   loadImages, makeOptimizer, outputFolderOf, parseFlags, planOutput, plural, readCheckpoint, smooth, svgDocument, userPath, writeCheckpoint,
   type DatasetName, type MetricsRecord, type OptimizerName, type ProgressStream,
 } from '@tensile/examples-common';
-import { ROSENBROCK_LR, rosenbrock, rosenbrockPath } from './rosenbrock.js';
+import { ROSENBROCK_LR, ROSENBROCK_VIEW, rosenbrockPath } from './rosenbrock.js';
 import { schedulePreviews } from './schedules.js';
 
 /** Every setting of a comparison; saved in its checkpoints and locked when it is resumed. */
@@ -209,8 +209,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   writeFileSync(join(out, 'rosenbrock.svg'), svgDocument(1200, 560,
     contourGroup({
       title: `Rosenbrock (1 − x)² + 100(y − x²)² from (−1.2, 1), ${config.rosenbrockSteps} steps`,
-      f: rosenbrock, x: [-2, 2], y: [-1, 3], marker: [1, 1],
-      levels: [0.25, 1, 4, 16, 64, 256, 1024],
+      ...ROSENBROCK_VIEW,
       paths: paths.map((p, i) => ({ name: `${OPTIMIZER_LABELS[p.name]} (lr ${ROSENBROCK_LR[p.name]})`, points: p.points, color: PALETTE[OPTIMIZER_NAMES.indexOf(p.name) % 10] ?? PALETTE[i] })),
     }, 0, 0, 600, 560) +
     chartGroup({
