@@ -85,7 +85,7 @@ export function classifierFlags(ex: ClassifierExample) {
       batchSize: `${tuned.batchSize}`,
       lr: `the recipe's (tuned: ${tuned.lr}), or the optimizer's usual one`,
       optimizer: tuned.optimizer,
-      out: `a new folder per run, runs/${ex.name}[-fashion]/<date>_<time> (runs/${ex.name}[-fashion]/latest is the newest)`,
+      out: `runs/${ex.name}[-fashion]/<date>_<time>, a new one per run; latest/ beside it is the newest`,
     }),
     dataset: choice('dataset', DATASET_NAMES, { default: 'mnist' }),
     recipe: choice('training recipe', RECIPE_NAMES, { default: 'tuned' }),

@@ -19,7 +19,7 @@ export function commonFlags(defaults: { epochs: string; batchSize: string; lr: s
     dtype: choice('dtype of the parameters and inputs', ['float32', 'float64'] as const, { default: 'float32' }),
     checkpoint: path('write a resumable checkpoint to this .safetensors file after every epoch (atomically)'),
     resume: path('continue the run saved in this checkpoint, in its output folder unless --out says otherwise (keeps writing checkpoints to this file unless --checkpoint says otherwise)'),
-    out: path('folder for metrics.jsonl, the SVG plots and the final model (a new folder only: one holding another run is refused)', { value: '<dir>', default: defaults.out }),
+    out: path('folder for metrics.jsonl, the SVG plots and the final model; not one that holds another run', { value: '<dir>', default: defaults.out }),
   };
 }
 

@@ -39,7 +39,7 @@ const defaultBackend = () => (listBackends().includes('wasm') ? 'wasm' : 'js');
 export function compareFlags() {
   const common = commonFlags({
     epochs: '5', batchSize: '64', lr: "each optimizer's usual one", optimizer: 'all',
-    out: 'a new folder per run, runs/optimizer-comparison/<date>_<time> (runs/optimizer-comparison/latest is the newest)',
+    out: 'runs/optimizer-comparison/<date>_<time>, a new one per run; latest/ beside it is the newest',
   });
   return {
     ...common,
