@@ -163,8 +163,8 @@ function configOfCheckpoint(ex: ClassifierExample, ckpt: Checkpoint, path: strin
 }
 
 /** The epochs a checkpoint's run has finished (0 if it does not say). */
-function epochsDoneIn(ckpt: Checkpoint, prefix = ''): number {
-  const run = ckpt.meta[`${prefix}run`] as { epochsDone?: unknown } | undefined;
+function epochsDoneIn(ckpt: Checkpoint): number {
+  const run = ckpt.meta.run as { epochsDone?: unknown } | undefined;
   return typeof run?.epochsDone === 'number' ? run.epochsDone : 0;
 }
 
