@@ -25,14 +25,17 @@ export type FlagValues<S extends FlagSpec> = { [K in keyof S]?: ReturnType<S[K][
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** The value as the user typed it: a number as is, anything else quoted (so an empty value shows as ""). */
+const shown = (raw: string): string => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? raw : JSON.stringify(raw));
+
 function fail(flag: string, must: string, raw: string): never {
-  throw new UsageError(`--${flag} must be ${must}, got ${JSON.stringify(raw)}`);
+  throw new UsageError(`--${flag} must be ${must}, got ${shown(raw)}`);
 }
 
-/** An integer in [min, max]. */
+/** A whole number in [min, max]. */
 export function int(help: string, opts: { min?: number; max?: number; default?: string; value?: string } = {}): Flag<number> {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = opts;
-  const must = max === Number.MAX_SAFE_INTEGER ? (min === 1 ? 'a positive integer' : `an integer ≥ ${min}`) : `an integer in [${min}, ${max}]`;
+  const must = max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${min}` : `a whole number in [${min}, ${max}]`;
   return {
     help, value: opts.value ?? '<n>', default: opts.default,
     parse: (raw, flag) => {
@@ -108,6 +111,10 @@ export function helpText(usage: string, description: string, spec: FlagSpec): st
 /**
  * Parses `argv` against `spec` (flag names in camelCase, written in kebab-case on the command line).
  * Returns the values that were given; `help` is true for `--help` / `-h`.
+ *
+ * A flag that takes a value takes the next argument whatever it looks like, so `--epochs -1` reaches the
+ * flag's own check (parseArgs alone refuses a value that starts with '-'). A bare `--` is ignored: npm and
+ * pnpm users type it to separate a script's arguments (`pnpm mnist -- --help`), and pnpm passes it on.
  * @throws UsageError for an unknown flag, a missing value, a stray argument or a bad value.
  */
 export function parseFlags<S extends FlagSpec>(spec: S, argv: readonly string[]): { values: FlagValues<S>; help: boolean } {
@@ -115,7 +122,7 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: readonly string[])
   for (const [name, f] of Object.entries(spec)) options[kebab(name)] = { type: f.value ? 'string' : 'boolean' };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: joinValues(options, argv), options, strict: true, allowPositionals: false });
   } catch (e) {
     throw new UsageError(rewordParseError((e as Error).message));
   }
@@ -126,6 +133,26 @@ export function parseFlags<S extends FlagSpec>(spec: S, argv: readonly string[])
     values[name] = typeof raw === 'boolean' ? f.parse('', kebab(name)) : f.parse(raw, kebab(name));
   }
   return { values: values as FlagValues<S>, help: parsed.values.help === true };
+}
+
+/**
+ * `argv` without bare `--`, with each `--flag value` of a flag that takes a value written `--flag=value`.
+ * @throws UsageError for such a flag followed by nothing or by another of the program's flags.
+ */
+function joinValues(options: Record<string, { type: 'string' | 'boolean' }>, argv: readonly string[]): string[] {
+  const isFlag = (a: string) => a === '-h' || (a.startsWith('--') && Object.hasOwn(options, a.slice(2).split('=')[0]!));
+  const args = argv.filter((a) => a !== '--');
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('--') && !a.includes('=') && Object.hasOwn(options, a.slice(2)) && options[a.slice(2)]!.type === 'string') {
+      const next = args[i + 1];
+      if (next === undefined || isFlag(next)) throw new UsageError(`${a} needs a value`);
+      out.push(`${a}=${next}`);
+      i += 1;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** parseArgs' messages, shortened to one line that names the flag. */
@@ -139,7 +166,5 @@ function rewordParseError(message: string): string {
   if (positional) return `unexpected argument ${JSON.stringify(positional[1])} (flags take the form --name value; see --help)`;
   const noValue = /^Option '(-[^' ]+)[^']*' does not take an argument/.exec(first);
   if (noValue) return `${noValue[1]} does not take a value`;
-  const dash = /^Option '(-[^' ]+)[^']*' argument is ambiguous/.exec(first);
-  if (dash) return `${dash[1]} got a value starting with '-'; write it as ${dash[1]}=<value>`;
   return first;
 }

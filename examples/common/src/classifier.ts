@@ -1,5 +1,6 @@
 // The command line of the image-classifier examples (mnist-mlp, mnist-cnn): flags → settings (a recipe's,
 // overridden by flags, or a checkpoint's when resuming) → data, model, optimizer, schedule → `fit`.
+import { join } from 'node:path';
 import type { Module } from '@tensile/nn';
 import { StateDictError } from '@tensile/nn';
 import type { Dialect } from '@tensile/optim';
@@ -7,13 +8,14 @@ import { Generator, getBackend, getDefaultGenerator, getNumThreads, listBackends
 import { DataLoader, transforms } from '@tensile/data';
 import { UsageError, choice, helpText, int, parseFlags, positive, type FlagValues } from './args.js';
 import { CheckpointError, readCheckpoint, type Checkpoint } from './checkpoint.js';
-import { checkpointFile, commonFlags, userPath } from './cli.js';
+import { commonFlags } from './cli.js';
 import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
 import { fitModel } from './fit.js';
-import { formatDuration, formatLr, formatPercent } from './format.js';
+import { formatDuration, formatLr, formatPercent, plural } from './format.js';
 import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, makeOptimizer, makeSchedule, type OptimizerName, type ScheduleName } from './optimizers.js';
 import { Progress, type ProgressStream } from './progress.js';
-import { Run } from './run.js';
+import { checkpointFile, planOutput, userPath } from './paths.js';
+import { DivergenceError, Run } from './run.js';
 
 /** The recipes `--recipe` takes: the tuned default, and PyTorch's reference recipe. */
 export const RECIPE_NAMES = ['tuned', 'pytorch'] as const;
@@ -83,7 +85,7 @@ export function classifierFlags(ex: ClassifierExample) {
       batchSize: `${tuned.batchSize}`,
       lr: `the recipe's (tuned: ${tuned.lr}), or the optimizer's usual one`,
       optimizer: tuned.optimizer,
-      out: `runs/${ex.name}[-fashion]`,
+      out: `runs/${ex.name}[-fashion]/<date>_<time>, a new one per run; latest/ beside it is the newest`,
     }),
     dataset: choice('dataset', DATASET_NAMES, { default: 'mnist' }),
     recipe: choice('training recipe', RECIPE_NAMES, { default: 'tuned' }),
@@ -160,6 +162,17 @@ function configOfCheckpoint(ex: ClassifierExample, ckpt: Checkpoint, path: strin
   return config;
 }
 
+/** The epochs a checkpoint's run has finished (0 if it does not say). */
+function epochsDoneIn(ckpt: Checkpoint): number {
+  const run = ckpt.meta.run as { epochsDone?: unknown } | undefined;
+  return typeof run?.epochsDone === 'number' ? run.epochsDone : 0;
+}
+
+/** The output folder a checkpoint's run wrote to, if the checkpoint says. */
+export function outputFolderOf(ckpt: Checkpoint | null): string | null {
+  return typeof ckpt?.meta.out === 'string' ? ckpt.meta.out : null;
+}
+
 /** Parses the command line and trains; the lines a user reads go to `opts.stream` (default stdout). */
 export async function runClassifier(ex: ClassifierExample, argv: readonly string[], opts: { stream?: ProgressStream } = {}): Promise<void> {
   const stream = opts.stream ?? process.stdout;
@@ -172,11 +185,19 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   const resumePath = values.resume === undefined ? null : userPath(values.resume);
   const ckpt = resumePath === null ? null : await readCheckpoint(resumePath);
   const config = ckpt ? configOfCheckpoint(ex, ckpt, resumePath!, values) : resolveConfig(ex, values);
+  if (ckpt && epochsDoneIn(ckpt) >= config.epochs) {
+    const where = outputFolderOf(ckpt);
+    throw new CheckpointError(
+      `${resumePath}: this run already finished its ${plural(config.epochs, 'epoch')}; there is nothing to resume${where ? ` (its plots and metrics are in ${where})` : ''}`,
+    );
+  }
   if (values.checkpointEvery !== undefined && values.checkpoint === undefined && resumePath === null) {
     throw new UsageError('--checkpoint-every needs --checkpoint <file>');
   }
-  const checkpoint = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : resumePath;
-  const out = userPath(values.out ?? `runs/${ex.name}${config.dataset === 'fashion-mnist' ? '-fashion' : ''}`);
+  // Every path is checked before the data loads.
+  const checkpoint = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : values.resume !== undefined ? checkpointFile(values.resume, 'resume') : null;
+  const resumeFolder = outputFolderOf(ckpt);
+  const output = planOutput({ out: values.out, base: `runs/${ex.name}${config.dataset === 'fashion-mnist' ? '-fashion' : ''}`, resumeFolder });
 
   setBackend(config.backend);
   manualSeed(config.seed);
@@ -205,6 +226,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     getDefaultGenerator().setState(ckpt.meta.defaultGenerator as GeneratorState);
   }
 
+  const out = output.create();
   const progress = new Progress({ stream });
   const n = (x: number) => x.toLocaleString('en-US');
   const params = model.numParameters();
@@ -216,19 +238,26 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   ].filter((s) => s !== '');
   progress.line(`${ex.name} · ${ex.describeModel(config)} (${n(params)} parameters) · ${DATASET_LABELS[config.dataset]}: ${n(data.train.length)} train / ${n(data.test.length)} test · recipe ${config.recipe}`);
   progress.line(
-    `  ${OPTIMIZER_LABELS[config.optimizer]} lr ${formatLr(config.lr)} (${config.schedule}) · batch ${config.batchSize} · ${config.epochs} epochs · ${extras.join(' · ')} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
+    `  ${OPTIMIZER_LABELS[config.optimizer]} lr ${formatLr(config.lr)} (${config.schedule}) · batch ${config.batchSize} · ${plural(config.epochs, 'epoch')} · ${extras.join(' · ')} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
   );
   progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
-  if (ckpt) progress.line(`  resumed from ${resumePath} after ${run.epochsDone} epochs${run.batchesDone > 0 ? ` and ${run.batchesDone} batches` : ''} (step ${run.step})`);
+  if (ckpt) progress.line(`  resumed from ${resumePath} after ${plural(run.epochsDone, 'epoch')}${run.batchesDone > 0 ? ` and ${plural(run.batchesDone, 'batch', 'batches')}` : ''} (step ${run.step})`);
 
-  const result = await fitModel({
-    title: `${ex.name} on ${config.dataset}`,
-    run, test: data.test, classes: data.classes, epochs: config.epochs, outDir: out,
-    checkpoint, checkpointEvery: values.checkpointEvery ?? 0, resumed: ckpt !== null, progress,
-    meta: { example: ex.name, config },
-  });
+  let result;
+  try {
+    result = await fitModel({
+      title: `${ex.name} on ${config.dataset}`,
+      run, test: data.test, classes: data.classes, epochs: config.epochs, outDir: out,
+      checkpoint, checkpointEvery: values.checkpointEvery ?? 0, resumed: ckpt !== null, progress,
+      metricsFrom: ckpt && !output.continuing && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : undefined,
+      meta: { example: ex.name, config, out },
+    });
+  } catch (e) {
+    if (e instanceof DivergenceError) e.message += `; try a smaller --lr (this run's is ${formatLr(config.lr)})`;
+    throw e;
+  }
   progress.line(
-    `done: test accuracy ${formatPercent(result.final.accuracy)} (loss ${result.final.loss.toFixed(4)}) after ${config.epochs} epochs, ${formatDuration(result.seconds)}` +
+    `done: test accuracy ${formatPercent(result.final.accuracy)} (loss ${result.final.loss.toFixed(4)}) after ${plural(config.epochs, 'epoch')}, ${formatDuration(result.seconds)}` +
       ` · plots and metrics.jsonl in ${out}`,
   );
 }

@@ -1,12 +1,11 @@
-// What every example's command line shares: the common flags, resolving relative paths against the folder
-// the user ran pnpm from, and turning errors into one line on stderr and an exit status.
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+// What every example's command line shares: the common flags, and turning errors into one line on stderr
+// and an exit status.
 import { StateDictError } from '@tensile/nn';
 import { DatasetNotFoundError } from '@tensile/data';
 import { StateDictError as OptimizerStateDictError } from '@tensile/optim';
 import { UsageError, choice, int, path, positive } from './args.js';
 import { CheckpointError } from './checkpoint.js';
+import { DivergenceError } from './run.js';
 import { OPTIMIZER_NAMES } from './optimizers.js';
 
 /** The flags every example takes (`defaults` fills in what `--help` shows). */
@@ -19,39 +18,17 @@ export function commonFlags(defaults: { epochs: string; batchSize: string; lr: s
     seed: int('seed of the initialisation, the shuffling, dropout and augmentation', { min: 0, max: 2 ** 31 - 1, default: '0' }),
     dtype: choice('dtype of the parameters and inputs', ['float32', 'float64'] as const, { default: 'float32' }),
     checkpoint: path('write a resumable checkpoint to this .safetensors file after every epoch (atomically)'),
-    resume: path('continue the run saved in this checkpoint (keeps writing checkpoints there unless --checkpoint says otherwise)'),
-    out: path('folder for metrics.jsonl, the SVG plots and the final model', { value: '<dir>', default: defaults.out }),
+    resume: path('continue the run saved in this checkpoint, in its output folder unless --out says otherwise (keeps writing checkpoints to this file unless --checkpoint says otherwise)'),
+    out: path('folder for metrics.jsonl, the SVG plots and the final model; not one that holds another run', { value: '<dir>', default: defaults.out }),
   };
 }
 
-/** A path from the command line, relative to where the user ran the command (pnpm runs scripts elsewhere). */
-export function userPath(p: string): string {
-  return isAbsolute(p) ? p : resolve(process.env.INIT_CWD ?? process.cwd(), p);
-}
-
-/**
- * The checkpoint file to write, from `--checkpoint` (or the `--resume` file): its folder is created; a path
- * that is a folder is refused.
- */
-export function checkpointFile(p: string, flag: string): string {
-  const file = userPath(p);
-  let isDir = false;
-  try {
-    isDir = statSync(file).isDirectory();
-  } catch {
-    // Not there yet: it will be written.
-  }
-  if (isDir) throw new UsageError(`--${flag} ${p} is a folder; give a file, such as ${join(p, 'checkpoint.safetensors')}`);
-  mkdirSync(dirname(file), { recursive: true });
-  return file;
-}
-
 /** Errors a user can fix get one line; anything else is a bug and shows its stack. */
-const USER_ERRORS = [UsageError, CheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError];
+const USER_ERRORS = [UsageError, CheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError];
 
 /**
  * Runs an example's main function: a usage error prints one line naming the flag and exits with status 2;
- * a bad checkpoint or a missing dataset prints one line and exits with status 1.
+ * a bad checkpoint, a missing dataset or a loss that turned NaN prints one line and exits with status 1.
  */
 export async function runMain(program: string, main: (argv: string[]) => Promise<void>): Promise<void> {
   try {

@@ -26,3 +26,8 @@ export function formatLr(x: number): string {
   const [m, e] = x.toExponential(2).split('e');
   return `${m}e${Number(e)}`;
 }
+
+/** A count with its noun: `plural(1, 'epoch')` → `"1 epoch"`, `plural(3, 'batch', 'batches')` → `"3 batches"`. */
+export function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : words}`;
+}

@@ -28,17 +28,18 @@ export function readMetrics(path: string): MetricsRecord[] {
 }
 
 /**
- * Appends records to `path`. A fresh run truncates the file; a resumed one keeps the records up to the
- * checkpoint's step (`keepUpToStep`) and drops what the interrupted run wrote after it.
+ * Appends records to `path`. A fresh run starts the file; a resumed one keeps the records up to the
+ * checkpoint's step (`keepUpToStep`) and drops what the interrupted run wrote after it. A run resumed into
+ * another folder takes those records from the metrics.jsonl of the folder it was resumed from (`from`).
  */
 export class MetricsLog {
   readonly path: string;
   readonly records: MetricsRecord[];
 
-  constructor(path: string, opts: { keepUpToStep?: number } = {}) {
+  constructor(path: string, opts: { keepUpToStep?: number; from?: string } = {}) {
     this.path = path;
-    const { keepUpToStep } = opts;
-    this.records = keepUpToStep === undefined ? [] : readMetrics(path).filter((r) => r.step <= keepUpToStep);
+    const { keepUpToStep, from = path } = opts;
+    this.records = keepUpToStep === undefined ? [] : readMetrics(from).filter((r) => r.step <= keepUpToStep);
     writeFileSync(path, this.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
 

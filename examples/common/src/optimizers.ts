@@ -22,7 +22,10 @@ export const DEFAULT_LR: Record<OptimizerName, number> = {
   sgd: 0.1, momentum: 0.01, adagrad: 0.01, rmsprop: 0.001, adam: 0.001, adamw: 0.001,
 };
 
-/** Any of the optimizers, as the training loop sees it. */
+/**
+ * Any of the optimizers, as the training loop sees it: every optimizer is one of these, since an
+ * optimizer's hyperparameters have an `lr` and its state is a record of state values.
+ */
 export type AnyOptimizer = Optimizer<{ lr: number }, Record<string, StateValue>>;
 
 /** Builds the named optimizer over `model`'s named parameters. */
@@ -32,18 +35,15 @@ export function makeOptimizer(
   opts: { lr: number; scheduler?: Scheduler | null; dialect?: Dialect; weightDecay?: number },
 ): AnyOptimizer {
   const { lr, scheduler = null, dialect = 'notebook' } = opts;
-  const common = { lr, scheduler, dialect };
-  const wd = opts.weightDecay === undefined ? {} : { weightDecay: opts.weightDecay };
-  let opt: Optimizer<never, never>;
+  const common = { lr, scheduler, dialect, ...(opts.weightDecay === undefined ? {} : { weightDecay: opts.weightDecay }) };
   switch (name) {
-    case 'sgd': opt = new SGD(model, { ...common, ...wd }) as never; break;
-    case 'momentum': opt = new SGD(model, { ...common, ...wd, momentum: 0.9 }) as never; break;
-    case 'adagrad': opt = new AdaGrad(model, { ...common, ...wd }) as never; break;
-    case 'rmsprop': opt = new RMSProp(model, { ...common, ...wd }) as never; break;
-    case 'adam': opt = new Adam(model, { ...common, ...wd }) as never; break;
-    case 'adamw': opt = new AdamW(model, { ...common, ...wd }) as never; break;
+    case 'sgd': return new SGD(model, common);
+    case 'momentum': return new SGD(model, { ...common, momentum: 0.9 });
+    case 'adagrad': return new AdaGrad(model, common);
+    case 'rmsprop': return new RMSProp(model, common);
+    case 'adam': return new Adam(model, common);
+    case 'adamw': return new AdamW(model, common);
   }
-  return opt as unknown as AnyOptimizer;
 }
 
 /** The schedule names a `--schedule` flag takes. */

@@ -89,6 +89,11 @@ export class Progress {
     this.line(summary);
   }
 
+  /** Ends the epoch's bar without a summary (training stopped). */
+  stop(): void {
+    this.stopBar();
+  }
+
   /** Prints a line (above the bar, if one is showing). */
   line(text: string): void {
     if (this.bar) {

@@ -1,15 +1,17 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNorm2d, Conv2d, Dropout, Flatten, Linear, ReLU, Sequential, StateDictError, saveSafetensors } from '@tensile/nn';
+import { AdaGrad, Adam, AdamW, RMSProp, SGD } from '@tensile/optim';
 import { StateDictError as OptimizerStateDictError } from '@tensile/optim';
 import { DataLoader, TensorDataset, transforms } from '@tensile/data';
-import { Generator, randn, randint, type Tensor } from '@tensile/tensor';
+import { Generator, noGrad, randn, randint, type Tensor } from '@tensile/tensor';
 import { CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { MetricsLog, readMetrics } from './metrics.js';
-import { makeOptimizer, makeSchedule, type OptimizerName } from './optimizers.js';
-import { Run, type Batch } from './run.js';
+import { OPTIMIZER_NAMES, makeOptimizer, makeSchedule, type OptimizerName } from './optimizers.js';
+import { DivergenceError, Run, type Batch } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tensile-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -133,5 +135,69 @@ describe('MetricsLog', () => {
     expect(readMetrics(path).map((r) => [r.step, r.type === 'step' ? r.loss : null])).toEqual([[1, 1], [2, 0.5], [3, 0.3]]);
     expect(new MetricsLog(path).records).toEqual([]);
     expect(readFileSync(path, 'utf8')).toBe('');
+  });
+});
+
+describe('a loss that turns NaN or infinite', () => {
+  it('stops training before that step\'s update, naming the epoch, the batch and the last finite loss', () => {
+    const run = makeRun();
+    advance(run, 6); // epoch 2, batch 1 of 5
+    const before = values(run);
+    // A weight set to NaN makes the next loss NaN.
+    const weight = run.parts.model.namedParameters().find(([n]) => n === '5.weight')![1];
+    noGrad(() => weight.narrow(0, 0, 1).fill_(NaN));
+    const poisoned = values(run)['model.5.weight'];
+    let err: unknown;
+    try {
+      advance(run, 1);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DivergenceError);
+    const d = err as DivergenceError;
+    expect(d.message).toMatch(/^the training loss became NaN at epoch 2, batch 2 \(step 7\); the last finite loss was [\d.]+ at step 6\. Training stopped before this step's update$/);
+    expect([d.epoch, d.batch, d.step]).toEqual([2, 2, 7]);
+    expect(d.lastFinite!.step).toBe(6);
+    expect(Number.isFinite(d.lastFinite!.loss)).toBe(true);
+    // No update: the optimizer did not step, and the parameters and its state are as they were (the
+    // forward pass that computed the NaN did update batch norm's running statistics, as any forward does).
+    expect(run.step).toBe(6);
+    const after = values(run);
+    expect(after['model.5.weight']).toEqual(poisoned);
+    const kept = Object.keys(before).filter((k) => k !== 'model.5.weight' && !/running|numBatches/.test(k));
+    expect(kept).toContain('optimizer.5.weight.mean');
+    for (const k of kept) expect(after[k], k).toEqual(before[k]);
+  });
+
+  it('on the first step, says there was no finite loss before', () => {
+    const run = makeRun();
+    const weight = run.parts.model.namedParameters().find(([n]) => n === '5.bias')![1];
+    noGrad(() => weight.fill_(Infinity));
+    expect(() => advance(run, 1)).toThrow(/^the training loss became (Infinity|NaN) at epoch 1, batch 1 \(step 1\); no earlier step had a finite loss\./);
+  });
+});
+
+describe('makeOptimizer', () => {
+  it('builds each named optimizer with its settings, no casts needed', () => {
+    const model = new Linear(3, 2, { generator: new Generator(0) });
+    const classes = { sgd: SGD, momentum: SGD, adagrad: AdaGrad, rmsprop: RMSProp, adam: Adam, adamw: AdamW };
+    for (const name of OPTIMIZER_NAMES) {
+      const opt = makeOptimizer(name, model, { lr: 0.05 });
+      expect(opt.constructor, name).toBe(classes[name]);
+      expect(opt.defaults.lr).toBe(0.05);
+    }
+    expect((makeOptimizer('momentum', model, { lr: 0.1 }) as SGD).defaults.momentum).toBe(0.9);
+    expect((makeOptimizer('sgd', model, { lr: 0.1 }) as SGD).defaults.momentum).toBe(0);
+    expect((makeOptimizer('adam', model, { lr: 0.1, weightDecay: 0.01 }) as Adam).defaults.weightDecay).toBe(0.01);
+  });
+
+  it('examples source builds optimizers without casting through never', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const here = fileURLToPath(new URL('../..', import.meta.url));
+    const sources = ['common', 'mnist-mlp', 'mnist-cnn', 'optimizer-comparison'].flatMap((d) =>
+      readdirSync(join(here, d, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(d, 'src', f)),
+    );
+    expect(sources.length).toBeGreaterThan(20);
+    for (const f of sources) expect(readFileSync(join(here, f), 'utf8'), f).not.toMatch(/\bas never\b/);
   });
 });

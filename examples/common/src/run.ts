@@ -53,10 +53,33 @@ export interface Evaluation {
   predictions: Int32Array;
 }
 
+/**
+ * The training loss turned NaN or infinite: training stops before that step's update, so the parameters,
+ * the optimizer's state and the last checkpoint hold the finite values from before it.
+ */
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+  constructor(
+    /** NaN, Infinity or -Infinity. */
+    readonly loss: number,
+    readonly epoch: number,
+    /** The batch of the epoch (1 for the first). */
+    readonly batch: number,
+    /** The optimizer step this batch would have taken. */
+    readonly step: number,
+    readonly lastFinite: { loss: number; step: number } | null,
+  ) {
+    const last = lastFinite === null ? 'no earlier step had a finite loss' : `the last finite loss was ${Number(lastFinite.loss.toPrecision(5))} at step ${lastFinite.step}`;
+    super(`the training loss became ${loss} at epoch ${epoch}, batch ${batch} (step ${step}); ${last}. Training stopped before this step's update`);
+  }
+}
+
 /** The JSON part of a run's state in a checkpoint. */
 interface RunMeta {
   epochsDone: number;
   partial: EpochTotals | null;
+  /** The loss of the last step and its number (absent in checkpoints written before it was kept). */
+  lastLoss?: { loss: number; step: number } | null;
   loader: DataLoaderState;
   generators: Record<string, GeneratorState>;
   optimizer: unknown;
@@ -78,6 +101,8 @@ export class Run {
   epochsDone = 0;
   /** The sums of the epoch under way (null between epochs). */
   private partial: EpochTotals | null = null;
+  /** The last step's loss, for the message when the next one is NaN. */
+  private lastLoss: { loss: number; step: number } | null = null;
 
   constructor(parts: RunParts) {
     this.parts = parts;
@@ -97,7 +122,10 @@ export class Run {
     return this.partial?.batches ?? 0;
   }
 
-  /** Trains one epoch (or the rest of one, after a mid-epoch resume); returns its sums. */
+  /**
+   * Trains one epoch (or the rest of one, after a mid-epoch resume); returns its sums.
+   * @throws DivergenceError when a batch's loss is NaN or infinite, before that step's update
+   */
   *trainEpoch(): Generator<StepResult, EpochTotals> {
     const { model, optimizer, loader, trainTransform, labelSmoothing = 0 } = this.parts;
     model.train();
@@ -107,10 +135,13 @@ export class Run {
       optimizer.zeroGrad();
       const logits = model.forward(input);
       const loss = crossEntropy(logits, y, { labelSmoothing });
+      const value = loss.item();
+      // A finite but huge loss trains on (it may come back down); NaN or ±Infinity cannot.
+      if (!Number.isFinite(value)) throw new DivergenceError(value, this.epochsDone + 1, totals.batches + 1, optimizer.stepCount + 1, this.lastLoss);
       loss.backward();
       optimizer.step();
+      this.lastLoss = { loss: value, step: optimizer.stepCount };
       const n = y.shape[0]!;
-      const value = loss.item();
       const correct = noGrad(() => logits.argmax(1).eq(y).sum().item());
       totals.lossSum += value * n;
       totals.correct += correct;
@@ -172,6 +203,7 @@ export class Run {
     const meta: RunMeta = {
       epochsDone: this.epochsDone,
       partial: this.partial,
+      lastLoss: this.lastLoss,
       loader: loader.state(),
       generators: Object.fromEntries(Object.entries(generators).map(([k, g]) => [k, g.getState()])),
       optimizer: { ...sd, state },
@@ -228,6 +260,7 @@ export class Run {
     for (const [name, s] of generatorStates) generators[name]!.setState(s);
     this.epochsDone = meta.epochsDone;
     this.partial = meta.partial ? { ...meta.partial } : null;
+    this.lastLoss = meta.lastLoss ?? null;
   }
 }
 

@@ -1,13 +1,13 @@
 // The MLP example, small: a few hundred digits for an epoch or two. It must learn (the loss falls, the accuracy
 // beats chance by far), repeat itself exactly, refuse bad flags, and resume a killed run bit for bit.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '@tensile/nn';
-import { UsageError, readMetrics, runClassifier, type MetricsRecord } from '@tensile/examples-common';
+import { CheckpointError, UsageError, readMetrics, runClassifier, type MetricsRecord } from '@tensile/examples-common';
 import { mlpExample } from '../src/example.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tensile-mlp-'));
@@ -63,12 +63,14 @@ describe('mnist-mlp, small', () => {
   });
 
   it.each([
-    [['--epochs', '0'], /^--epochs must be a positive integer, got "0"$/],
-    [['--batch-size', 'many'], /^--batch-size must be a positive integer, got "many"$/],
+    [['--epochs', '0'], /^--epochs must be a whole number ≥ 1, got 0$/],
+    [['--epochs', '-1'], /^--epochs must be a whole number ≥ 1, got -1$/],
+    [['--batch-size', 'many'], /^--batch-size must be a whole number ≥ 1, got "many"$/],
     [['--lr', 'fast'], /^--lr must be a finite number > 0, got "fast"$/],
+    [['--lr', '-0.1'], /^--lr must be a finite number > 0, got -0.1$/],
     [['--optimizer', 'lbfgs'], /^--optimizer must be one of sgd, momentum, adagrad, rmsprop, adam, adamw, got "lbfgs"$/],
-    [['--seed', '-1'], /^--seed got a value starting with '-'/],
-    [['--seed=-1'], /^--seed must be an integer in \[0, 2147483647\], got "-1"$/],
+    [['--seed', '-1'], /^--seed must be a whole number in \[0, 2147483647\], got -1$/],
+    [['--seed=-1'], /^--seed must be a whole number in \[0, 2147483647\], got -1$/],
     [['--dtype', 'float16'], /^--dtype must be one of float32, float64, got "float16"$/],
     [['--dataset', 'cifar'], /^--dataset must be one of mnist, fashion-mnist, got "cifar"$/],
     [['--dropout', '1'], /^--dropout must be in \[0, 1\), got 1$/],
@@ -83,12 +85,50 @@ describe('mnist-mlp, small', () => {
     expect((err as Error).message).not.toContain('\n');
   });
 
-  it('--help lists every flag', async () => {
-    let text = '';
-    await runClassifier(mlpExample, ['--help'], { stream: { write: (s: string) => (text += s) } });
-    for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--dtype', '--checkpoint', '--resume', '--out', '--dataset', '--recipe']) {
-      expect(text).toContain(`  ${flag} `);
+  it('--help lists every flag, also after a bare --', async () => {
+    for (const argv of [['--help'], ['--', '--help']]) {
+      let text = '';
+      await runClassifier(mlpExample, argv, { stream: { write: (s: string) => (text += s) } });
+      for (const flag of ['--epochs', '--batch-size', '--lr', '--optimizer', '--seed', '--dtype', '--checkpoint', '--resume', '--out', '--dataset', '--recipe']) {
+        expect(text).toContain(`  ${flag} `);
+      }
     }
+  });
+
+  it('says "1 epoch", not "1 epochs"', async () => {
+    let text = '';
+    await runClassifier(mlpExample, [...SMALL, '--epochs', '1', '--out', join(root, 'one-epoch')], { stream: { write: (s: string) => (text += s), isTTY: false } });
+    expect(text).toMatch(/ · batch 64 · 1 epoch · /);
+    expect(text).toMatch(/after 1 epoch, /);
+    expect(text).not.toMatch(/\b1 epochs\b/);
+  });
+
+  it('refuses an --out folder that holds another run, before any work', async () => {
+    const err = await runClassifier(mlpExample, [...SMALL, '--epochs', '1', '--out', join(root, 'one-epoch')], { stream: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/^--out .*one-epoch already holds a run \(metrics\.jsonl\); give a new folder, or leave --out out/);
+  });
+
+  it('without --out, each run gets its own folder under runs/mnist-mlp, and runs/mnist-mlp/latest is the newest', async () => {
+    const cwd = join(root, 'user');
+    mkdirSync(cwd);
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = cwd;
+    const lines: string[] = [];
+    try {
+      for (let k = 0; k < 2; k++) await runClassifier(mlpExample, ['--train-size', '64', '--test-size', '64', '--epochs', '1'], { stream: { write: (s: string) => lines.push(s), isTTY: false } });
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+    const base = join(cwd, 'runs', 'mnist-mlp');
+    const folders = readdirSync(base).filter((f) => f !== 'latest').sort();
+    expect(folders).toHaveLength(2);
+    for (const f of folders) expect(f).toMatch(/^\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d(-2)?$/);
+    expect(readlinkSync(join(base, 'latest'))).toBe(folders.at(-1));
+    // Each run names its folder, and each has its own metrics.
+    expect(lines.filter((l) => l.startsWith('  output ')).map((l) => l.trim())).toEqual(folders.map((f) => `output ${join(base, f)}`));
+    for (const f of folders) expect(readMetrics(join(base, f, 'metrics.jsonl')).filter((r) => r.type === 'epoch')).toHaveLength(1);
   });
 });
 
@@ -133,9 +173,11 @@ describe('mnist-mlp checkpoints', () => {
     const killed = await spawnExample([...args, '--out', join(root, 'killed'), '--checkpoint', join(root, 'killed.safetensors')], (out) => /epoch 2\/3 +\d+%/.test(out));
     expect(killed.signal).toBe('SIGKILL');
     expect(killed.stdout).not.toContain('epoch 3/3');
-    const resumed = await spawnExample(['--resume', join(root, 'killed.safetensors'), '--out', join(root, 'killed')]);
+    // Without --out, the run goes on in its own folder.
+    const resumed = await spawnExample(['--resume', join(root, 'killed.safetensors')]);
     expect(resumed.stderr).toBe('');
-    expect(resumed.stdout).toMatch(/resumed from .* after 1 epochs \(step 32\)/);
+    expect(resumed.stdout).toContain(`  output ${join(root, 'killed')} · checkpoint ${join(root, 'killed.safetensors')}`);
+    expect(resumed.stdout).toMatch(/resumed from .* after 1 epoch \(step 32\)/);
 
     const a = tensorsOf(join(root, 'whole', 'model.safetensors'));
     const b = tensorsOf(join(root, 'killed', 'model.safetensors'));
@@ -159,13 +201,22 @@ describe('mnist-mlp checkpoints', () => {
       (out) => /epoch 2\/3 +(5\d|[6-9]\d)%/.test(out),
     );
     expect(killed.signal).toBe('SIGKILL');
-    const resumed = await spawnExample(['--resume', join(root, 'mid.safetensors'), '--out', join(root, 'mid')]);
+    // Resumed into another folder: the metrics up to the checkpoint come along from the run's own folder.
+    const resumed = await spawnExample(['--resume', join(root, 'mid.safetensors'), '--out', join(root, 'mid-elsewhere')]);
     expect(resumed.stderr).toBe('');
-    expect(resumed.stdout).toMatch(/resumed from .* after 1 epochs and \d+ batches/);
+    expect(resumed.stdout).toMatch(/resumed from .* after 1 epoch and \d+ batches/);
     const a = tensorsOf(whole);
-    const b = tensorsOf(join(root, 'mid', 'model.safetensors'));
+    const b = tensorsOf(join(root, 'mid-elsewhere', 'model.safetensors'));
     for (const [name, bytes] of a) expect(Buffer.compare(Buffer.from(b.get(name)!), Buffer.from(bytes)), name).toBe(0);
+    expect(numbers(readMetrics(join(root, 'mid-elsewhere', 'metrics.jsonl')))).toEqual(numbers(readMetrics(join(root, 'whole', 'metrics.jsonl'))));
   }, 120_000);
+
+  it('resuming a finished run says so, and trains nothing', async () => {
+    const ckpt = join(root, 'whole.safetensors');
+    const err = await runClassifier(mlpExample, ['--resume', ckpt], { stream: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toBe(`${ckpt}: this run already finished its 3 epochs; there is nothing to resume (its plots and metrics are in ${join(root, 'whole')})`);
+  });
 
   it('refuses to resume with a flag that differs from the checkpoint', async () => {
     const ckpt = join(root, 'whole.safetensors');

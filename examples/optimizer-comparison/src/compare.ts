@@ -2,19 +2,19 @@
 // trained by each optimizer on the same batches in the same order; then the learning-rate schedules are
 // previewed and each optimizer walks the Rosenbrock valley. Plots: curves.svg, lr-schedules.svg,
 // rosenbrock.svg; numbers: metrics.jsonl.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Flatten, Linear, ReLU, Sequential } from '@tensile/nn';
 import { save } from '@tensile/nn/node';
 import { Generator, getDefaultGenerator, listBackends, manualSeed, setBackend, type GeneratorState } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
 import {
-  CheckpointError, DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, MetricsLog, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PALETTE, PIXEL_STATS, Progress, Run,
+  CheckpointError, DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DivergenceError, MetricsLog, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PALETTE, PIXEL_STATS, Progress, Run,
   UsageError, chartGroup, checkpointFile, choice, choiceList, commonFlags, contourGroup, describeBackend, formatDuration, formatLr, formatPercent, formatRate, helpText, int, lineChart,
-  loadImages, makeOptimizer, parseFlags, readCheckpoint, smooth, svgDocument, userPath, writeCheckpoint,
+  loadImages, makeOptimizer, outputFolderOf, parseFlags, planOutput, plural, readCheckpoint, smooth, svgDocument, userPath, writeCheckpoint,
   type DatasetName, type MetricsRecord, type OptimizerName, type ProgressStream,
 } from '@tensile/examples-common';
-import { ROSENBROCK_LR, rosenbrock, rosenbrockPath } from './rosenbrock.js';
+import { ROSENBROCK_LR, ROSENBROCK_VIEW, rosenbrockPath } from './rosenbrock.js';
 import { schedulePreviews } from './schedules.js';
 
 /** Every setting of a comparison; saved in its checkpoints and locked when it is resumed. */
@@ -37,7 +37,10 @@ const defaultBackend = () => (listBackends().includes('wasm') ? 'wasm' : 'js');
 
 /** The comparison's flags: the common ones, with `--optimizer` taking a list. */
 export function compareFlags() {
-  const common = commonFlags({ epochs: '5', batchSize: '64', lr: "each optimizer's usual one", optimizer: 'all', out: 'runs/optimizer-comparison' });
+  const common = commonFlags({
+    epochs: '5', batchSize: '64', lr: "each optimizer's usual one", optimizer: 'all',
+    out: 'runs/optimizer-comparison/<date>_<time>, a new one per run; latest/ beside it is the newest',
+  });
   return {
     ...common,
     optimizer: choiceList('optimizers to compare', OPTIMIZER_NAMES, { default: 'all of them' }),
@@ -89,10 +92,18 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
       }
     }
     config = { ...saved, epochs: v.epochs ?? saved.epochs };
+    const done = Math.min(...config.optimizers.map((name) => (ckpt.meta[`${name}/run`] as { epochsDone?: number } | undefined)?.epochsDone ?? 0));
+    if (done >= config.epochs) {
+      const where = outputFolderOf(ckpt);
+      throw new CheckpointError(
+        `${resumePath}: this comparison already trained ${plural(done, 'epoch')}; there is nothing to resume unless --epochs asks for more (--epochs ${done + 1} or above)${where ? `; its plots and metrics are in ${where}` : ''}`,
+      );
+    }
   }
-  const checkpoint = v.checkpoint !== undefined ? checkpointFile(v.checkpoint, 'checkpoint') : resumePath;
-  const out = userPath(v.out ?? 'runs/optimizer-comparison');
-  mkdirSync(out, { recursive: true });
+  // Every path is checked before the data loads.
+  const checkpoint = v.checkpoint !== undefined ? checkpointFile(v.checkpoint, 'checkpoint') : v.resume !== undefined ? checkpointFile(v.resume, 'resume') : null;
+  const resumeFolder = outputFolderOf(ckpt);
+  const output = planOutput({ out: v.out, base: 'runs/optimizer-comparison', resumeFolder });
 
   setBackend(config.backend);
   manualSeed(config.seed);
@@ -116,18 +127,22 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
     getDefaultGenerator().setState(ckpt.meta.defaultGenerator as GeneratorState);
   }
 
+  const out = output.create();
   const progress = new Progress({ stream });
   const stepsPerEpoch = runs[0]!.run.batchesPerEpoch;
   const done = runs[0]!.run.epochsDone;
   progress.line(
     `optimizer-comparison · MLP 784-128-10 · ${DATASET_LABELS[config.dataset]}: ${data.train.length.toLocaleString('en-US')} train / ` +
-      `${data.test.length.toLocaleString('en-US')} test · ${config.epochs} epochs · batch ${config.batchSize} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
+      `${data.test.length.toLocaleString('en-US')} test · ${plural(config.epochs, 'epoch')} · batch ${config.batchSize} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
   );
   progress.line(`  ${runs.map(({ name, run }) => `${OPTIMIZER_LABELS[name]} lr ${formatLr(run.parts.optimizer.defaults.lr)}`).join(' · ')}`);
   progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
-  if (ckpt) progress.line(`  resumed from ${resumePath} after ${done} epochs`);
+  if (ckpt) progress.line(`  resumed from ${resumePath} after ${plural(done, 'epoch')}`);
 
-  const metrics = new MetricsLog(join(out, 'metrics.jsonl'), ckpt ? { keepUpToStep: runs[0]!.run.step } : {});
+  const metrics = new MetricsLog(
+    join(out, 'metrics.jsonl'),
+    ckpt ? { keepUpToStep: runs[0]!.run.step, from: !output.continuing && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : undefined } : {},
+  );
   const width = Math.max(...runs.map(({ name }) => OPTIMIZER_LABELS[name].length));
   const seconds = new Map<OptimizerName, number>();
   for (let epoch = done + 1; epoch <= config.epochs; epoch++) {
@@ -136,12 +151,20 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
       const start = performance.now();
       progress.start(label, stepsPerEpoch);
       const it = run.trainEpoch();
-      let r = it.next();
-      while (!r.done) {
-        const s = r.value;
-        progress.update(s.batch, { loss: s.totals.lossSum / s.totals.samples, accuracy: s.totals.correct / s.totals.samples, samplesPerSec: s.totals.samples / ((performance.now() - start) / 1000) });
-        metrics.write({ type: 'step', run: name, epoch, step: s.step, loss: s.loss, accuracy: s.accuracy, lr: s.lr });
-        r = it.next();
+      let r;
+      try {
+        for (r = it.next(); !r.done; r = it.next()) {
+          const s = r.value;
+          progress.update(s.batch, { loss: s.totals.lossSum / s.totals.samples, accuracy: s.totals.correct / s.totals.samples, samplesPerSec: s.totals.samples / ((performance.now() - start) / 1000) });
+          metrics.write({ type: 'step', run: name, epoch, step: s.step, loss: s.loss, accuracy: s.accuracy, lr: s.lr });
+        }
+      } catch (e) {
+        if (e instanceof DivergenceError) {
+          progress.stop();
+          writeCurves(out, config, metrics.records, stepsPerEpoch);
+          e.message = `${OPTIMIZER_LABELS[name]}: ${e.message}; try a smaller --lr (its lr is ${formatLr(run.parts.optimizer.defaults.lr)}), or leave it out of --optimizer`;
+        }
+        throw e;
       }
       const totals = r.value;
       const trainSeconds = (performance.now() - start) / 1000;
@@ -161,7 +184,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
     }
     if (checkpoint) {
       const tensors = new Map();
-      const meta: Record<string, unknown> = { example: 'optimizer-comparison', config, defaultGenerator: getDefaultGenerator().getState() };
+      const meta: Record<string, unknown> = { example: 'optimizer-comparison', config, out, defaultGenerator: getDefaultGenerator().getState() };
       for (const { name, run } of runs) {
         const s = run.state(`${name}/`);
         for (const [k, t] of s.tensors) tensors.set(k, t);
@@ -177,7 +200,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   // The learning-rate schedules, previewed over this run's steps.
   const previews = schedulePreviews(1e-3, config.epochs * stepsPerEpoch, stepsPerEpoch);
   writeFileSync(join(out, 'lr-schedules.svg'), lineChart({
-    title: `learning-rate schedules over ${config.epochs} epochs of ${stepsPerEpoch} steps (peak 1e-3)`, xLabel: 'epoch', yLabel: 'learning rate', legend: 'right',
+    title: `learning-rate schedules over ${plural(config.epochs, 'epoch')} of ${plural(stepsPerEpoch, 'step')} (peak 1e-3)`, xLabel: 'epoch', yLabel: 'learning rate', legend: 'right',
     series: previews.map((p) => ({ name: p.name, points: p.lrs.map((lr, i) => [(i + 1) / stepsPerEpoch, lr] as [number, number]) })),
   }, 1100, 480));
 
@@ -186,8 +209,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   writeFileSync(join(out, 'rosenbrock.svg'), svgDocument(1200, 560,
     contourGroup({
       title: `Rosenbrock (1 − x)² + 100(y − x²)² from (−1.2, 1), ${config.rosenbrockSteps} steps`,
-      f: rosenbrock, x: [-2, 2], y: [-1, 3], marker: [1, 1],
-      levels: [0.25, 1, 4, 16, 64, 256, 1024],
+      ...ROSENBROCK_VIEW,
       paths: paths.map((p, i) => ({ name: `${OPTIMIZER_LABELS[p.name]} (lr ${ROSENBROCK_LR[p.name]})`, points: p.points, color: PALETTE[OPTIMIZER_NAMES.indexOf(p.name) % 10] ?? PALETTE[i] })),
     }, 0, 0, 600, 560) +
     chartGroup({

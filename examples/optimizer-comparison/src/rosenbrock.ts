@@ -16,6 +16,18 @@ export function rosenbrockLoss(p: Tensor): Tensor {
   return x.neg().add(1).square().add(y.sub(x.square()).square().mul(100)).sum();
 }
 
+/**
+ * The region and contour levels of the Rosenbrock plot: the valley from the start (−1.2, 1) to the
+ * minimum, levels a factor of 4 apart from 0.25 (a thin closed loop around the minimum) up.
+ */
+export const ROSENBROCK_VIEW = {
+  f: rosenbrock,
+  x: [-2, 2] as const,
+  y: [-1, 3] as const,
+  levels: [0.25, 1, 4, 16, 64, 256, 1024],
+  marker: [1, 1] as const,
+};
+
 /** A learning rate per optimizer that neither diverges nor stalls on Rosenbrock from (−1.2, 1). */
 export const ROSENBROCK_LR: Record<OptimizerName, number> = {
   sgd: 1e-3, momentum: 5e-4, adagrad: 0.5, rmsprop: 0.01, adam: 0.05, adamw: 0.05,

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '@tensile/nn';
-import { OPTIMIZER_NAMES, UsageError, readMetrics, type MetricsRecord } from '@tensile/examples-common';
+import { CheckpointError, DivergenceError, OPTIMIZER_NAMES, UsageError, contourGroup, readMetrics, type MetricsRecord } from '@tensile/examples-common';
 import { runComparison } from '../src/compare.js';
-import { rosenbrock, rosenbrockPath } from '../src/rosenbrock.js';
-import { schedulePreviews } from '../src/schedules.js';
+import { ROSENBROCK_VIEW, rosenbrock, rosenbrockPath } from '../src/rosenbrock.js';
+import { schedulePreviews, stepsLabel } from '../src/schedules.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tensile-compare-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,7 +44,14 @@ describe('optimizer-comparison, small', () => {
     await runComparison([...args, '--epochs', '2', '--out', join(root, 'whole')], { stream: quiet });
     const ckpt = join(root, 'c.safetensors');
     await runComparison([...args, '--epochs', '1', '--out', join(root, 'parts'), '--checkpoint', ckpt], { stream: quiet });
-    await runComparison(['--resume', ckpt, '--epochs', '2', '--out', join(root, 'parts')], { stream: quiet });
+    // Without --out, the comparison goes on in its own folder.
+    let text = '';
+    await runComparison(['--resume', ckpt, '--epochs', '2'], { stream: { write: (t: string) => (text += t), isTTY: false } });
+    expect(text).toContain(`  output ${join(root, 'parts')} · checkpoint ${ckpt}`);
+    expect(text).toContain('after 1 epoch\n');
+    expect(readMetrics(join(root, 'parts', 'metrics.jsonl')).filter((r) => r.type === 'epoch').map((r) => [r.run, r.epoch])).toEqual([
+      ['momentum', 1], ['adam', 1], ['momentum', 2], ['adam', 2],
+    ]);
     for (const name of ['momentum', 'adam']) {
       const a = loadSafetensors(readFileSync(join(root, 'whole', `${name}.safetensors`))).tensors;
       const b = loadSafetensors(readFileSync(join(root, 'parts', `${name}.safetensors`))).tensors;
@@ -53,6 +60,30 @@ describe('optimizer-comparison, small', () => {
     const err = await runComparison(['--resume', ckpt, '--batch-size', '32'], { stream: quiet }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/^--batch-size 32 differs from the checkpoint's 16/);
+    // Finished: nothing to resume unless more epochs are asked for.
+    const done = await runComparison(['--resume', ckpt], { stream: quiet }).catch((e: unknown) => e);
+    expect(done).toBeInstanceOf(CheckpointError);
+    expect((done as Error).message).toBe(
+      `${ckpt}: this comparison already trained 2 epochs; there is nothing to resume unless --epochs asks for more (--epochs 3 or above); its plots and metrics are in ${join(root, 'parts')}`,
+    );
+  });
+
+  it('refuses a file as --out, and an --out that holds another run, before any work', async () => {
+    const file = await runComparison([...SMALL, '--out', join(root, 'c.safetensors')], { stream: quiet }).catch((e: unknown) => e);
+    expect((file as Error).message).toMatch(/^--out .*c\.safetensors is a file; give a folder$/);
+    const held = await runComparison([...SMALL, '--out', join(root, 'one')], { stream: quiet }).catch((e: unknown) => e);
+    expect(held).toBeInstanceOf(UsageError);
+    expect((held as Error).message).toMatch(/^--out .*one already holds a run/);
+  });
+
+  it('a loss that turns NaN stops the comparison, naming the optimizer and the step', async () => {
+    const out = join(root, 'nan');
+    const err = await runComparison([...SMALL, '--optimizer', 'adam,sgd', '--lr', '1e9', '--out', out], { stream: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DivergenceError);
+    expect((err as Error).message).toMatch(
+      /^SGD: the training loss became NaN at epoch 1, batch \d+ \(step \d+\); the last finite loss was .* at step \d+\. Training stopped before this step's update; try a smaller --lr \(its lr is 1\.00e9\), or leave it out of --optimizer$/,
+    );
+    expect(existsSync(join(out, 'curves.svg'))).toBe(true);
   });
 
   it('rejects a bad optimizer list with one line naming the flag', async () => {
@@ -79,7 +110,36 @@ describe('Rosenbrock', () => {
   });
 });
 
+describe('the Rosenbrock plot', () => {
+  it('draws each contour level as whole lines: the innermost is one closed loop, not a trail of dashes', () => {
+    // As in rosenbrock.svg: a 600 × 560 panel.
+    const g = contourGroup({ ...ROSENBROCK_VIEW, title: 't', paths: [] }, 0, 0, 600, 560);
+    const levels = [...g.matchAll(/<path d="([^"]+)" fill="none" stroke="rgb\((\d+),/g)].map((m) => ({ d: m[1]!, shade: Number(m[2]) }));
+    expect(levels).toHaveLength(ROSENBROCK_VIEW.levels.length);
+    const innermost = levels[0]!.d;
+    expect(innermost.match(/M/g)).toHaveLength(1);
+    expect(innermost.endsWith('Z')).toBe(true);
+    // It spans the valley floor where f < 0.25, x from 0.5 to 1.5: in pixels, 56 + (x + 2) / 4 · 528.
+    const xs = [...innermost.matchAll(/[ML]([\d.]+) /g)].map((m) => Number(m[1]));
+    expect(Math.min(...xs)).toBeLessThan(56 + (2.5 / 4) * 528 + 4);
+    expect(Math.max(...xs)).toBeGreaterThan(56 + (3.5 / 4) * 528 - 4);
+  });
+});
+
 describe('schedule previews', () => {
+  it('label the warmup with its real length', () => {
+    // 2 epochs of 16 steps: the warmup is a tenth of the run, 3 steps.
+    const short = schedulePreviews(1e-3, 32, 16).map((p) => p.name);
+    expect(short).toContain('NoamScheduler (warmup 3 steps ≈ 0.19 epoch)');
+    expect(short).toContain('LinearLR warmup 3 steps ≈ 0.19 epoch → cosine');
+    // 5 epochs of 125 steps (pnpm compare's default): 62 steps, about half an epoch.
+    expect(schedulePreviews(1e-3, 625, 125).map((p) => p.name)).toContain('NoamScheduler (warmup 62 steps ≈ 0.5 epoch)');
+    expect(schedulePreviews(1e-3, 50, 5).map((p) => p.name)).toContain('NoamScheduler (warmup 1 epoch)');
+    expect(stepsLabel(20, 10)).toBe('2 epochs');
+    expect(stepsLabel(5, 10)).toBe('5 steps = 0.5 epoch');
+    expect(stepsLabel(1, 3)).toBe('1 step ≈ 0.33 epoch');
+  });
+
   it('give one rate per step, each schedule starting at or rising to the peak', () => {
     const previews = schedulePreviews(1e-3, 50, 10);
     expect(previews.map((p) => p.name)).toContain('OneCycleLR');
