@@ -54,13 +54,19 @@ export interface Evaluation {
 }
 
 /**
- * The training loss turned NaN or infinite: training stops before that step's update, so the parameters,
- * the optimizer's state and the last checkpoint hold the finite values from before it.
+ * Past this, a classifier's cross-entropy has diverged: it starts near ln C (2.3 for 10 classes), and a loss
+ * of 10,000 means logits off by thousands, which no run comes back from (`--lr 1e9` reaches 1e21 and stays).
+ */
+export const DIVERGED_LOSS = 1e4;
+
+/**
+ * The training loss turned NaN or infinite, or passed `DIVERGED_LOSS`: training stops before that step's
+ * update, so the parameters, the optimizer's state and the last checkpoint hold the values from before it.
  */
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
   constructor(
-    /** NaN, Infinity or -Infinity. */
+    /** NaN, ±Infinity, or a finite loss past `DIVERGED_LOSS`. */
     readonly loss: number,
     readonly epoch: number,
     /** The batch of the epoch (1 for the first). */
@@ -70,7 +76,8 @@ export class DivergenceError extends Error {
     readonly lastFinite: { loss: number; step: number } | null,
   ) {
     const last = lastFinite === null ? 'no earlier step had a finite loss' : `the last finite loss was ${Number(lastFinite.loss.toPrecision(5))} at step ${lastFinite.step}`;
-    super(`the training loss became ${loss} at epoch ${epoch}, batch ${batch} (step ${step}); ${last}. Training stopped before this step's update`);
+    const what = Number.isFinite(loss) ? `${loss.toPrecision(5)}, past ${DIVERGED_LOSS.toLocaleString('en-US')} (it has diverged)` : String(loss);
+    super(`the training loss became ${what} at epoch ${epoch}, batch ${batch} (step ${step}); ${last}. Training stopped before this step's update`);
   }
 }
 
@@ -124,7 +131,7 @@ export class Run {
 
   /**
    * Trains one epoch (or the rest of one, after a mid-epoch resume); returns its sums.
-   * @throws DivergenceError when a batch's loss is NaN or infinite, before that step's update
+   * @throws DivergenceError when a batch's loss is NaN, infinite or past `DIVERGED_LOSS`, before that step's update
    */
   *trainEpoch(): Generator<StepResult, EpochTotals> {
     const { model, optimizer, loader, trainTransform, labelSmoothing = 0 } = this.parts;
@@ -136,8 +143,7 @@ export class Run {
       const logits = model.forward(input);
       const loss = crossEntropy(logits, y, { labelSmoothing });
       const value = loss.item();
-      // A finite but huge loss trains on (it may come back down); NaN or ±Infinity cannot.
-      if (!Number.isFinite(value)) throw new DivergenceError(value, this.epochsDone + 1, totals.batches + 1, optimizer.stepCount + 1, this.lastLoss);
+      if (!(Math.abs(value) <= DIVERGED_LOSS)) throw new DivergenceError(value, this.epochsDone + 1, totals.batches + 1, optimizer.stepCount + 1, this.lastLoss);
       loss.backward();
       optimizer.step();
       this.lastLoss = { loss: value, step: optimizer.stepCount };
