@@ -209,7 +209,15 @@ export async function runCase(c: Case<any>): Promise<Outcome> {
   let result: { threw: true; error: unknown } | { threw: false; value: unknown };
   try {
     let value = c.run(state);
-    if (c.async) value = await value;
+    if (c.async) {
+      // A promise that never settles must read as a hang, not let the worker's event loop drain and exit.
+      const keepAlive = setInterval(() => undefined, 2 ** 30);
+      try {
+        value = await value;
+      } finally {
+        clearInterval(keepAlive);
+      }
+    }
     // A promise the case did not await must not take the worker down when it rejects.
     else if (value instanceof Promise) value.catch(() => undefined);
     result = { threw: false, value };
@@ -263,7 +271,7 @@ function startWorker(file: string, from: number, listOnly: boolean): Worker {
   return new Worker(workerUrl(), { workerData: { file, from, listOnly }, resourceLimits: { maxOldGenerationSizeMb: 2048 }, stdout: false, stderr: false });
 }
 
-/** The title and case names of a category (loads its module in a worker, runs nothing). */
+/** The title and case names of a category module (`cases/data`; loaded in a worker, nothing run). */
 export function listCases(file: string): Promise<{ title: string; names: string[] }> {
   return new Promise((resolve, reject) => {
     const w = startWorker(file, 0, true);
@@ -277,7 +285,7 @@ export function listCases(file: string): Promise<{ title: string; names: string[
 }
 
 /**
- * Runs every case of `file` (a module in `cases/`) in worker threads, each under a watchdog: a case that
+ * Runs every case of `file` (a module path under dist/, `cases/data`) in worker threads, each under a watchdog: a case that
  * overruns its time limit is a hang; its worker is terminated and a new one carries on with the next case.
  */
 export function runCategory(file: string): Promise<CategoryReport> {

@@ -1,5 +1,6 @@
-// The worker side of the harness: loads one category's module and runs its cases in order from `from`,
-// telling the main thread when each starts (so its watchdog can time it) and how it ended.
+// The worker side of the harness: loads one category's module (`cases/tensor-ops`, relative to dist/) and runs
+// its cases in order from `from`, telling the main thread when each starts (so its watchdog can time it) and
+// how it ended.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_TIMEOUT_MS, runCase, type Category } from './harness.js';
 
@@ -7,7 +8,7 @@ const { file, from, listOnly } = workerData as { file: string; from: number; lis
 const port = parentPort!;
 
 // A URL, not a template literal: the bundler would try to resolve a template at build time.
-const url = new URL(`./cases/${file}.js`, import.meta.url);
+const url = new URL(`./${file}.js`, import.meta.url);
 const { default: cat } = (await import(url.href)) as { default: Category };
 port.postMessage({ type: 'list', title: cat.title, cases: cat.cases.map((c) => ({ name: c.name, timeoutMs: c.timeoutMs ?? DEFAULT_TIMEOUT_MS })) });
 if (!listOnly) {

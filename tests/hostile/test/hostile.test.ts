@@ -10,7 +10,7 @@ const ALL = ['tensor-ops', 'autograd', 'state-dicts', 'optimizers', 'safetensors
 const only = process.env.HOSTILE_ONLY?.split(',').map((s) => s.trim());
 const FILES = only ? ALL.filter((f) => only.includes(f)) : ALL;
 
-const lists = await Promise.all(FILES.map((f) => listCases(f)));
+const lists = await Promise.all(FILES.map((f) => listCases(`cases/${f}`)));
 const reports: CategoryReport[] = [];
 
 afterAll(() => {
@@ -22,7 +22,7 @@ FILES.forEach((file, k) => {
   describe(title, () => {
     let report: CategoryReport;
     beforeAll(async () => {
-      report = await runCategory(file);
+      report = await runCategory(`cases/${file}`);
       reports.push(report);
       const t = tally(report);
       console.log(
