@@ -29,7 +29,7 @@ export interface CliResult {
 }
 
 /** A child gets this long before it is killed and its case counted as a hang. */
-export const CLI_TIMEOUT_MS = 60_000;
+export const CLI_TIMEOUT_MS = 90_000;
 /** The watchdog's limit for a command-line case: the child's, plus room to spawn and collect it. */
 export const CLI_CASE_TIMEOUT_MS = CLI_TIMEOUT_MS + 30_000;
 
