@@ -1,6 +1,7 @@
 // Runs an example's command line as `pnpm mnist` does (tsx on the example's src/main.ts, from the example's
 // folder, with INIT_CWD at the repository root), in its own process group, killed with SIGKILL at a hard
-// time limit; and classifies what it did.
+// time limit; and classifies what it did. On Linux the limit is also enforced by coreutils' `timeout`, which
+// outlives us: a run whose test process is killed (turbo stopping a task) cannot leave a hung program behind.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +29,15 @@ export interface CliResult {
   seconds: number;
 }
 
-/** A child gets this long before it is killed and its case counted as a hang. */
-export const CLI_TIMEOUT_MS = 90_000;
+/** A child gets this long (90 s; `HOSTILE_CLI_TIMEOUT_S` overrides) before it is killed and its case counted as a hang. */
+export const CLI_TIMEOUT_MS = Number(process.env.HOSTILE_CLI_TIMEOUT_S ?? 90) * 1000;
 /** The watchdog's limit for a command-line case: the child's, plus room to spawn and collect it. */
 export const CLI_CASE_TIMEOUT_MS = CLI_TIMEOUT_MS + 30_000;
 
 const MAX_OUTPUT = 1 << 20;
+
+/** coreutils' `timeout`, where there is one (it puts the program in its own group and kills the group). */
+const TIMEOUT_BIN = ['/usr/bin/timeout', '/bin/timeout'].find((p) => process.platform === 'linux' && existsSync(p)) ?? null;
 
 /**
  * Runs `examples/<example>/src/main.ts` with `args`. `{tmp}` in an argument becomes a fresh temporary
@@ -45,8 +49,9 @@ export function runExample(example: string, args: readonly string[]): Promise<Cl
   const tmp = args.some((a) => a.includes('{tmp}')) ? mkdtempSync(join(tmpdir(), 'tensile-hostile-')) : null;
   const argv = args.map((a) => (tmp ? a.replaceAll('{tmp}', tmp) : a));
   const started = Date.now();
+  const command = TIMEOUT_BIN ? [TIMEOUT_BIN, '-s', 'KILL', `${CLI_TIMEOUT_MS / 1000}s`, tsx] : [tsx];
   return new Promise((resolve) => {
-    const child = spawn(tsx, ['src/main.ts', ...argv], {
+    const child = spawn(command[0]!, [...command.slice(1), 'src/main.ts', ...argv], {
       cwd,
       detached: true, // its own process group, so the kill reaches tsx's node child too
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,9 +72,12 @@ export function runExample(example: string, args: readonly string[]): Promise<Cl
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
-    }, CLI_TIMEOUT_MS);
+    }, CLI_TIMEOUT_MS + 2_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      // `timeout -s KILL` kills the program's whole group, itself included, at the limit.
+      const killed = signal === 'SIGKILL' || code === 137;
+      if (TIMEOUT_BIN && killed && Date.now() - started >= CLI_TIMEOUT_MS) timedOut = true;
       kill(); // anything the program left running in its group
       if (tmp) rmSync(tmp, { recursive: true, force: true });
       resolve({ code, signal, stdout, stderr, timedOut, seconds: (Date.now() - started) / 1000 });
