@@ -7,7 +7,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const group of ['packages', 'examples', 'bench']) {
+for (const group of ['packages', 'examples', 'tests', 'bench']) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
   const dirs = group === 'bench' ? [dir] : readdirSync(dir).map((d) => join(dir, d));
