@@ -111,7 +111,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
     datasetLength('DataLoader', dataset);
     checkOptions('DataLoader', opts, DATA_LOADER_OPTIONS, DATA_LOADER_HINTS);
     const { batchSize = 1, shuffle = false, dropLast = false, generator, collate } = opts;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new (typeof batchSize === 'number' ? RangeError : TypeError)(`DataLoader: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
     if (typeof shuffle !== 'boolean') throw new TypeError(`DataLoader: shuffle must be true or false, got ${describeValue(shuffle)}`);
     if (typeof dropLast !== 'boolean') throw new TypeError(`DataLoader: dropLast must be true or false, got ${describeValue(dropLast)}`);
     if (generator !== undefined && !(generator instanceof Generator)) throw new TypeError('DataLoader: generator must be a Generator from @tensile/tensor');

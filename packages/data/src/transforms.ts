@@ -1,7 +1,7 @@
 // Tensor-to-tensor transforms for inputs and labels (torchvision.transforms, as plain functions).
 // They work on a batch from a DataLoader as well as on one sample, and `compose` chains them.
 import {
-  Generator, ShapeError, Tensor, checkOptions, checkTensor, fmtShape, getDefaultGenerator, isFloat, oneHot as oneHotOp, tensor, type DType,
+  Generator, ShapeError, Tensor, checkOptions, checkTensor, describeValue, fmtShape, getDefaultGenerator, isFloat, oneHot as oneHotOp, tensor, type DType,
 } from '@tensile/tensor';
 
 /** A function from tensor to tensor. */
@@ -22,7 +22,7 @@ export function compose(...transforms: Transform[]): Transform {
 function perChannel(what: string, value: number | readonly number[]): number[] {
   const values = typeof value === 'number' ? [value] : [...value];
   if (values.length === 0 || values.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-    throw new RangeError(`normalize: ${what} must be a finite number or a non-empty list of them, got ${JSON.stringify(value)}`);
+    throw new RangeError(`normalize: ${what} must be a finite number or a non-empty list of them, got ${Array.isArray(value) ? `[${value.map((v) => describeValue(v)).join(', ')}]` : describeValue(value)}`);
   }
   return values;
 }

@@ -77,3 +77,13 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
+
+/** Throws a TypeError unless `v` is true or false: `op: name must be true or false, got …`. */
+export function checkBool(op: string, name: string, v: unknown): asserts v is boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be true or false, got ${describeValue(v)}`);
+}
+
+/** Throws a TypeError unless `v` is a number (NaN and ±Infinity included: the op decides what they mean). */
+export function checkNumber(op: string, name: string, v: unknown): asserts v is number {
+  if (typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number, got ${describeValue(v)}`);
+}

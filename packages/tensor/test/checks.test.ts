@@ -280,3 +280,46 @@ describe('detectAnomaly refuses async functions like noGrad', () => {
     expect(detectAnomaly(() => isAnomalyEnabled())).toBe(true);
   });
 });
+
+describe.each(listBackends())('backend %s: scalar arguments and flags are checked', (backend) => {
+  useBackend(backend);
+  const x = tensor([[0, 1, 2], [3, 4, 5]]);
+
+  it('keepdim must be true or false; logsumexp needs its dim', async () => {
+    const { amax, argmax, logsumexp, max, mean, sum, std } = await import('../src/index.js');
+    expect(() => sum(x, 1, { keepdims: true } as never)).toThrow(/^sum: keepdim must be true or false, got an object$/);
+    expect(() => sum(x, 1, 'yes' as never)).toThrow(/^sum: keepdim must be true or false, got a string \("yes"\)$/);
+    expect(() => mean(x, 1, 1 as never)).toThrow(/^mean: keepdim must be true or false, got 1$/);
+    expect(() => amax(x, 1, null as never)).toThrow(/amax: keepdim/);
+    expect(() => argmax(x, 1, 'no' as never)).toThrow(/argmax: keepdim/);
+    expect(() => max(x, 1, {} as never)).toThrow(/max: keepdim/);
+    expect(() => std(x, 1, { keepdim: 'yes' as never })).toThrow(/std: keepdim must be true or false/);
+    expect(() => logsumexp(x, undefined as never)).toThrow(/^logsumexp: dim is required/);
+    expect(sum(x, 1, true).shape).toEqual([2, 1]);
+  });
+
+  it('clamp takes numbers, at least one bound, and gives max everywhere when min > max (PyTorch)', async () => {
+    const { clamp } = await import('../src/index.js');
+    expect(() => clamp(x, 'a' as never)).toThrow(/^clamp: min must be a number, got a string \("a"\)$/);
+    expect(() => clamp(x, null, '1' as never)).toThrow(/^clamp: max must be a number/);
+    expect(() => clamp(x)).toThrow(/^clamp: at least one of min and max must be given$/);
+    expect(() => clamp(x, NaN)).toThrow(/min and max must not be NaN/);
+    expect(() => x.clone().clamp_()).toThrow(/^clamp_: at least one of min and max must be given$/);
+    expect(clamp(tensor([0, 1.5, 3]), 2, 1).toArray()).toEqual([1, 1, 1]);
+    const t = tensor([0, 1.5, 3]);
+    t.clamp_(2, 1);
+    expect(t.toArray()).toEqual([1, 1, 1]);
+  });
+
+  it('activations and logicalAnd check their arguments; matmul refuses bool; addcmul_ names itself', async () => {
+    const { elu, leakyRelu, logicalAnd, matmul } = await import('../src/index.js');
+    expect(() => leakyRelu(x, 'a' as never)).toThrow(/^leakyRelu: negativeSlope must be a number, got a string \("a"\)$/);
+    expect(() => elu(x, null as never)).toThrow(/^elu: alpha must be a number, got null$/);
+    expect(() => logicalAnd(x, 1 as never)).toThrow(/^logicalAnd: argument 'other' must be a Tensor, got 1$/);
+    expect(() => matmul(tensor([[true]]), tensor([[true]]))).toThrow(/^matmul: not defined for two bool tensors/);
+    const t = tensor([1, 2]);
+    expect(() => t.addcmul_(tensor([1, 2, 3]), tensor([1, 2]))).toThrow(/^addcmul_: shapes \[3\] and \[2\] cannot be broadcast/);
+    expect(() => t.addcdiv_(tensor([[1], [2]]), tensor([1, 2]))).toThrow(/^addcdiv_: the product of shapes \[2, 1\] and \[2\] cannot be broadcast to the target's shape \[2\]/);
+    expect(t.toArray()).toEqual([1, 2]);
+  });
+});

@@ -169,12 +169,12 @@ describe.each(listBackends())('backend %s: version counters', (backend) => {
     expect(() => grad(g!.sum(), x)).toThrow(/saved for its backward was modified in place/);
   });
 
-  it('an in-place write into a view whose elements share memory throws and writes nothing', () => {
+  it('an in-place write into a view whose elements share memory throws and writes nothing (fill_ and zero_ excepted, as PyTorch)', () => {
     const base = ones([1, 3], { dtype: 'float64' });
     const e = base.expand([2, 3]);
     const writes: [string, () => unknown][] = [
-      ['mul_', () => e.mul_(2)], ['add_', () => e.add_(1)], ['fill_', () => e.fill_(2)], ['zero_', () => e.zero_()],
-      ['copy_', () => e.copy_(f64([[1, 2, 3], [4, 5, 6]]))], ['clamp_', () => e.clamp_(0, 0.5)], ['sqrt_', () => e.sqrt_()],
+      ['mul_', () => e.mul_(2)], ['add_', () => e.add_(1)], ['copy_', () => e.copy_(f64([[1, 2, 3], [4, 5, 6]]))],
+      ['clamp_', () => e.clamp_(0, 0.5)], ['sqrt_', () => e.sqrt_()], ['addcmul_', () => e.addcmul_(e, e)],
     ];
     for (const [name, run] of writes) {
       expect(run, name).toThrow(ShapeError);
@@ -191,6 +191,12 @@ describe.each(listBackends())('backend %s: version counters', (backend) => {
     expect(m.toArray()).toEqual([[2, 4], [6, 8]]);
     // an expand of a size-1 dim to size 1 shares nothing
     ones([1, 3]).expand([1, 3]).mul_(2);
+    // fill_ and zero_ store one value everywhere, which PyTorch allows on such a view
+    e.fill_(2);
+    expect(base.toArray()).toEqual([[2, 2, 2]]);
+    e.zero_();
+    expect(base.toArray()).toEqual([[0, 0, 0]]);
+    expect(base.version).toBe(2);
   });
 });
 

@@ -1,7 +1,7 @@
 // Elementwise ops: each forward beside its backward. Broadcasting happens before the primitive, as
 // explicit `expand` views whose backward sums, so no backward here un-broadcasts by hand.
 import { defineOp, type OpFn } from '../autograd/op.js';
-import { checkOptions, checkTensor, describeValue } from '../check.js';
+import { checkNumber, checkOptions, checkTensor, describeValue } from '../check.js';
 import { INT32_MAX, INT32_MIN, allocArray, checkInt32, promoteTypes, promoteWithScalar, toFloat, type DType, isFloat } from '../dtype.js';
 import { DTypeError } from '../errors.js';
 import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
@@ -237,6 +237,8 @@ export function ge(input: TensorOrScalar, other: TensorOrScalar): Tensor { retur
 
 /** Elementwise logical and of two tensors (nonzero is true). */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
+  checkTensor('logicalAnd', 'input', a);
+  checkTensor('logicalAnd', 'other', b);
   return ne(mul(cast(a, 'bool'), cast(b, 'bool')), 0);
 }
 
@@ -329,9 +331,15 @@ export function erf(x: Tensor): Tensor { return erfOp(x); }
 /** max(x, 0). @example relu(tensor([-1, 2])) // tensor([0, 2]) */
 export function relu(x: Tensor): Tensor { return reluOp(x); }
 /** x for x > 0, `negativeSlope`·x otherwise (default 0.01, as PyTorch). */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor { return leakyReluOp(x, negativeSlope); }
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  checkNumber('leakyRelu', 'negativeSlope', negativeSlope);
+  return leakyReluOp(x, negativeSlope);
+}
 /** x for x > 0, α(eˣ − 1) otherwise (default α = 1). */
-export function elu(x: Tensor, alpha = 1): Tensor { return eluOp(x, alpha); }
+export function elu(x: Tensor, alpha = 1): Tensor {
+  checkNumber('elu', 'alpha', alpha);
+  return eluOp(x, alpha);
+}
 /** 1/(1 + e⁻ˣ), stable for large |x|. */
 export function sigmoid(x: Tensor): Tensor { return sigmoidOp(x); }
 /** Hyperbolic tangent. */
@@ -386,10 +394,22 @@ const clampOp = defineOp<[Tensor], [number, number]>({
 /** Clamps into `[min, max]`; either bound may be omitted (null/undefined). */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   checkTensor('clamp', 'input', x);
-  if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new TypeError('clamp: at least one of min and max must be given');
-  }
-  return clampOp([x], [min ?? -Infinity, max ?? Infinity]);
+  return clampOp([x], clampBounds('clamp', min, max));
+}
+
+/**
+ * The `[lo, hi]` a clamp applies: at least one bound, each a number, NaN refused. With min > max every
+ * element becomes max, as PyTorch's min(max(x, min), max) gives.
+ */
+export function clampBounds(op: string, min: unknown, max: unknown): [number, number] {
+  const none = (v: unknown) => v === undefined || v === null;
+  if (none(min) && none(max)) throw new TypeError(`${op}: at least one of min and max must be given`);
+  if (!none(min)) checkNumber(op, 'min', min);
+  if (!none(max)) checkNumber(op, 'max', max);
+  const lo = (min as number | null | undefined) ?? -Infinity;
+  const hi = (max as number | null | undefined) ?? Infinity;
+  if (Number.isNaN(lo) || Number.isNaN(hi)) throw new RangeError(`${op}: min and max must not be NaN, got min ${lo}, max ${hi}`);
+  return [Math.min(lo, hi), hi];
 }
 
 const whereOp = defineOp<[Tensor, Tensor, Tensor]>({

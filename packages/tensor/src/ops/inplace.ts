@@ -6,9 +6,9 @@ import { isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import { checkInt32, isFloat, promoteTypes } from '../dtype.js';
 import { AutogradError, DTypeError, ShapeError } from '../errors.js';
 import { broadcastShapes, fmtShape, hasInternalOverlap, shapesEqual } from '../shape.js';
-import { describeValue } from '../check.js';
+import { checkTensor, describeValue } from '../check.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
-import { checkFitsInt32, div, mul } from './elementwise.js';
+import { checkFitsInt32, clampBounds, div, mul } from './elementwise.js';
 import { broadcastView, copyK, scalar } from './raw.js';
 
 /**
@@ -16,14 +16,14 @@ import { broadcastView, copyK, scalar } from './raw.js';
  * not a view where several elements share one memory location (an expanded tensor: each would be written
  * more than once, as PyTorch refuses too).
  */
-export function checkWritable(op: string, t: Tensor): void {
+export function checkWritable(op: string, t: Tensor, sameValue = false): void {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}: the target must be a Tensor, got ${describeValue(t)}`);
   if (t.requiresGrad && isGradEnabled()) {
     throw new AutogradError(
       `${op}: cannot modify a tensor that requires grad (shape ${fmtShape(t.shape)}) in place while grad mode is on; wrap the update in noGrad(() => …)`,
     );
   }
-  if (hasInternalOverlap(t.shape, t.strides)) {
+  if (!sameValue && hasInternalOverlap(t.shape, t.strides)) {
     throw new ShapeError(
       `${op}: more than one element of the target (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to the same memory location, ` +
         'as in an expanded tensor; clone() it before writing to it in place',
@@ -31,9 +31,13 @@ export function checkWritable(op: string, t: Tensor): void {
   }
 }
 
-/** Checks `t`, runs the write, and bumps the storage's version (only once the write has happened). */
-function inPlace(op: string, t: Tensor, write: () => void): void {
-  checkWritable(op, t);
+/**
+ * Checks `t`, runs the write, and bumps the storage's version (only once the write has happened).
+ * `sameValue`: the write stores one value everywhere (fill_, zero_), which PyTorch allows even where
+ * elements share memory, since writing a location twice with the same value is harmless.
+ */
+function inPlace(op: string, t: Tensor, write: () => void, sameValue = false): void {
+  checkWritable(op, t, sameValue);
   write();
   t.versionCounter.bump(op);
 }
@@ -86,9 +90,20 @@ export function div_(t: Tensor, other: TensorOrScalar): void {
   });
 }
 
+/** Checks that `t1` and `t2` are tensors whose broadcast product fits `t`, naming `op`. */
+function checkFactors(op: string, t: Tensor, t1: Tensor, t2: Tensor): void {
+  checkTensor(op, 'tensor1', t1);
+  checkTensor(op, 'tensor2', t2);
+  const shape = broadcastShapes(op, t1.shape, t2.shape);
+  if (!shapesEqual(broadcastShapes(op, t.shape, shape), t.shape)) {
+    throw new ShapeError(`${op}: the product of shapes ${fmtShape(t1.shape)} and ${fmtShape(t2.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
+  }
+}
+
 /** `t += value·t1·t2` in place. */
 export function addcmul_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
   inPlace('addcmul_', t, () => {
+    checkFactors('addcmul_', t, t1, t2);
     const prod = noGrad(() => (value === 1 ? mul(t1, t2) : mul(mul(t1, t2), value)));
     getBackend().binary('add', t, operand('addcmul_', t, prod), t);
   });
@@ -97,6 +112,7 @@ export function addcmul_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
 /** `t += value·t1/t2` in place. */
 export function addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
   inPlace('addcdiv_', t, () => {
+    checkFactors('addcdiv_', t, t1, t2);
     const q = noGrad(() => (value === 1 ? div(t1, t2) : mul(div(t1, t2), value)));
     getBackend().binary('add', t, operand('addcdiv_', t, q), t);
   });
@@ -128,17 +144,20 @@ function fillValue(op: string, t: Tensor, value: number): void {
 
 /** Sets every element to `value`. */
 export function fill_(t: Tensor, value: number): void {
-  inPlace('fill_', t, () => fillValue('fill_', t, value));
+  inPlace('fill_', t, () => fillValue('fill_', t, value), true);
 }
 
 /** Sets every element to 0 (`fill_(t, 0)`, with errors that name `zero_`). */
 export function zero_(t: Tensor): void {
-  inPlace('zero_', t, () => getBackend().fill(t, 0));
+  inPlace('zero_', t, () => getBackend().fill(t, 0), true);
 }
 
 /** Clamps in place into `[min, max]`. */
 export function clamp_(t: Tensor, min?: number | null, max?: number | null): void {
-  inPlace('clamp_', t, () => getBackend().unary('clamp', t, t, min ?? -Infinity, max ?? Infinity));
+  inPlace('clamp_', t, () => {
+    const [lo, hi] = clampBounds('clamp_', min, max);
+    getBackend().unary('clamp', t, t, lo, hi);
+  });
 }
 
 /** Applies a unary kernel in place (float tensors). */

@@ -3,7 +3,7 @@
 import { defineOp } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
 import { promoteTypes } from '../dtype.js';
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 import { broadcastShapes, fmtShape } from '../shape.js';
 import { checkTensor } from '../check.js';
 import type { Tensor } from '../tensor.js';
@@ -80,6 +80,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     throw new ShapeError(`matmul: inner dimensions differ: a has shape ${fmtShape(a.shape)}, b has shape ${fmtShape(b.shape)} (${ka} ≠ ${kb})`);
   }
   const dtype = promoteTypes(a.dtype, b.dtype);
+  if (dtype === 'bool') throw new DTypeError('matmul: not defined for two bool tensors (PyTorch refuses it too); cast them with .int() or .float() first');
   let x = cast(a, dtype);
   let y = cast(b, dtype);
   const vecA = x.ndim === 1;

@@ -6,7 +6,7 @@ import { getBackend } from '../backend/registry.js';
 import { toFloat, type DType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { fmtShape, normalizeDim, normalizeDims, type Shape } from '../shape.js';
-import { checkOptions, checkTensor } from '../check.js';
+import { checkBool, checkOptions, checkTensor } from '../check.js';
 import { Tensor } from '../tensor.js';
 import { add, cast, div, eq, exp, log, mul, sub, where } from './elementwise.js';
 import { gather } from './indexing.js';
@@ -55,6 +55,7 @@ const sumOp = defineOp<[Tensor], ReduceAttrs & { from: Shape }>({
  */
 export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('sum', 'input', x);
+  checkBool('sum', 'keepdim', keepdim);
   const dims = normalizeDims('sum', dim, x.ndim);
   return sumOp([x], { dims, keepdim, from: x.shape });
 }
@@ -68,6 +69,7 @@ function countOf(x: Tensor, dims: readonly number[]): number {
 /** Mean over all elements or over `dim` (ints are averaged in float32). */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('mean', 'input', x);
+  checkBool('mean', 'keepdim', keepdim);
   const dims = normalizeDims('mean', dim, x.ndim);
   const xf = cast(x, toFloat(x.dtype));
   return div(sum(xf, dims, keepdim), countOf(x, dims));
@@ -90,6 +92,7 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: VarO
 function varianceAs(op: 'var' | 'std', x: Tensor, dim: number | readonly number[] | undefined, opts: VarOptions = {}): Tensor {
   checkTensor(op, 'input', x);
   checkOptions(op, opts, ['correction', 'unbiased', 'keepdim']);
+  if (opts.keepdim !== undefined) checkBool(op, 'keepdim', opts.keepdim);
   const dims = normalizeDims(op, dim, x.ndim);
   if (opts.correction !== undefined && opts.unbiased !== undefined) {
     throw new TypeError(`${op}: pass either correction or unbiased, not both`);
@@ -139,6 +142,7 @@ function checkNonEmpty(op: string, x: Tensor, dims: readonly number[]): void {
 /** Largest value over all elements or `dim` (a list allowed); ties share the gradient. */
 export function amax(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('amax', 'input', x);
+  checkBool('amax', 'keepdim', keepdim);
   const dims = normalizeDims('amax', dim, x.ndim);
   checkNonEmpty('amax', x, dims);
   return amaxOp([x], { dims, keepdim });
@@ -147,6 +151,7 @@ export function amax(x: Tensor, dim?: number | readonly number[], keepdim = fals
 /** Smallest value over all elements or `dim`; ties share the gradient. */
 export function amin(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
   checkTensor('amin', 'input', x);
+  checkBool('amin', 'keepdim', keepdim);
   const dims = normalizeDims('amin', dim, x.ndim);
   checkNonEmpty('amin', x, dims);
   return aminOp([x], { dims, keepdim });
@@ -159,6 +164,7 @@ const argOps = {
 
 function argExtremum(name: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   checkTensor(name, 'input', x);
+  checkBool(name, 'keepdim', keepdim);
   if (dim === undefined) {
     checkNonEmpty(name, x, []);
     // The flat index into the row-major elements, as PyTorch.
@@ -188,6 +194,7 @@ export interface ValuesIndices {
 
 function extremumAlong(name: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices {
   checkTensor(name, 'input', x);
+  checkBool(name, 'keepdim', keepdim);
   if (dim === undefined) return name === 'max' ? amax(x) : amin(x);
   const d = normalizeDim(name, dim, x.ndim);
   const indices = argExtremum(name === 'max' ? 'argmax' : 'argmin', x, d, true);
@@ -218,6 +225,8 @@ export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
  */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   checkTensor('logsumexp', 'input', x);
+  checkBool('logsumexp', 'keepdim', keepdim);
+  if (dim === undefined) throw new TypeError('logsumexp: dim is required (as in PyTorch); pass the dims to reduce, e.g. logsumexp(x, 1) or logsumexp(x, [0, 1])');
   const dims = normalizeDims('logsumexp', dim, x.ndim);
   const xf = cast(x, toFloat(x.dtype));
   const m0 = amax(xf.detach(), dims, true);

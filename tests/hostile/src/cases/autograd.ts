@@ -97,9 +97,12 @@ export default category('autograd misuse', [
     expect: err(AutogradError, /\bmul\b/, VERSION),
   },
   {
+    // With an input that needs no gradient, the weight's own gradient reads only x, and PyTorch (like
+    // Tensile) lets the step pass; x's gradient reads the weight, so an x that requires grad trips it.
     name: 'opt.step() between forward and backward',
     setup: () => {
-      const { model, x } = linear();
+      const { model } = linear();
+      const x = ones([4, 3]).requiresGrad_();
       const opt = new SGD(model, { lr: 0.1 });
       model.forward(x).sum().backward();
       const y = model.forward(x).sum();
@@ -113,7 +116,8 @@ export default category('autograd misuse', [
   {
     name: 'model.loadStateDict(sd) between forward and backward',
     setup: () => {
-      const { model, x } = linear();
+      const { model } = linear();
+      const x = ones([4, 3]).requiresGrad_();
       const other = new Linear(3, 2, { generator: new Generator(2) });
       const y = model.forward(x).sum();
       model.loadStateDict(other.stateDict());
@@ -122,6 +126,21 @@ export default category('autograd misuse', [
     run: ({ y }) => y.backward(),
     unchanged: ({ model }) => gradOf(model.weight),
     expect: err(AutogradError, VERSION),
+  },
+  {
+    name: 'opt.step() between forward and backward when only the weight needs a gradient passes, as in PyTorch',
+    setup: () => {
+      const { model, x } = linear();
+      const opt = new SGD(model, { lr: 0.1 });
+      model.forward(x).sum().backward();
+      const y = model.forward(x).sum();
+      opt.step();
+      opt.zeroGrad();
+      return { y, model };
+    },
+    // d/dW Σ(xWᵀ + b) = Σ over the 4 rows of x = 4 in every entry, whatever W is.
+    run: ({ y, model }) => (y.backward(), model.weight.grad),
+    expect: ok(tensorIs({ shape: [2, 3], values: [4, 4, 4, 4, 4, 4] })),
   },
   {
     name: 'modifying a saved tensor after backward is fine',

@@ -28,7 +28,7 @@ export default category('command line', [
 
   cli('--epochs -1', MLP, ['--epochs', '-1', ...TINY.slice(2), ...OUT], usage(/--epochs/)),
   cli('--epochs=-1', MLP, ['--epochs=-1', ...TINY.slice(2), ...OUT], usage(/--epochs/, /-1/)),
-  cli('--epochs 0', MLP, ['--epochs', '0', ...TINY.slice(2), ...OUT], usage(/--epochs/, /"0"/)),
+  cli('--epochs 0', MLP, ['--epochs', '0', ...TINY.slice(2), ...OUT], usage(/--epochs/, /got 0\b/)),
   cli('--epochs 1.5', MLP, ['--epochs', '1.5', ...TINY.slice(2), ...OUT], usage(/--epochs/, /1\.5/)),
   cli('--epochs 1e400', MLP, ['--epochs', '1e400', ...TINY.slice(2), ...OUT], usage(/--epochs/, /1e400/)),
   cli('--epochs with no value', MLP, [...OUT, '--epochs'], usage(/--epochs/, /value/)),
