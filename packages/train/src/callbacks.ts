@@ -107,15 +107,16 @@ export interface EarlyStoppingOptions {
   monitor?: string;
   /** Whether smaller (`min`, default) or larger (`max`) is better. */
   mode?: 'min' | 'max';
-  /** Epochs without improvement tolerated before stopping (default 0: stop at the first). */
+  /** Stop after this many epochs without improvement (default 0: at the first, as Keras). */
   patience?: number;
   /** The least change that counts as an improvement (default 0). */
   minDelta?: number;
 }
 
 /**
- * Stops the fit when the monitored epoch metric has not improved by more than `minDelta` for more than
- * `patience` epochs (Keras' `EarlyStopping`). Its count is saved in checkpoints, so a resumed run stops
+ * Stops the fit when the monitored epoch metric has not improved by more than `minDelta` for `patience`
+ * epochs (Keras' and Lightning's `EarlyStopping`: with patience 2, epochs 2 and 3 without improvement on
+ * epoch 1's best stop it at the end of epoch 3). Its count is saved in checkpoints, so a resumed run stops
  * where the uninterrupted one would have.
  * @example callbacks: [earlyStopping({ monitor: 'val.loss', patience: 3 })]
  */
@@ -147,7 +148,7 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback & { rea
         return;
       }
       wait += 1;
-      if (wait > patience) {
+      if (wait >= patience) {
         ctx.stop(`${monitor} has not improved for ${wait} epoch${wait === 1 ? '' : 's'} (best ${best} at epoch ${bestEpoch})`, 'earlyStopping');
       }
     },

@@ -3,7 +3,7 @@
 // trains on the same batches with the same random numbers and records the same metrics, bit for bit.
 import type { AnyModule } from '@tensile/nn';
 import type { DataLoader } from '@tensile/data';
-import { checkOptions, type Generator } from '@tensile/tensor';
+import { checkOptions, copy_, noGrad, type Generator } from '@tensile/tensor';
 import { availableMetrics, type Callback, type FitContext, type StopInfo } from './callbacks.js';
 import { CheckpointError, NonFiniteLossError } from './errors.js';
 import { MemoryHistory, metricOf, type EpochRecord, type MetricsHistory, type MetricsRecord, type StepRecord } from './history.js';
@@ -35,7 +35,8 @@ export interface FitOptions<B> {
   resume?: TrainingState | null;
   /**
    * A NaN or infinite training loss: `stop` (default) ends the fit with `stopped` naming the step, `throw`
-   * throws a NonFiniteLossError. Either way the optimizer does not take that step.
+   * throws a NonFiniteLossError. Either way the optimizer does not take that step and the buffers the
+   * forward pass moved (batch norm's running statistics) are put back: the model is as after the step before.
    */
   onNonFinite?: 'stop' | 'throw';
   /** JSON saved in every checkpoint beside the run (settings); the key `fit` is fit's own. */
@@ -151,10 +152,14 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     await run('onEpochStart');
     for (const b of train) {
       optimizer.zeroGrad();
+      // The forward pass moves buffers (batch norm's running statistics); a step refused below puts them back.
+      const buffers = model.namedBuffers().map(([, t]) => t);
+      const saved = noGrad(() => buffers.map((t) => t.clone()));
       const out = stepFn(b, { model, training: true, step, epoch });
       const { size, values } = measure('fit', out, metrics);
       if (!Number.isFinite(values.loss)) {
-        const message = `the training loss is ${values.loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the optimizer did not take that step, so the weights are those after step ${step}`;
+        noGrad(() => buffers.forEach((t, i) => copy_(t, saved[i]!)));
+        const message = `the training loss is ${values.loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the optimizer did not take that step, so the model is as after step ${step}`;
         if (onNonFinite === 'throw') throw new NonFiniteLossError(`fit: ${message}`, step + 1, epoch, batch + 1, values.loss);
         stopped = { by: 'nonFinite', message, step: step + 1, epoch };
         break;

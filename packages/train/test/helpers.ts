@@ -4,7 +4,7 @@
 import { BatchNorm1d, Dropout, Linear, ReLU, Sequential, type AnyModule } from '@tensile/nn';
 import { Adam, ReduceLROnPlateau, SGD } from '@tensile/optim';
 import { DataLoader, TensorDataset } from '@tensile/data';
-import { Generator, getDefaultGenerator, manualSeed, noGrad, randint, randn, type Tensor } from '@tensile/tensor';
+import { Generator, getDefaultGenerator, manualSeed, noGrad, randn, type Tensor } from '@tensile/tensor';
 import { MetricScheduler } from '../src/metric-scheduler.js';
 import type { AnyOptimizer } from '../src/state.js';
 
@@ -41,7 +41,7 @@ export function makeRun(opts: RunOptions = {}): SmallRun {
   const w = randn([features, 3], { generator: data, dtype: 'float64' });
   const y = noGrad(() => x.matmul(w).add(randn([samples, 3], { generator: data, dtype: 'float64' }).mul(0.5)).argmax(1)).to('int32');
   const valX = randn([20, features], { generator: data, dtype: 'float64' });
-  const valY = randint(0, 3, [20], { generator: data });
+  const valY = noGrad(() => valX.matmul(w).add(randn([20, 3], { generator: data, dtype: 'float64' }).mul(0.5)).argmax(1)).to('int32');
   const init = new Generator(`${seed}/init`);
   const model = new Sequential(
     new Linear(features, hidden, { generator: init, dtype: 'float64' }), new BatchNorm1d(hidden, { dtype: 'float64' }), new ReLU(),
@@ -50,7 +50,7 @@ export function makeRun(opts: RunOptions = {}): SmallRun {
     new Dropout(0.1, { generator: new Generator(`${seed}/dropout`) }),
     new Linear(hidden, 3, { generator: init, dtype: 'float64' }),
   );
-  const scheduler = plateau ? new MetricScheduler(new ReduceLROnPlateau({ lr: 0.05, patience: 0, factor: 0.5 }), { monitor: 'val.loss' }) : null;
+  const scheduler = plateau ? new MetricScheduler(new ReduceLROnPlateau({ lr: 0.05, patience: 0, factor: 0.5, threshold: 0.1 }), { monitor: 'val.loss' }) : null;
   const opt = optimizer === 'adam' ? new Adam(model, { lr: 0.05, scheduler }) : new SGD(model, { lr: 0.05, scheduler });
   const augment = new Generator(`${seed}/augment`);
   const transform = (t: Tensor) => t.add(randn(t.shape, { generator: augment, dtype: t.dtype }).mul(0.05));
