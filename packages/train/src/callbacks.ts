@@ -149,7 +149,8 @@ export function earlyStopping(opts: EarlyStoppingOptions = {}): Callback & { rea
       }
       wait += 1;
       if (wait >= patience) {
-        ctx.stop(`${monitor} has not improved for ${wait} epoch${wait === 1 ? '' : 's'} (best ${best} at epoch ${bestEpoch})`, 'earlyStopping');
+        const was = best === null ? 'no number yet' : `best ${best} at epoch ${bestEpoch}`;
+        ctx.stop(`${monitor} has not improved for ${wait} epoch${wait === 1 ? '' : 's'} (${was})`, 'earlyStopping');
       }
     },
     stateDict() {
