@@ -3,7 +3,7 @@ import { crossEntropy, Linear } from '@tensile/nn';
 import { SGD } from '@tensile/optim';
 import { DataLoader, TensorDataset } from '@tensile/data';
 import { Generator, getDefaultGenerator, noGrad, randn, type Tensor } from '@tensile/tensor';
-import { makeRun, snapshot, type RunOptions, type SmallRun } from '../test/helpers.js';
+import { makeRun, rejection, snapshot, type SmallRun } from '../test/helpers.js';
 import { checkpoint, earlyStopping, progress, type Callback, type ProgressEvent } from './callbacks.js';
 import { CheckpointError, NonFiniteLossError } from './errors.js';
 import { fit, type FitOptions } from './fit.js';
@@ -117,7 +117,7 @@ describe('fit', () => {
 
     const b = makeRun({ plateau: false });
     const inf: FitOptions<Batch>['step'] = (batch, ctx) => ({ ...base(batch, ctx), loss: base(batch, ctx).loss.mul(ctx.step === 2 ? Infinity : 1) });
-    const err = await fit(fitOf(b, { step: inf, onNonFinite: 'throw' })).catch((e: unknown) => e as NonFiniteLossError);
+    const err = await rejection<NonFiniteLossError>(fit(fitOf(b, { step: inf, onNonFinite: 'throw' })));
     expect(err).toBeInstanceOf(NonFiniteLossError);
     expect([err.step, err.epoch, err.batch, err.loss]).toEqual([3, 1, 3, Infinity]);
     expect(err.message).toMatch(/^fit: the training loss is Infinity at step 3 \(epoch 1, batch 3\)/);
@@ -162,21 +162,21 @@ describe('fit', () => {
     const train = new DataLoader(new TensorDataset<Batch>(x, y), { batchSize: 10, shuffle: true, generator: new Generator(2) });
     const mae = (o: Tensor, t: Tensor) => o.sub(t).abs().mean().item();
     const r = await fit({ model, optimizer: new SGD(model, { lr: 0.1 }), train, epochs: 30, step: regressionStep(), metrics: { mae } });
-    const first = r.epochs[0]!.train;
-    const last = r.epochs.at(-1)!.train;
+    const first = r.epochs[0]!.train as { loss: number };
+    const last = r.epochs.at(-1)!.train as { loss: number };
     expect(Object.keys(last)).toEqual(['loss', 'mae']);
     expect(last.loss).toBeLessThan(first.loss / 50);
-    expect(evaluate(model, [[x, y] as Batch], { step: regressionStep(), metrics: { mae } }).metrics.mae).toBeLessThan(0.05);
+    expect(evaluate(model, [[x, y] as Batch], { step: regressionStep(), metrics: { mae } }).metrics.mae!).toBeLessThan(0.05);
 
     // A user step: an autoencoder-style reconstruction loss with no targets.
     const ae = new Linear(3, 3, { generator: g, dtype: 'float64' });
     const only = new DataLoader(new TensorDataset(x), { batchSize: 20 });
     const res = await fit({
       model: ae, optimizer: new SGD(ae, { lr: 0.05 }), train: only, epochs: 3,
-      step: ([xb]: [Tensor], ctx) => ({ loss: ctx.model.forward(xb).sub(xb).square().mean() as Tensor, size: xb.shape[0] }),
+      step: ([xb]: [Tensor]) => ({ loss: ae.forward(xb).sub(xb).square().mean(), size: xb.shape[0] }),
     });
     expect(res.history.filter((h) => h.type === 'step')).toHaveLength(6);
-    expect(res.epochs[2]!.train.loss).toBeLessThan(res.epochs[0]!.train.loss);
+    expect(res.epochs[2]!.train.loss!).toBeLessThan(res.epochs[0]!.train.loss!);
   });
 
   it('evaluate averages by sample and returns predictions; it leaves the modes as they were', () => {
@@ -205,16 +205,16 @@ describe('fit', () => {
     await fit(fitOf(b, { epochs: 1 }));
     const before = snapshot(b);
     const state = checkpointFromBytes(files[0]!);
-    const noCallbacks = await fit(fitOf(b, { resume: state, callbacks: [earlyStopping()] })).catch((e: unknown) => e as CheckpointError);
+    const noCallbacks = await rejection<CheckpointError>(fit(fitOf(b, { resume: state, callbacks: [earlyStopping()] })));
     expect(noCallbacks).toBeInstanceOf(CheckpointError);
     expect(noCallbacks.message).toBe('fit: the checkpoint has state for the callbacks [] but this fit has [earlyStopping]. Nothing was restored.');
     // The records are neither in the checkpoint nor in this (fresh) history: the history refuses after the run was restored, and the run is put back.
-    const noRecords = await fit(fitOf(b, { resume: state, history: new MemoryHistory() })).catch((e: unknown) => e as CheckpointError);
+    const noRecords = await rejection<CheckpointError>(fit(fitOf(b, { resume: state, history: new MemoryHistory() })));
     expect(noRecords.part).toBe('fit');
     expect(noRecords.message).toMatch(/^fit: the metrics history cannot be restored: the checkpoint was written after 9 metrics records but this history has 0/);
     expect(snapshot(b)).toEqual(before);
     const sgd = makeRun({ optimizer: 'sgd' });
-    const wrong = await fit(fitOf(sgd, { resume: state })).catch((e: unknown) => e as CheckpointError);
+    const wrong = await rejection<CheckpointError>(fit(fitOf(sgd, { resume: state })));
     expect(wrong.part).toBe('optimizer');
   });
 });

@@ -7,6 +7,7 @@ import { Tensor, checkOptions, noGrad } from '@tensile/tensor';
 
 /** What a step function knows about where it is. */
 export interface StepContext {
+  /** The model being fit (typed loosely: a step of your own can use its own typed reference instead). */
   model: AnyModule;
   /** True in a training step (grad on, model in train mode), false in evaluation (noGrad, eval mode). */
   training: boolean;

@@ -1,7 +1,7 @@
 // Shared by the tests: a small seeded classification run with every kind of state (parameters, a batch
 // norm's buffers, dropout drawing from the default generator and from its own, an augmentation generator,
 // a shuffling loader, Adam with a metric-watching scheduler), and exact snapshots of everything it holds.
-import { BatchNorm1d, Dropout, Linear, ReLU, Sequential, type AnyModule } from '@tensile/nn';
+import { BatchNorm1d, Dropout, Linear, ReLU, Sequential } from '@tensile/nn';
 import { Adam, ReduceLROnPlateau, SGD } from '@tensile/optim';
 import { DataLoader, TensorDataset } from '@tensile/data';
 import { Generator, getDefaultGenerator, manualSeed, noGrad, randn, type Tensor } from '@tensile/tensor';
@@ -12,7 +12,7 @@ export type Batch = [Tensor, Tensor];
 
 /** A run's parts; build it twice with the same options to get two identical runs. */
 export interface SmallRun {
-  model: AnyModule;
+  model: Sequential;
   optimizer: AnyOptimizer;
   train: DataLoader<Batch, Batch>;
   validation: DataLoader<Batch, Batch>;
@@ -64,6 +64,16 @@ export function makeRun(opts: RunOptions = {}): SmallRun {
   };
 }
 
+/** The error a promise rejects with (failing when it resolves). */
+export function rejection<E = Error>(p: Promise<unknown>): Promise<E> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as E,
+  );
+}
+
 /** Every number a run holds, exactly: model tensors, optimizer state, loaders, generators. */
 export function snapshot(run: SmallRun): unknown {
   const tensors: Record<string, number[]> = {};
@@ -78,6 +88,6 @@ export function snapshot(run: SmallRun): unknown {
     optimizer: { ...sd, state, lastLr: run.optimizer.lastLr },
     train: run.train.state(),
     validation: run.validation.state(),
-    generators: [getDefaultGenerator().getState(), run.augment.getState(), (run.model as Sequential).modules().flatMap((m) => ('generator' in m && m.generator ? [(m.generator as Generator).getState()] : []))],
+    generators: [getDefaultGenerator().getState(), run.augment.getState(), run.model.modules().flatMap((m) => ('generator' in m && m.generator ? [(m.generator as Generator).getState()] : []))],
   };
 }

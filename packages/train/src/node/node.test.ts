@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Linear } from '@tensile/nn';
 import { SGD } from '@tensile/optim';
 import { Generator } from '@tensile/tensor';
-import { makeRun } from '../../test/helpers.js';
+import { makeRun, rejection } from '../../test/helpers.js';
 import { IndexedDBCheckpointStore, checkpointBlob } from '../browser.js';
 import { CheckpointError } from '../errors.js';
 import { fit } from '../fit.js';
@@ -35,7 +35,7 @@ describe('checkpoint files', () => {
     expect(await loadCheckpoint(join(dir, 'nope.safetensors'), { ifExists: true })).toBeNull();
     const torn = join(dir, 'torn.safetensors');
     writeFileSync(torn, readFileSync(path).subarray(0, 200));
-    const err = await loadCheckpoint(torn).catch((e: unknown) => e as CheckpointError);
+    const err = await rejection<CheckpointError>(loadCheckpoint(torn));
     expect([err.part, err.message.startsWith(`${torn} is not a valid safetensors file`)]).toEqual(['file', true]);
   });
 
@@ -109,7 +109,7 @@ describe('in Node', () => {
     expect(readFileSync(paths[0]!, 'utf8')).toBe('<svg/>');
     const store = new IndexedDBCheckpointStore();
     expect(store.available).toBe(false);
-    const err = await store.keys().catch((e: unknown) => e as CheckpointError);
+    const err = await rejection<CheckpointError>(store.keys());
     expect([err.part, err.message]).toEqual(['store', 'IndexedDB is not available in this runtime; in Node use saveCheckpoint / loadCheckpoint from @tensile/train/node']);
     const blob = checkpointBlob(captureState({ model: new Linear(1, 1) }));
     expect(blob.size).toBeGreaterThan(100);

@@ -5,7 +5,7 @@
 import { CheckpointError, IndexedDBCheckpointStore, captureState, checkpointFromBytes, restoreState } from '../../src/index.js';
 import { fitTo, makeBrowserRun, modelValues } from './run.js';
 
-const post = (path: string, body: BodyInit) => fetch(path, { method: 'POST', body });
+const post = (path: string, body: string | Uint8Array) => fetch(path, { method: 'POST', body: typeof body === 'string' ? body : new Blob([body.slice()]) });
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 async function run(): Promise<Record<string, unknown>> {
