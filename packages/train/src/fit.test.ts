@@ -127,12 +127,14 @@ describe('fit', () => {
     const a = makeRun({ plateau: false });
     // A monitored metric that only gets worse (the epoch's number): it stops after 1 + patience epochs.
     const files: Uint8Array[] = [];
+    let endedAt = 0;
     const result = await fit(fitOf(a, {
       epochs: 10, metrics: { worse: () => 0 },
       step: (batch, ctx) => ({ ...classificationStep()(batch, ctx), metrics: { epochNo: ctx.epoch } }),
-      callbacks: [earlyStopping({ monitor: 'val.epochNo', patience: 2 }), checkpoint({ save: (s) => void files.push(checkpointToBytes(s)) })],
+      callbacks: [earlyStopping({ monitor: 'val.epochNo', patience: 2 }), checkpoint({ save: (s) => void files.push(checkpointToBytes(s)) }), { onFitEnd: (ctx) => void (endedAt = ctx.epoch) }],
     }));
     expect(result.epoch).toBe(3);
+    expect(endedAt).toBe(3);
     expect(result.stopped).toEqual({ by: 'earlyStopping', step: 24, epoch: 3, message: 'val.epochNo has not improved for 2 epochs (best 1 at epoch 1)' });
     const b = makeRun({ plateau: false });
     const again = await fit(fitOf(b, {

@@ -192,7 +192,7 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
     history.append(record);
     for (const c of ordered) await c.onEpochEnd?.(ctx, record);
   }
-  epoch = Math.min(epoch, epochs);
+  epoch = stopped?.epoch ?? Math.max(epochsDone, 1); // the last epoch trained, for onFitEnd
   await run('onFitEnd');
   return {
     history: history.records,
