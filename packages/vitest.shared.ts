@@ -7,7 +7,10 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   resolve: {
-    alias: [{ find: /^@tensile\/(tensor|nn|optim|data)$/, replacement: here('./$1/src/index.ts') }],
+    alias: [
+      { find: /^@tensile\/(tensor|nn|optim|data|train)$/, replacement: here('./$1/src/index.ts') },
+      { find: /^@tensile\/(nn|data|train)\/node$/, replacement: here('./$1/src/node.ts') },
+    ],
   },
   test: { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], testTimeout: 60_000 },
 });
