@@ -3,12 +3,16 @@
 import {
   DTypeError, ShapeError, Tensor, avgPool2d, fmtShape, isFloat, matmul, mul, noGrad, rand, reshape, softplus as softplusOp,
   where, gelu as geluExact, tensor, type Generator,
+  type Conv2dOptions as TensorConv2dOptions, type PoolOptions as TensorPoolOptions,
 } from '@tensile/tensor';
 
-export {
-  conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softmax, logSoftmax,
-  type Conv2dOptions, type PoolOptions,
-} from '@tensile/tensor';
+export { conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softmax, logSoftmax } from '@tensile/tensor';
+// Aliases rather than re-exports: re-exported from another package, tsup's declaration bundler emitted these two
+// as values (`typeof Conv2dOptions`) inside the `F` namespace, which a consumer's tsc rejects.
+/** conv2d's options (stride, padding, dilation, groups), as `@tensile/tensor` defines them. */
+export type Conv2dOptions = TensorConv2dOptions;
+/** The pooling functions' options (stride, padding, dilation), as `@tensile/tensor` defines them. */
+export type PoolOptions = TensorPoolOptions;
 export * from './losses.js';
 
 function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
