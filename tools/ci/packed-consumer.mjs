@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The packages as a consumer meets them: `pnpm pack` each published package (from its built dist), check each
 // tarball's manifest, install the tarballs with npm into a fresh project outside the workspace, compile a training
-// script against their declarations with `tsc --strict` (no skipLibCheck), run it and check that the loss fell.
-// Run after `pnpm build`: `node tools/ci/packed-consumer.mjs` (tools/ci's test runs it in `pnpm test`).
+// script and the example of each package's packed README against their declarations with `tsc --strict` (no
+// skipLibCheck), run them, and check that the training loss fell.
+// Run after `pnpm build`: `node tools/ci/packed-consumer.mjs [--verbose]` (tools/ci's test runs it in `pnpm test`).
 // Exits non-zero with the reason on the first failure; always removes its temporary folder.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const consumerSources = fileURLToPath(new URL('./consumer/', import.meta.url));
 const PACKAGES = ['tensor', 'nn', 'optim', 'data'];
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+/** `--verbose`: also print what each README example printed. */
+const verbose = process.argv.includes('--verbose');
 
 class CheckError extends Error {}
 
@@ -58,6 +61,12 @@ function manifestTargets(manifest) {
   return [...new Set(targets)];
 }
 
+/** The first ```ts block of a README: the package's runnable example. */
+function readmeExample(files) {
+  const readme = files.get('package/README.md')?.toString('utf8') ?? '';
+  return /^```ts\n([\s\S]*?)^```/m.exec(readme)?.[1] ?? null;
+}
+
 /** What is wrong with one packed tarball's contents (an empty list when nothing). */
 function checkTarball(dir, files) {
   const problems = [];
@@ -75,6 +84,7 @@ function checkTarball(dir, files) {
   if (manifest.types === undefined) problems.push('no "types" field');
   if (manifest.license !== 'MIT') problems.push(`license is ${JSON.stringify(manifest.license)}, expected "MIT"`);
   for (const required of ['README.md', 'LICENSE']) if (!files.has(`package/${required}`)) problems.push(`${required} is not in the tarball`);
+  if (files.has('package/README.md') && readmeExample(files) === null) problems.push('its README has no ```ts example');
   const leaked = [...files.keys()].filter((f) => /\.test\.|\/test\/|\/src\//.test(f));
   if (leaked.length > 0) problems.push(`ships sources or tests: ${leaked.slice(0, 3).join(', ')}`);
   return problems.map((p) => `${dir}: ${p}`);
@@ -103,9 +113,10 @@ function main() {
     const packed = PACKAGES.map((dir) => {
       const out = run('pnpm', ['pack', '--pack-destination', tarballs, '--json'], { cwd: join(root, 'packages', dir) });
       const { name, filename } = JSON.parse(out.slice(out.indexOf('{')));
-      return { dir, name, filename };
+      const files = readTarball(filename);
+      return { dir, name, filename, files, example: readmeExample(files) };
     });
-    const problems = packed.flatMap(({ dir, filename }) => checkTarball(`packages/${dir}`, readTarball(filename)));
+    const problems = packed.flatMap(({ dir, files }) => checkTarball(`packages/${dir}`, files));
     if (problems.length > 0) throw new CheckError(`the packed packages are not installable as they are:\n  ${problems.join('\n  ')}`);
 
     // 2. A fresh project outside the workspace that installs the tarballs (their own dependencies from the registry).
@@ -118,19 +129,29 @@ function main() {
 
     // 3. Compile against the packed declarations: strict, no skipLibCheck, as a Node ESM project.
     for (const file of ['train.ts', 'entries.ts']) copyFileSync(join(consumerSources, file), join(project, file));
+    const examples = packed.map(({ dir, example }) => {
+      const file = `readme-${dir}.ts`;
+      writeFileSync(join(project, file), `// The example of packages/${dir}/README.md, as packed.\n${example}\nexport {};\n`);
+      return file;
+    });
     const tsconfig = {
       compilerOptions: {
         target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', outDir: 'out', rootDir: '.',
         skipLibCheck: false, types: [],
       },
-      files: ['train.ts', 'entries.ts'],
+      files: ['train.ts', 'entries.ts', ...examples],
     };
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
     run(process.execPath, [tsc, '-p', project, '--strict', '--noEmit', 'false'], { cwd: project });
     // and as a bundler project (a browser app) resolves them
     run(process.execPath, [tsc, '-p', project, '--strict', '--noEmit', '--module', 'ESNext', '--moduleResolution', 'Bundler'], { cwd: project });
 
-    // 4. Train, and check that it learned.
+    // 4. Run each README's example, then train and check that it learned.
+    for (const file of examples) {
+      const printed = run(process.execPath, [join(project, 'out', file.replace(/\.ts$/, '.js'))], { cwd: project });
+      if (printed.trim() === '') throw new CheckError(`the example of ${file.slice(7, -3)}'s README printed nothing`);
+      if (verbose) console.log(`--- ${file}\n${printed.trimEnd()}`);
+    }
     const out = run(process.execPath, [join(project, 'out', 'train.js')], { cwd: project });
     const line = out.trim().split('\n').at(-1) ?? '';
     let result;
@@ -145,7 +166,7 @@ function main() {
       throw new CheckError(`the consumer's training did not learn: ${summary} (expected the loss to halve and accuracy > 90%)`);
     }
     const names = packed.map((p) => p.name).join(', ');
-    console.log(`packed-consumer: ${names} packed, installed with npm, compiled with tsc --strict and trained: ${summary}`);
+    console.log(`packed-consumer: ${names} packed and installed with npm; their READMEs' examples and a training script compiled with tsc --strict and ran; ${summary}`);
     console.log(`PACKED_CONSUMER_RESULT ${JSON.stringify({ packages: packed.map((p) => p.name), first, last, accuracy, steps })}`);
   } finally {
     rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });

@@ -1,5 +1,6 @@
 // Runs tools/ci/packed-consumer.mjs as CI does: the published packages packed from their built dist, installed
-// with npm in a fresh project in the temp folder, compiled there with `tsc --strict` and trained. The script
+// with npm in a fresh project in the temp folder, their README examples and a training script compiled there with
+// `tsc --strict` and run. The script
 // checks every step and exits non-zero with the reason; here its result line is checked once more, so the test
 // fails on a silent script as well as on a failing one.
 import { spawnSync } from 'node:child_process';
@@ -12,7 +13,7 @@ const script = fileURLToPath(new URL('../packed-consumer.mjs', import.meta.url))
 const leftovers = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('tensile-consumer-')));
 
 describe('the packed packages in a consumer project', () => {
-  it('install with npm, compile with tsc --strict (no skipLibCheck) and train: the loss falls', () => {
+  it('install with npm; their README examples and a training script compile with tsc --strict (no skipLibCheck) and run; the loss falls', () => {
     const before = leftovers();
     const r = spawnSync(process.execPath, [script], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(r.status, `the script failed:\n${r.stdout}${r.stderr}`).toBe(0);
