@@ -1,8 +1,7 @@
 // Runs tools/ci/packed-consumer.mjs as CI does: the published packages packed from their built dist, installed
 // with npm in a fresh project in the temp folder, their README examples and a training script compiled there with
-// `tsc --strict` and run. The script
-// checks every step and exits non-zero with the reason; here its result line is checked once more, so the test
-// fails on a silent script as well as on a failing one.
+// `tsc --strict` and run. The script checks every step and exits non-zero with the reason; here its result line is
+// checked once more, so the test fails on a silent script as well as on a failing one.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
