@@ -37,7 +37,8 @@ describe('the op registry', () => {
     // Public functions that are not ops on tensors (creation, autograd, backends, helpers).
     const notOps = new Set([
       'Tensor', 'ShapeError', 'DTypeError', 'AutogradError', 'AnomalyError', 'UnsupportedOpError', 'GradcheckError', 'Generator', 'OpContext',
-      'promoteTypes', 'isFloat', 'fmtShape', 'broadcastShapes', 'contiguousStrides', 'numelOf', 'manualSeed', 'getDefaultGenerator',
+      'promoteTypes', 'isFloat', 'fmtShape', 'broadcastShapes', 'contiguousStrides', 'numelOf', 'shapesEqual', 'manualSeed', 'getDefaultGenerator',
+      'checkTensor', 'checkOptions', 'describeValue', // argument checks shared with the other packages
       'setNumThreads', 'getNumThreads', 'noGrad', 'enableGrad', 'isGradEnabled', 'detectAnomaly', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'defineOp',
       'gradcheck', 'getBackend', 'setBackend', 'registerBackend', 'listBackends', 'tensor', 'zeros', 'ones', 'full', 'arange', 'linspace',
       'eye', 'rand', 'randn', 'randint', 'zerosLike', 'onesLike', 'fullLike', 'toNested', 'sumTo', 'logicalAnd', 'logicalNot',
