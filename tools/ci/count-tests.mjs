@@ -7,10 +7,11 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const group of ['packages', 'examples', 'tests', 'bench']) {
-  const dir = join(root, group);
+// The workspace's packages, as pnpm-workspace.yaml lists them: every package of a group, or one package.
+for (const group of ['packages/*', 'examples/*', 'tests/*', 'bench', 'tools/ci']) {
+  const dir = join(root, group.replace(/\/\*$/, ''));
   if (!existsSync(dir)) continue;
-  const dirs = group === 'bench' ? [dir] : readdirSync(dir).map((d) => join(dir, d));
+  const dirs = group.endsWith('/*') ? readdirSync(dir).map((d) => join(dir, d)) : [dir];
   for (const pkg of dirs) {
     const manifest = join(pkg, 'package.json');
     if (!existsSync(manifest)) continue;

@@ -3,13 +3,22 @@
 import {
   DTypeError, ShapeError, Tensor, avgPool2d, checkOptions, checkTensor, fmtShape, isFloat, matmul, mul, noGrad, numelOf, rand, reshape,
   shapesEqual, where, gelu as geluExact, tensor, type Generator,
+  type Conv2dOptions as TensorConv2dOptions, type PoolOptions as TensorPoolOptions, type AvgPoolOptions as TensorAvgPoolOptions,
+  type SoftplusOptions as TensorSoftplusOptions,
 } from '@tensile/tensor';
 import { affine } from './affine.js';
 
-export {
-  conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softplus, softmax, logSoftmax,
-  type Conv2dOptions, type PoolOptions, type AvgPoolOptions, type SoftplusOptions,
-} from '@tensile/tensor';
+export { conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softplus, softmax, logSoftmax } from '@tensile/tensor';
+// Aliases rather than re-exports: re-exported from another package, tsup's declaration bundler emitted these
+// as values (`typeof Conv2dOptions`) inside the `F` namespace, which a consumer's tsc rejects.
+/** conv2d's options (stride, padding, dilation, groups), as `@tensile/tensor` defines them. */
+export type Conv2dOptions = TensorConv2dOptions;
+/** maxPool2d's options (stride, padding, dilation, ceilMode), as `@tensile/tensor` defines them. */
+export type PoolOptions = TensorPoolOptions;
+/** avgPool2d's options (stride, padding, ceilMode, countIncludePad, divisorOverride), as `@tensile/tensor` defines them. */
+export type AvgPoolOptions = TensorAvgPoolOptions;
+/** softplus's options (beta, threshold), as `@tensile/tensor` defines them. */
+export type SoftplusOptions = TensorSoftplusOptions;
 export * from './losses.js';
 
 /**

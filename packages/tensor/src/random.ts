@@ -1,9 +1,20 @@
 import seedrandom from 'seedrandom';
 
+/**
+ * The state of seedrandom's Alea generator. Spelled out here rather than taken from seedrandom's types so that
+ * the published declarations do not depend on `@types/seedrandom`.
+ */
+export interface AleaState {
+  readonly c: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+}
+
 /** The serialisable state of a `Generator`: resuming from it gives the same numbers bit for bit. */
 export interface GeneratorState {
   readonly seed: number | string;
-  readonly prng: seedrandom.State.Alea;
+  readonly prng: AleaState;
 }
 
 /**

@@ -3,8 +3,9 @@
 // then reports back. Checks the wasm backend loads from the embedded bytes, autograd runs on it, and the
 // kernels' Web Worker threads give the single-threaded results. Skipped where Chromium is not installed
 // (`apt-get install -y chromium`; .ci/run installs it).
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,39 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync('which', [c]).status === 0);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops Chromium and every process it started, and waits until they are all gone. Chromium runs in a process
+ * group of its own (spawned detached), because its helpers (zygotes, GPU, network, renderers) outlive the main
+ * process for a moment and keep writing to the profile folder, which made removing it fail with ENOTEMPTY.
+ */
+async function stopBrowser(browser: ChildProcess): Promise<void> {
+  if (browser.pid === undefined) return; // it never started
+  const group = -browser.pid;
+  const signal = (s: NodeJS.Signals | 0): boolean => {
+    try {
+      process.kill(group, s);
+      return true;
+    } catch {
+      return false; // ESRCH: no process is left in the group
+    }
+  };
+  for (const s of ['SIGTERM', 'SIGKILL'] as const) {
+    if (!signal(s)) return;
+    for (let waited = 0; waited < 5000; waited += 50) {
+      await sleep(50);
+      if (!signal(0)) return;
+    }
+  }
+  throw new Error(`Chromium's process group ${browser.pid} did not exit after SIGKILL`);
+}
+
+/** Removes the profile folder; `rm` retries ENOTEMPTY and EBUSY with a growing delay (100 ms, 200 ms, …). */
+async function removeProfile(profile: string): Promise<void> {
+  await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
 
 describe.skipIf(chromium === undefined)('in headless Chromium', () => {
   it('loads the wasm backend, runs autograd and splits products across Web Workers', async () => {
@@ -39,19 +73,24 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
         res.writeHead(200, { 'Content-Type': 'text/html', ...isolated }).end('<!doctype html><script type="module" src="/page.js"></script>');
       } else res.writeHead(404).end();
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as AddressInfo).port;
     const profile = mkdtempSync(join(tmpdir(), 'tensile-chromium-'));
-    const browser = spawn(chromium!, [
-      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-      `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    browser.stderr!.on('data', (c) => (stderr = (stderr + String(c)).slice(-4000)));
-    const exitedEarly = new Promise<never>((_, reject) => browser.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before the page reported; its stderr:\n${stderr}`))));
-    exitedEarly.catch(() => {}); // it also settles when the browser is closed below, after the result
+    let browser: ChildProcess | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    // Everything after the profile exists runs under this try, so the finally removes it whatever fails.
     try {
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as AddressInfo).port;
+      browser = spawn(chromium!, [
+        '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
+        `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
+      ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      let stderr = '';
+      browser.stderr!.on('data', (c) => (stderr = (stderr + String(c)).slice(-4000)));
+      const exitedEarly = new Promise<never>((_, reject) => {
+        browser!.once('error', (e) => reject(new Error(`Chromium did not start: ${e.message}`)));
+        browser!.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before the page reported; its stderr:\n${stderr}`)));
+      });
+      exitedEarly.catch(() => {}); // it also settles when the browser is closed below, after the result
       const r = await Promise.race([
         result,
         new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no result from Chromium within 60 s; its stderr:\n${stderr}`)), 60_000))),
@@ -66,11 +105,13 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
       expect(r.jobsOnWorkers).toBeGreaterThan(0);
     } finally {
       clearTimeout(timer);
-      const exited = new Promise((r) => browser.once('exit', r));
-      browser.kill();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      server.close();
-      rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      try {
+        if (browser !== undefined) await stopBrowser(browser);
+      } finally {
+        server.closeAllConnections();
+        server.close();
+        await removeProfile(profile);
+      }
     }
-  }, 90_000);
+  }, 120_000);
 });
