@@ -130,7 +130,7 @@ export interface KaimingOptions extends InitOptions {
 }
 
 function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
-  checkOptions(op, opts, ['a', 'mode', 'nonlinearity', 'generator']);
+  checkOptions(op, opts, ['a', 'mode', 'nonlinearity', 'generator'], { negative_slope: 'a', negativeSlope: 'a' });
   const mode = opts.mode ?? 'fanIn';
   if (mode !== 'fanIn' && mode !== 'fanOut') throw new RangeError(`${op}: mode must be 'fanIn' or 'fanOut', got ${JSON.stringify(mode)}`);
   const [fanIn, fanOut] = computeFans(op, t);

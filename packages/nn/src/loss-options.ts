@@ -2,9 +2,11 @@
 // deprecated `size_average` / `reduce` point at `reduction`.
 import { checkOptions } from '@tensile/tensor';
 
-const HINTS: Readonly<Record<string, string>> = { size_average: 'reduction', reduce: 'reduction' };
+// Huber's delta and smooth L1's beta are each other's names in the other loss.
+const HINTS: Readonly<Record<string, string>> = { size_average: 'reduction', reduce: 'reduction', beta: 'delta', delta: 'beta' };
 
 /** Throws a TypeError naming an unknown key of a loss's options (`where` is the loss); `reduction` is always known. */
 export function checkLossOptions(where: string, opts: unknown, known: readonly string[]): void {
-  checkOptions(where, opts, ['reduction', ...known], HINTS);
+  const keys = ['reduction', ...known];
+  checkOptions(where, opts, keys, Object.fromEntries(Object.entries(HINTS).filter(([, to]) => keys.includes(to))));
 }

@@ -29,7 +29,7 @@ const COMMON_HINTS: Readonly<Record<string, string>> = {
 
 /**
  * Throws a TypeError naming the first key of `opts` that is not in `known`, with a hint where the key looks
- * like a known one (another spelling, snake_case, a near miss). Undefined values are ignored, as absent keys.
+ * like a known one (`hints` from the caller, a common other spelling of a known key, snake_case, a near miss). Undefined values are ignored, as absent keys.
  * `opts` itself must be undefined or a plain object.
  * @example checkOptions('DataLoader', opts, ['batchSize', 'shuffle']) // unknown option "batch_size" (Tensile calls it batchSize)
  */

@@ -174,9 +174,9 @@ export function viewStrides(shape: Shape, strides: readonly number[], newShape: 
  * checked element by element (only hand-made strides get there).
  */
 export function hasInternalOverlap(shape: Shape, strides: readonly number[]): boolean {
+  if (shape.includes(0)) return false;
   const dims: number[] = [];
   for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 0) return false;
     if (shape[i]! > 1) {
       if (strides[i] === 0) return true;
       dims.push(i);

@@ -210,6 +210,7 @@ describe('hasInternalOverlap', () => {
     expect(hasInternalOverlap([3, 3], [3, 4])).toBe(false); // 3i + 4j: the sorted test fails, the exact one finds 9 distinct offsets
     expect(hasInternalOverlap([3, 3], [2, 4])).toBe(true); // 2·2 + 4·0 = 2·0 + 4·1
     expect(hasInternalOverlap([0, 3], [0, 0])).toBe(false); // empty
+    expect(hasInternalOverlap([2, 0], [0, 1])).toBe(false); // empty, with a stride-0 dim before the empty one
   });
 });
 

@@ -66,9 +66,9 @@ function runChild(dir: string, kill: Kill | null): Promise<Outcome> {
         if (kill.delay === 0) killNow();
         else setTimeout(killNow, kill.delay);
       } else {
-        // The next checkpoint write creates `.checkpoint.safetensors.<pid>.<random>.tmp`: kill as it appears.
+        // The next checkpoint write creates `.checkpoint.safetensors.tmp-<pid>-<random>` (nn's writeFileAtomic): kill as it appears.
         watcher = watch(dir, (_event, name) => {
-          if (name?.endsWith('.tmp')) killNow();
+          if (name !== null && isTemporary(name)) killNow();
         });
       }
     });
@@ -81,7 +81,9 @@ function runChild(dir: string, kill: Kill | null): Promise<Outcome> {
   });
 }
 
-const temporaries = (dir: string) => new Set(readdirSync(dir).filter((n) => n.endsWith('.tmp')));
+/** A temporary file of nn's atomic writer for the checkpoint. */
+const isTemporary = (name: string) => /^\.checkpoint\.safetensors\.tmp-\d+-[0-9a-f]{12}$/.test(name);
+const temporaries = (dir: string) => new Set(readdirSync(dir).filter(isTemporary));
 const exact = (records: readonly MetricsRecord[]) => records.map((r) => (r.type === 'epoch' ? { ...r, seconds: 0, samplesPerSec: 0 } : r));
 
 /** 24 kills in order: four while the process starts and loads its checkpoint, twenty at seeded steps of the 96. */
@@ -153,6 +155,8 @@ describe('SIGKILL at random points', () => {
     expect(metrics).toHaveLength(99); // 96 steps and 3 epochs
     expect(exact(metrics)).toEqual(exact(readMetrics(join(whole, 'metrics.jsonl'))));
     expect(existsSync(join(killed, 'checkpoint.safetensors'))).toBe(true);
+    // The saves after each kill removed the temporary files the killed writes left behind.
+    expect([...temporaries(killed)]).toEqual([]);
     console.log(
       `SIGKILL test: ${kills} kills (${midWrite} during a checkpoint write), ${resumedAt.length} resumes (from steps ${resumedAt.join(', ')}), ` +
         `${((performance.now() - began) / 1000).toFixed(1)} s`,
