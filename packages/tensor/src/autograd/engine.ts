@@ -130,11 +130,7 @@ function run(
         if (isAnomalyEnabled()) checkFinite(node.op, 'backward', gi, node.inputs.map((x) => x.shape), node.createdAt);
         push(inp, gi);
       });
-      if (!opts.retainGraph && ctx.saved.length > 0) {
-        ctx.saved = [];
-        ctx.savedVersions = [];
-        ctx.freed = true;
-      }
+      if (!opts.retainGraph && ctx.saved.length > 0) ctx.release();
     }
   } finally {
     setGradEnabled(prevMode);

@@ -3,12 +3,15 @@ import { fmtShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
 
+// Most ops save nothing (add, sub, views): they share this frozen empty list instead of allocating two.
+const NOTHING_SAVED = Object.freeze([]) as unknown as never[];
+
 /** What an op's forward leaves for its backward. */
 export class OpContext<A> {
   /** Tensors saved by forward (inputs or the output); dropped after backward unless `retainGraph`. */
-  saved: Tensor[] = [];
+  saved: Tensor[] = NOTHING_SAVED;
   /** Each saved tensor's storage version when it was saved; backward refuses one that has moved. */
-  savedVersions: number[] = [];
+  savedVersions: number[] = NOTHING_SAVED;
   /** Set once backward has released `saved`. */
   freed = false;
   constructor(
@@ -16,6 +19,8 @@ export class OpContext<A> {
     readonly attrs: A,
     /** Per input: whether it needs a gradient. Backward returns null for the others. */
     readonly needsInputGrad: readonly boolean[],
+    /** Whether the op is being recorded; when it is not, nothing needs saving and `save` keeps nothing. */
+    readonly recording = true,
   ) {}
 
   /**
@@ -23,6 +28,8 @@ export class OpContext<A> {
    * what backward reads: a saved tensor written in place before backward makes backward throw.
    */
   save<T extends Tensor>(first: T, ...rest: Tensor[]): T {
+    if (!this.recording) return first;
+    this.startSaving();
     this.saved.push(first);
     this.savedVersions.push(first.versionCounter.value);
     for (const t of rest) {
@@ -33,17 +40,37 @@ export class OpContext<A> {
   }
 
   /**
-   * Saves `tensors` like `save`, but checks a tensor's version only where its flag is true. PyTorch saves
-   * `b` of `a·b` only when `a` needs a gradient; here `b` is saved either way (backward may read its layout),
-   * and writing to it in place is an error only when a gradient that needs its values is wanted.
-   * @example ctx.saveChecked([needs[1], needs[0]], a, b) // a feeds b's gradient, b feeds a's
+   * Saves up to three tensors like `save`, but checks a tensor's version only where its bit in `checked` is
+   * set (bit 0 for `a`, bit 1 for `b`, bit 2 for `c`). PyTorch saves `b` of `a·b` only when `a` needs a
+   * gradient; here `b` is saved either way (backward may read its layout), and writing to it in place is an
+   * error only when a gradient that needs its values is wanted.
+   * @example ctx.saveChecked((needs[1] ? 1 : 0) | (needs[0] ? 2 : 0), a, b) // a feeds b's gradient, b feeds a's
    */
-  saveChecked(flags: readonly boolean[], ...tensors: Tensor[]): void {
-    for (let i = 0; i < tensors.length; i++) {
-      const t = tensors[i]!;
-      this.saved.push(t);
-      this.savedVersions.push(flags[i] ? t.versionCounter.value : -1);
+  saveChecked(checked: number, a: Tensor, b?: Tensor, c?: Tensor): void {
+    if (!this.recording) return;
+    this.startSaving();
+    this.saved.push(a);
+    this.savedVersions.push(checked & 1 ? a.versionCounter.value : -1);
+    if (b === undefined) return;
+    this.saved.push(b);
+    this.savedVersions.push(checked & 2 ? b.versionCounter.value : -1);
+    if (c === undefined) return;
+    this.saved.push(c);
+    this.savedVersions.push(checked & 4 ? c.versionCounter.value : -1);
+  }
+
+  private startSaving(): void {
+    if (this.saved === NOTHING_SAVED) {
+      this.saved = [];
+      this.savedVersions = [];
     }
+  }
+
+  /** Drops the saved tensors (backward does, unless `retainGraph`). */
+  release(): void {
+    this.saved = NOTHING_SAVED;
+    this.savedVersions = NOTHING_SAVED;
+    this.freed = true;
   }
 
   /**
@@ -100,7 +127,7 @@ export function defineOp<I extends readonly Tensor[], A = undefined>(def: OpDef<
       for (const t of inputs) if (t.requiresGrad) record = true;
     }
     const needs = record ? inputs.map((t) => t.requiresGrad) : inputs.map(() => false);
-    const ctx = new OpContext<A>(name, attrs, needs);
+    const ctx = new OpContext<A>(name, attrs, needs, record);
     const prev = setGradEnabled(false);
     let out: Tensor;
     try {

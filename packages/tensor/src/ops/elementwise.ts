@@ -57,21 +57,19 @@ export function prepare(op: string, a: TensorOrScalar, b: TensorOrScalar, floatO
 
 // Only what backward reads is saved and version-checked, so writing in place to anything else (the output
 // of mul, or `b` of `a·b` when only `b` needs a gradient) stays legal, as in PyTorch. `checks(needs)` says
-// which of a, b (and the output, with `savesOut`) the wanted gradients read.
+// which of a, b (and the output, with `savesOut`) the wanted gradients read, as `ctx.saveChecked`'s bits.
 function binaryOp(
   name: string,
   kernel: BinaryOp,
   savesOut: boolean,
-  checks: (needs: readonly boolean[]) => boolean[],
+  checks: (needs: readonly boolean[]) => number,
   backward: (a: Tensor, b: Tensor, out: Tensor | undefined, g: Tensor, needs: readonly boolean[]) => (Tensor | null)[],
 ) {
   return defineOp<[Tensor, Tensor]>({
     name,
     forward: (ctx, [a, b]) => {
       const out = binaryK(kernel, a, b, a.dtype);
-      const flags = checks(ctx.needsInputGrad);
-      if (savesOut) ctx.saveChecked(flags, a, b, out);
-      else ctx.saveChecked(flags, a, b);
+      ctx.saveChecked(checks(ctx.needsInputGrad), a, b, savesOut ? out : undefined);
       return out;
     },
     backward: (ctx, g) => {
@@ -93,18 +91,18 @@ const subOp = defineOp<[Tensor, Tensor]>({
   backward: (ctx, g) => [g, ctx.needsInputGrad[1] ? neg(g) : null],
 });
 // d(ab)/da = b, d(ab)/db = a
-const mulOp = binaryOp('mul', 'mul', false, (n) => [n[1]!, n[0]!], (a, b, _o, g, n) => [n[0] ? mul(g, b) : null, n[1] ? mul(g, a) : null]);
+const mulOp = binaryOp('mul', 'mul', false, (n) => (n[1] ? 1 : 0) | (n[0] ? 2 : 0), (a, b, _o, g, n) => [n[0] ? mul(g, b) : null, n[1] ? mul(g, a) : null]);
 // d(a/b)/da = 1/b, d(a/b)/db = −a/b²
-const divOp = binaryOp('div', 'div', false, (n) => [n[1]!, true], (a, b, _o, g, n) => [n[0] ? div(g, b) : null, n[1] ? neg(div(mul(g, a), mul(b, b))) : null]);
+const divOp = binaryOp('div', 'div', false, (n) => (n[1] ? 1 : 0) | 2, (a, b, _o, g, n) => [n[0] ? div(g, b) : null, n[1] ? neg(div(mul(g, a), mul(b, b))) : null]);
 // d(aᵇ)/da = b·aᵇ⁻¹; d(aᵇ)/db = aᵇ·ln a
 // NOTE: at a = 0 with b ≥ 0, ln a = −∞ makes 0·(−∞) = NaN; PyTorch defines that gradient as 0.
-const powOp = binaryOp('pow', 'pow', true, (n) => [true, true, n[1]!], (a, b, out, g, n) => [
+const powOp = binaryOp('pow', 'pow', true, (n) => 3 | (n[1] ? 4 : 0), (a, b, out, g, n) => [
   n[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
   n[1] ? where(logicalAnd(eq(a, 0), ge(b, 0)), 0, mul(g, mul(out!, log(a)))) : null,
 ]);
 // NOTE: where a = b the gradient is split evenly between both, as in PyTorch.
-const maximumOp = binaryOp('maximum', 'maximum', false, () => [true, true], (a, b, _o, g, n) => tieSplit(a, b, g, n, gt));
-const minimumOp = binaryOp('minimum', 'minimum', false, () => [true, true], (a, b, _o, g, n) => tieSplit(a, b, g, n, lt));
+const maximumOp = binaryOp('maximum', 'maximum', false, () => 3, (a, b, _o, g, n) => tieSplit(a, b, g, n, gt));
+const minimumOp = binaryOp('minimum', 'minimum', false, () => 3, (a, b, _o, g, n) => tieSplit(a, b, g, n, lt));
 
 function tieSplit(a: Tensor, b: Tensor, g: Tensor, n: readonly boolean[], wins: (x: Tensor, y: Tensor) => Tensor): (Tensor | null)[] {
   const half = mul(g, 0.5);

@@ -26,7 +26,7 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
   name: 'matmul',
   forward: (ctx, [a, b]) => {
     // a feeds b's gradient and b feeds a's; each is read for its layout either way.
-    ctx.saveChecked([ctx.needsInputGrad[1]!, ctx.needsInputGrad[0]!], a, b);
+    ctx.saveChecked((ctx.needsInputGrad[1] ? 1 : 0) | (ctx.needsInputGrad[0] ? 2 : 0), a, b);
     const nd = a.ndim;
     const [m, k] = [a.shape[nd - 2]!, a.shape[nd - 1]!];
     const n = b.shape[nd - 1]!;

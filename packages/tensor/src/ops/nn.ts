@@ -102,7 +102,7 @@ function rowMajorHW(t: Tensor): Tensor {
 const conv2dOp: OpFn<[Tensor, Tensor] | [Tensor, Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor] | [Tensor, Tensor, Tensor], ConvAttrs>({
   name: 'conv2d',
   forward: (ctx, [x, w, b]) => {
-    ctx.saveChecked([ctx.needsInputGrad[1]!, ctx.needsInputGrad[0]!], x, w);
+    ctx.saveChecked((ctx.needsInputGrad[1] ? 1 : 0) | (ctx.needsInputGrad[0] ? 2 : 0), x, w);
     const out = convForward(x, w.isContiguous ? w : w.contiguous(), ctx.attrs);
     if (b !== undefined) getBackend().binary('add', out, { data: b.data, shape: out.shape, strides: [0, b.strides[0]!, 0, 0], offset: b.offset }, out);
     return out;
@@ -121,7 +121,7 @@ const conv2dOp: OpFn<[Tensor, Tensor] | [Tensor, Tensor, Tensor], ConvAttrs> = d
 const conv2dInputGradOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
   name: 'conv2dInputGrad',
   forward: (ctx, [gOut, w]) => {
-    ctx.saveChecked([ctx.needsInputGrad[1]!, ctx.needsInputGrad[0]!], gOut, w);
+    ctx.saveChecked((ctx.needsInputGrad[1] ? 1 : 0) | (ctx.needsInputGrad[0] ? 2 : 0), gOut, w);
     return convInputGradForward(rowMajorHW(gOut), w.isContiguous ? w : w.contiguous(), ctx.attrs);
   },
   backward: (ctx, gg) => {
@@ -137,7 +137,7 @@ const conv2dInputGradOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, T
 const conv2dWeightGradOp: OpFn<[Tensor, Tensor], ConvAttrs> = defineOp<[Tensor, Tensor], ConvAttrs>({
   name: 'conv2dWeightGrad',
   forward: (ctx, [x, gOut]) => {
-    ctx.saveChecked([ctx.needsInputGrad[1]!, ctx.needsInputGrad[0]!], x, gOut);
+    ctx.saveChecked((ctx.needsInputGrad[1] ? 1 : 0) | (ctx.needsInputGrad[0] ? 2 : 0), x, gOut);
     return convWeightGradForward(x, rowMajorHW(gOut), ctx.attrs);
   },
   backward: (ctx, gg) => {
