@@ -4,7 +4,8 @@ import type { Tensor } from '../tensor.js';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
 
 // Most ops save nothing (add, sub, views): they share this frozen empty list instead of allocating two.
-const NOTHING_SAVED = Object.freeze([]) as unknown as never[];
+const NOTHING_SAVED: never[] = [];
+Object.freeze(NOTHING_SAVED);
 
 /** What an op's forward leaves for its backward. */
 export class OpContext<A> {
