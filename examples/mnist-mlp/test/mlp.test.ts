@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '@tensile/nn';
-import { CheckpointError, UsageError, readMetrics, runClassifier, type MetricsRecord } from '@tensile/examples-common';
+import { UsageError, runClassifier, writeCheckpoint } from '@tensile/examples-common';
+import { CheckpointError, type MetricsRecord } from '@tensile/train';
+import { readMetrics } from '@tensile/train/node';
+import { tensor } from '@tensile/tensor';
 import { mlpExample } from '../src/example.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tensile-mlp-'));
@@ -31,9 +34,9 @@ describe('mnist-mlp, small', () => {
     const steps = records.filter((r) => r.type === 'step');
     expect(steps).toHaveLength(32);
     const epoch = records.find((r) => r.type === 'epoch')!;
-    expect(epoch.type === 'epoch' && epoch.testAccuracy).toBeGreaterThan(0.5);
-    const first = steps.slice(0, 4).reduce((a, r) => a + r.loss, 0) / 4;
-    const last = steps.slice(-4).reduce((a, r) => a + r.loss, 0) / 4;
+    expect(epoch.type === 'epoch' && epoch.val!.accuracy).toBeGreaterThan(0.5);
+    const first = steps.slice(0, 4).reduce((a, r) => a + (r.type === 'step' ? r.metrics.loss! : 0), 0) / 4;
+    const last = steps.slice(-4).reduce((a, r) => a + (r.type === 'step' ? r.metrics.loss! : 0), 0) / 4;
     expect(last).toBeLessThan(first - 0.5);
     for (const f of ['loss.svg', 'accuracy.svg', 'lr.svg', 'confusion-matrix.svg', 'misclassified.svg', 'model.safetensors']) {
       expect(existsSync(join(root, 'learns', f)), f).toBe(true);
@@ -43,8 +46,8 @@ describe('mnist-mlp, small', () => {
   it('the pytorch recipe learns too', async () => {
     const records = await train('pytorch', ['--recipe', 'pytorch', '--epochs', '2', '--batch-size', '32']);
     const epochs = records.filter((r) => r.type === 'epoch');
-    expect(epochs[1]!.trainLoss).toBeLessThan(epochs[0]!.trainLoss);
-    expect(epochs[1]!.testAccuracy).toBeGreaterThan(0.7);
+    expect(epochs[1]!.type === 'epoch' && epochs[1]!.train.loss).toBeLessThan(epochs[0]!.type === 'epoch' ? epochs[0]!.train.loss! : 0);
+    expect(epochs[1]!.type === 'epoch' && epochs[1]!.val!.accuracy).toBeGreaterThan(0.7);
   });
 
   it('gives the same numbers for the same seed and flags, and different ones for another seed', async () => {
@@ -58,7 +61,7 @@ describe('mnist-mlp, small', () => {
   it('trains in float64', async () => {
     const records = await train('f64', ['--epochs', '1', '--dtype', 'float64', '--batch-size', '16', '--schedule', 'constant']);
     const epoch = records.find((r) => r.type === 'epoch')!;
-    expect(epoch.type === 'epoch' && epoch.testAccuracy).toBeGreaterThan(0.5);
+    expect(epoch.type === 'epoch' && epoch.val!.accuracy).toBeGreaterThan(0.5);
     expect(loadSafetensors(readFileSync(join(root, 'f64', 'model.safetensors'))).tensors.get('fc1.weight')!.dtype).toBe('float64');
   });
 
@@ -228,6 +231,16 @@ describe('mnist-mlp checkpoints', () => {
     const missing = await runClassifier(mlpExample, ['--resume', join(root, 'nope.safetensors')], { stream: quiet }).catch((e: unknown) => e);
     expect((missing as Error).message).toMatch(/nope\.safetensors: no such checkpoint$/);
     const model = await runClassifier(mlpExample, ['--resume', join(root, 'whole', 'model.safetensors')], { stream: quiet }).catch((e: unknown) => e);
-    expect((model as Error).message).toMatch(/model\.safetensors is not a checkpoint of the Tensile examples/);
+    expect((model as Error).message).toMatch(/model\.safetensors is not a training checkpoint \(its metadata "format" is null/);
+  });
+
+  it('refuses a checkpoint of the earlier examples (format tensile-examples-checkpoint/1) with one line saying to start a new run', async () => {
+    const old = join(root, 'old.safetensors');
+    await writeCheckpoint(old, { tensors: new Map([['model.fc1.weight', tensor([[1]])]]), meta: { example: 'mnist-mlp', run: { epochsDone: 1 } } });
+    const err = await runClassifier(mlpExample, ['--resume', old], { stream: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toBe(
+      `${old} is a checkpoint of an older version of the examples (format "tensile-examples-checkpoint/1"), which this version cannot resume; start a new run (leave --resume out)`,
+    );
   });
 });

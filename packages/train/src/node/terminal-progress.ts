@@ -105,6 +105,11 @@ export class TerminalProgress implements Callback {
     if (ctx.stopped) this.line(`stopped at step ${ctx.stopped.step}: ${ctx.stopped.message}`);
   }
 
+  /** Removes the bar, if one is showing: for a fit that threw (it then calls no `onFitEnd`). */
+  stop(): void {
+    this.stopBar();
+  }
+
   /** Prints a line (above the bar, if one is showing). */
   line(text: string): void {
     // cli-progress redraws the bar on its next update; clear the line first so the text stands alone.
