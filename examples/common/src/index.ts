@@ -8,7 +8,7 @@ export {
   type ClassifierConfig, type ClassifierExample, type Recipe, type RecipeName,
 } from './classifier.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';
-export { formatDuration, formatLr, formatPercent, formatRate, plural } from './format.js';
+export { plural } from './format.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export {
   DEFAULT_LR, OPTIMIZER_LABELS, OPTIMIZER_NAMES, SCHEDULE_NAMES, makeOptimizer, makeSchedule,
@@ -16,11 +16,3 @@ export {
 } from './optimizers.js';
 export { Progress, type ProgressStats, type ProgressStream } from './progress.js';
 export { DIVERGED_LOSS, DivergenceError, Run, type Batch, type EpochTotals, type Evaluation, type RunParts, type StepResult } from './run.js';
-export {
-  PALETTE, chartGroup, chartRow, legendGroup, legendWidth, lineChart, logTicks, niceTicks, smooth, svgDocument, tickLabels,
-  type ChartOptions, type LegendEntry, type Series,
-} from './plot/chart.js';
-export { contourGroup, contourLines, contourSegments, type ContourLine, type ContourOptions, type Path2d } from './plot/contour.js';
-export { textWidth } from './plot/text.js';
-export { confusionMatrixSvg, grayscalePng, imageGridSvg, type LabelledImage } from './plot/images.js';
-export { confusionMatrix, writeTrainingPlots, type TrainingPlots } from './plot/training.js';
