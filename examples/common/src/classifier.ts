@@ -12,7 +12,7 @@ import {
   CheckpointError, NonFiniteLossError, classificationStep, evaluate, fit, formatDuration, formatLr, formatPercent,
   type Callback, type JsonValue, type StepRecord, type TrainingState,
 } from '@tensile/train';
-import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, writePlots, type ProgressStream } from '@tensile/train/node';
+import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
 import { UsageError, choice, int, parseFlags, positive, helpText, type FlagValues } from './args.js';
 import { commonFlags } from './cli.js';
 import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
@@ -248,9 +248,21 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     transform: transforms.compose(...augment, ...prepare), evalTransform: transforms.compose(...prepare), labelSmoothing: config.labelSmoothing,
   });
 
+  // The run's metrics.jsonl must still hold the records the checkpoint counts (fit cuts it back to them).
+  const metricsSource = resume && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : null;
+  if (resume !== null && metricsSource !== null) {
+    const want = (resume.extra.fit as { historyLength?: unknown } | undefined)?.historyLength;
+    const have = readMetrics(metricsSource).length;
+    if (typeof want === 'number' && have < want) {
+      throw new CheckpointError(
+        'fit',
+        `${resumePath}: the run's ${metricsSource} has ${have} complete records but the checkpoint was written after ${want}; it was moved, cut or replaced, so this run cannot continue its metrics (start a new run)`,
+      );
+    }
+  }
   const out = output.create();
   // Resumed into another folder: the records up to the checkpoint come along from the run's own folder.
-  if (resume && !output.continuing && resumeFolder) copyFileSync(join(resumeFolder, 'metrics.jsonl'), join(out, 'metrics.jsonl'));
+  if (resume && !output.continuing && metricsSource) copyFileSync(metricsSource, join(out, 'metrics.jsonl'));
   const progress = new TerminalProgress({ stream });
   const n = (x: number) => x.toLocaleString('en-US');
   const extras = [

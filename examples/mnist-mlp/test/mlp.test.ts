@@ -1,7 +1,7 @@
 // The MLP example, small: a few hundred digits for an epoch or two. It must learn (the loss falls, the accuracy
 // beats chance by far), repeat itself exactly, refuse bad flags, and resume a killed run bit for bit.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '@tensile/nn';
 import { UsageError, runClassifier, writeCheckpoint } from '@tensile/examples-common';
 import { CheckpointError, type MetricsRecord } from '@tensile/train';
-import { readMetrics } from '@tensile/train/node';
+import { loadCheckpoint, readMetrics, saveCheckpoint } from '@tensile/train/node';
 import { tensor } from '@tensile/tensor';
 import { mlpExample } from '../src/example.js';
 
@@ -219,6 +219,24 @@ describe('mnist-mlp checkpoints', () => {
     const err = await runClassifier(mlpExample, ['--resume', ckpt], { stream: quiet }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toBe(`${ckpt}: this run already finished its 3 epochs; there is nothing to resume (its plots and metrics are in ${join(root, 'whole')})`);
+  });
+
+  it('refuses to resume when the run\'s metrics.jsonl lost records, before any work', async () => {
+    const state = await loadCheckpoint(join(root, 'whole.safetensors'));
+    const folder = join(root, 'cut');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'metrics.jsonl'), readFileSync(join(root, 'whole', 'metrics.jsonl'), 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    const ckpt = join(root, 'cut.safetensors');
+    // The same run as if taken after its first epoch, whose folder now holds 2 records.
+    await saveCheckpoint(ckpt, { ...state, epoch: 1, extra: { ...state.extra, out: folder } });
+    const want = (state.extra.fit as { historyLength: number }).historyLength;
+    const lines: string[] = [];
+    const err = await runClassifier(mlpExample, ['--resume', ckpt], { stream: { write: (t: string) => lines.push(t) } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toBe(
+      `${ckpt}: the run's ${join(folder, 'metrics.jsonl')} has 2 complete records but the checkpoint was written after ${want}; it was moved, cut or replaced, so this run cannot continue its metrics (start a new run)`,
+    );
+    expect(lines).toEqual([]);
   });
 
   it('refuses to resume with a flag that differs from the checkpoint', async () => {
