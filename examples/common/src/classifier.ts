@@ -263,7 +263,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   const out = output.create();
   // Resumed into another folder: the records up to the checkpoint come along from the run's own folder.
   if (resume && !output.continuing && metricsSource) copyFileSync(metricsSource, join(out, 'metrics.jsonl'));
-  const progress = new TerminalProgress({ stream });
+  const progress = new TerminalProgress({ stream, valLabel: 'test' });
   const n = (x: number) => x.toLocaleString('en-US');
   const extras = [
     config.normalize ? 'normalised inputs' : 'inputs in [0, 1]',
