@@ -61,3 +61,8 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
   }
   return { tensors: contents.tensors, meta };
 }
+
+/** The output folder a checkpoint's run wrote to, if the checkpoint says. */
+export function outputFolderOf(ckpt: Checkpoint | null): string | null {
+  return typeof ckpt?.meta.out === 'string' ? ckpt.meta.out : null;
+}

@@ -1,21 +1,25 @@
 // The command line of the image-classifier examples (mnist-mlp, mnist-cnn): flags → settings (a recipe's,
 // overridden by flags, or a checkpoint's when resuming) → data, model, optimizer, schedule → `fit`.
+import { copyFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Module } from '@tensile/nn';
-import { StateDictError } from '@tensile/nn';
+import { StateDictError, loadSafetensors, type Module } from '@tensile/nn';
+import { save } from '@tensile/nn/node';
 import type { Dialect } from '@tensile/optim';
-import { Generator, getBackend, getDefaultGenerator, getNumThreads, listBackends, manualSeed, setBackend, type GeneratorState, type Tensor } from '@tensile/tensor';
+import { Generator, getBackend, getNumThreads, listBackends, manualSeed, setBackend, type Tensor } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
-import { UsageError, choice, helpText, int, parseFlags, positive, type FlagValues } from './args.js';
-import { CheckpointError, readCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  CheckpointError, NonFiniteLossError, classificationStep, evaluate, fit, formatDuration, formatLr, formatPercent,
+  type Callback, type JsonValue, type StepRecord, type TrainingState,
+} from '@tensile/train';
+import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
+import { UsageError, choice, int, parseFlags, positive, helpText, type FlagValues } from './args.js';
 import { commonFlags } from './cli.js';
 import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
-import { fitModel } from './fit.js';
-import { formatDuration, formatLr, formatPercent, plural } from './format.js';
+import { plural } from './format.js';
 import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, makeOptimizer, makeSchedule, type OptimizerName, type ScheduleName } from './optimizers.js';
-import { Progress, type ProgressStream } from './progress.js';
 import { checkpointFile, planOutput, userPath } from './paths.js';
-import { DivergenceError, Run } from './run.js';
+import { DIVERGED_LOSS, DivergenceError } from './run.js';
 
 /** The recipes `--recipe` takes: the tuned default, and PyTorch's reference recipe. */
 export const RECIPE_NAMES = ['tuned', 'pytorch'] as const;
@@ -133,14 +137,14 @@ export function resolveConfig(ex: ClassifierExample, v: Values): ClassifierConfi
  * The settings of a checkpoint. A resumed run keeps all of them, so a flag that says otherwise is an error
  * rather than a silently different run.
  */
-function configOfCheckpoint(ex: ClassifierExample, ckpt: Checkpoint, path: string, v: Values): ClassifierConfig {
-  const config = ckpt.meta.config as ClassifierConfig | undefined;
-  if (ckpt.meta.example !== ex.name || typeof config !== 'object' || config === null) {
+function configOfCheckpoint(ex: ClassifierExample, state: TrainingState, path: string, v: Values): ClassifierConfig {
+  const config = state.extra.config as unknown as ClassifierConfig | undefined;
+  if (state.extra.example !== ex.name || typeof config !== 'object' || config === null) {
     let detail = '';
     if (typeof config === 'object' && config !== null) {
       // Say what does not fit: load the checkpoint's weights into a throwaway model of this example.
       const model = ex.buildModel({ ...resolveConfig(ex, {}), ...config, dtype: config.dtype ?? 'float32' }, { init: new Generator(0), dropout: new Generator(0) });
-      const weights = new Map([...ckpt.tensors].filter(([k]) => k.startsWith('model.')).map(([k, t]) => [k.slice(6), t]));
+      const weights = new Map([...state.tensors].filter(([k]) => k.startsWith('model.')).map(([k, t]) => [k.slice(6), t]));
       try {
         model.loadStateDict(weights);
       } catch (e) {
@@ -148,7 +152,7 @@ function configOfCheckpoint(ex: ClassifierExample, ckpt: Checkpoint, path: strin
         else throw e;
       }
     }
-    throw new CheckpointError(`${path} was written by ${JSON.stringify(ckpt.meta.example ?? 'something else')}, not ${ex.name}${detail}`);
+    throw new CheckpointError('extra', `${path} was written by ${JSON.stringify(state.extra.example ?? 'something else')}, not ${ex.name}${detail}`);
   }
   for (const [key, value] of Object.entries(v)) {
     if (['checkpoint', 'resume', 'out', 'checkpointEvery'].includes(key)) continue;
@@ -162,15 +166,42 @@ function configOfCheckpoint(ex: ClassifierExample, ckpt: Checkpoint, path: strin
   return config;
 }
 
-/** The epochs a checkpoint's run has finished (0 if it does not say). */
-function epochsDoneIn(ckpt: Checkpoint): number {
-  const run = ckpt.meta.run as { epochsDone?: unknown } | undefined;
-  return typeof run?.epochsDone === 'number' ? run.epochsDone : 0;
+/** The format name of the checkpoints the examples wrote before they trained with @tensile/train. */
+const OLD_EXAMPLES_FORMAT = 'tensile-examples-checkpoint/1';
+
+/**
+ * Reads the checkpoint `--resume` names. A checkpoint of the examples' earlier format gets one line saying
+ * this version cannot continue it, rather than the generic "not a training checkpoint".
+ */
+async function readResume(path: string): Promise<TrainingState> {
+  try {
+    return await loadCheckpoint(path);
+  } catch (e) {
+    if (!(e instanceof CheckpointError) || e.part !== 'format') throw e;
+    let format: string | undefined;
+    try {
+      format = loadSafetensors(await readFile(path)).metadata?.format;
+    } catch {
+      // Unreadable as safetensors after all: the package's own message says enough.
+    }
+    if (format !== OLD_EXAMPLES_FORMAT) throw e;
+    throw new CheckpointError(
+      'format',
+      `${path} is a checkpoint of an older version of the examples (format "${OLD_EXAMPLES_FORMAT}"), which this version cannot resume; start a new run (leave --resume out)`,
+      { cause: e },
+    );
+  }
 }
 
 /** The output folder a checkpoint's run wrote to, if the checkpoint says. */
-export function outputFolderOf(ckpt: Checkpoint | null): string | null {
-  return typeof ckpt?.meta.out === 'string' ? ckpt.meta.out : null;
+function outputFolderOfState(state: TrainingState | null): string | null {
+  return typeof state?.extra.out === 'string' ? state.extra.out : null;
+}
+
+/** Batches of the epoch under way when the checkpoint was written (0 at an epoch's end). */
+function batchesDoneIn(state: TrainingState): number {
+  const fit = state.extra.fit as { partial?: { batches?: unknown } | null } | undefined;
+  return typeof fit?.partial?.batches === 'number' ? fit.partial.batches : 0;
 }
 
 /** Parses the command line and trains; the lines a user reads go to `opts.stream` (default stdout). */
@@ -183,81 +214,109 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     return;
   }
   const resumePath = values.resume === undefined ? null : userPath(values.resume);
-  const ckpt = resumePath === null ? null : await readCheckpoint(resumePath);
-  const config = ckpt ? configOfCheckpoint(ex, ckpt, resumePath!, values) : resolveConfig(ex, values);
-  if (ckpt && epochsDoneIn(ckpt) >= config.epochs) {
-    const where = outputFolderOf(ckpt);
+  const resume = resumePath === null ? null : await readResume(resumePath);
+  const config = resume ? configOfCheckpoint(ex, resume, resumePath!, values) : resolveConfig(ex, values);
+  const resumeFolder = outputFolderOfState(resume);
+  if (resume && resume.epoch >= config.epochs) {
     throw new CheckpointError(
-      `${resumePath}: this run already finished its ${plural(config.epochs, 'epoch')}; there is nothing to resume${where ? ` (its plots and metrics are in ${where})` : ''}`,
+      'fit',
+      `${resumePath}: this run already finished its ${plural(config.epochs, 'epoch')}; there is nothing to resume${resumeFolder ? ` (its plots and metrics are in ${resumeFolder})` : ''}`,
     );
   }
   if (values.checkpointEvery !== undefined && values.checkpoint === undefined && resumePath === null) {
     throw new UsageError('--checkpoint-every needs --checkpoint <file>');
   }
   // Every path is checked before the data loads.
-  const checkpoint = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : values.resume !== undefined ? checkpointFile(values.resume, 'resume') : null;
-  const resumeFolder = outputFolderOf(ckpt);
+  const checkpointPath = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : values.resume !== undefined ? checkpointFile(values.resume, 'resume') : null;
   const output = planOutput({ out: values.out, base: `runs/${ex.name}${config.dataset === 'fashion-mnist' ? '-fashion' : ''}`, resumeFolder });
 
   setBackend(config.backend);
   manualSeed(config.seed);
   const data = await loadImages(config.dataset, { trainSize: config.trainSize, testSize: config.testSize, dtype: config.dtype });
   const gen = (what: string) => new Generator(`${config.seed}/${what}`);
-  const generators = { dropout: gen('dropout'), augment: gen('augment') };
-  const model = ex.buildModel(config, { init: gen('init'), dropout: generators.dropout });
+  // The dropout generator is found in the model by fit's checkpoints; the augmentation's only a closure holds.
+  const augmentGenerator = gen('augment');
+  const model = ex.buildModel(config, { init: gen('init'), dropout: gen('dropout') });
   const { mean, std } = PIXEL_STATS[config.dataset];
   const prepare = [...(config.normalize ? [transforms.normalize(mean, std)] : []), ...(ex.flatten ? [transforms.flatten()] : [])];
-  const augment = config.shift > 0 ? [transforms.randomShift(config.shift, { generator: generators.augment })] : [];
-  const loader = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
-  const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * loader.length, loader.length);
+  const augment = config.shift > 0 ? [transforms.randomShift(config.shift, { generator: augmentGenerator })] : [];
+  const train = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
+  const validation = new DataLoader(data.test, { batchSize: 500 });
+  const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * train.length, train.length);
   const optimizer = makeOptimizer(config.optimizer, model, { lr: config.lr, scheduler, dialect: config.dialect });
-  const run = new Run({
-    model, optimizer, loader, generators, labelSmoothing: config.labelSmoothing,
-    trainTransform: transforms.compose(...augment, ...prepare),
-    evalTransform: transforms.compose(...prepare),
+  const step = classificationStep({
+    transform: transforms.compose(...augment, ...prepare), evalTransform: transforms.compose(...prepare), labelSmoothing: config.labelSmoothing,
   });
-  if (ckpt) {
-    try {
-      run.restore(ckpt);
-    } catch (e) {
-      if (e instanceof Error) e.message = `${resumePath}: ${e.message}`;
-      throw e;
-    }
-    getDefaultGenerator().setState(ckpt.meta.defaultGenerator as GeneratorState);
-  }
 
+  // The run's metrics.jsonl must still hold the records the checkpoint counts (fit cuts it back to them).
+  const metricsSource = resume && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : null;
+  if (resume !== null && metricsSource !== null) {
+    const want = (resume.extra.fit as { historyLength?: unknown } | undefined)?.historyLength;
+    const have = readMetrics(metricsSource).length;
+    if (typeof want === 'number' && have < want) {
+      throw new CheckpointError(
+        'fit',
+        `${resumePath}: the run's ${metricsSource} has ${have} complete records but the checkpoint was written after ${want}; it was moved, cut or replaced, so this run cannot continue its metrics (start a new run)`,
+      );
+    }
+  }
   const out = output.create();
-  const progress = new Progress({ stream });
+  // Resumed into another folder: the records up to the checkpoint come along from the run's own folder.
+  if (resume && !output.continuing && metricsSource) copyFileSync(metricsSource, join(out, 'metrics.jsonl'));
+  const progress = new TerminalProgress({ stream, valLabel: 'test' });
   const n = (x: number) => x.toLocaleString('en-US');
-  const params = model.numParameters();
   const extras = [
     config.normalize ? 'normalised inputs' : 'inputs in [0, 1]',
     config.shift > 0 ? `shift ±${config.shift} px` : '',
     config.dropout > 0 ? `dropout ${config.dropout}` : '',
     config.labelSmoothing > 0 ? `label smoothing ${config.labelSmoothing}` : '',
   ].filter((s) => s !== '');
-  progress.line(`${ex.name} · ${ex.describeModel(config)} (${n(params)} parameters) · ${DATASET_LABELS[config.dataset]}: ${n(data.train.length)} train / ${n(data.test.length)} test · recipe ${config.recipe}`);
+  progress.line(`${ex.name} · ${ex.describeModel(config)} (${n(model.numParameters())} parameters) · ${DATASET_LABELS[config.dataset]}: ${n(data.train.length)} train / ${n(data.test.length)} test · recipe ${config.recipe}`);
   progress.line(
     `  ${OPTIMIZER_LABELS[config.optimizer]} lr ${formatLr(config.lr)} (${config.schedule}) · batch ${config.batchSize} · ${plural(config.epochs, 'epoch')} · ${extras.join(' · ')} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
   );
-  progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
-  if (ckpt) progress.line(`  resumed from ${resumePath} after ${plural(run.epochsDone, 'epoch')}${run.batchesDone > 0 ? ` and ${plural(run.batchesDone, 'batch', 'batches')}` : ''} (step ${run.step})`);
+  progress.line(`  output ${out}${checkpointPath ? ` · checkpoint ${checkpointPath}` : ''}`);
+  if (resume) {
+    const batches = batchesDoneIn(resume);
+    progress.line(`  resumed from ${resumePath} after ${plural(resume.epoch, 'epoch')}${batches > 0 ? ` and ${plural(batches, 'batch', 'batches')}` : ''} (step ${resume.step})`);
+  }
 
-  let result;
+  const title = `${ex.name} on ${config.dataset}`;
+  const plotOptions = { title, classes: data.classes, stepsPerEpoch: train.length };
+  const history = new JsonlHistory(join(out, 'metrics.jsonl'));
+  // The curves so far after each epoch, so a long run can be watched.
+  const plots: Callback = { onEpochEnd: () => void writePlots(out, classificationPlots(history.records, plotOptions)) };
+  const began = performance.now();
   try {
-    result = await fitModel({
-      title: `${ex.name} on ${config.dataset}`,
-      run, test: data.test, classes: data.classes, epochs: config.epochs, outDir: out,
-      checkpoint, checkpointEvery: values.checkpointEvery ?? 0, resumed: ckpt !== null, progress,
-      metricsFrom: ckpt && !output.continuing && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : undefined,
-      meta: { example: ex.name, config, out },
+    await fit({
+      model, optimizer, train, validation, epochs: config.epochs, step, history, resume,
+      generators: { augment: augmentGenerator },
+      onNonFinite: 'throw', maxLoss: DIVERGED_LOSS,
+      extra: { example: ex.name, config: config as unknown as JsonValue, out },
+      callbacks: [
+        progress, plots,
+        ...(checkpointPath ? [fileCheckpoint(checkpointPath, { everySteps: values.checkpointEvery ?? 0 })] : []),
+      ],
     });
   } catch (e) {
-    if (e instanceof DivergenceError) e.message += `; try a smaller --lr (this run's is ${formatLr(config.lr)})`;
-    throw e;
+    if (!(e instanceof NonFiniteLossError)) throw e;
+    progress.stop();
+    // The curves up to the bad step show how it got there.
+    writePlots(out, classificationPlots(history.records, plotOptions));
+    const last = history.records.filter((r): r is StepRecord => r.type === 'step').at(-1);
+    const lastFinite = last ? { loss: last.metrics.loss!, step: last.step } : null;
+    const err = new DivergenceError(e.loss, e.epoch, e.batch, e.step, lastFinite);
+    err.message += `; try a smaller --lr (this run's is ${formatLr(config.lr)})`;
+    throw err;
   }
+  const final = evaluate(model, validation, { step, predictions: true });
+  const [images, labels] = data.test.tensors;
+  writePlots(out, classificationPlots(history.records, {
+    ...plotOptions, test: { images, labels: labels.toTypedArray() as Int32Array, predictions: final.predictions! },
+  }));
+  await save(join(out, 'model.safetensors'), model);
   progress.line(
-    `done: test accuracy ${formatPercent(result.final.accuracy)} (loss ${result.final.loss.toFixed(4)}) after ${plural(config.epochs, 'epoch')}, ${formatDuration(result.seconds)}` +
+    `done: test accuracy ${formatPercent(final.metrics.accuracy!)} (loss ${final.metrics.loss!.toFixed(4)}) after ${plural(config.epochs, 'epoch')}, ${formatDuration((performance.now() - began) / 1000)}` +
       ` · plots and metrics.jsonl in ${out}`,
   );
 }

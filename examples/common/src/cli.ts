@@ -3,6 +3,7 @@
 import { StateDictError } from '@tensile/nn';
 import { DatasetNotFoundError } from '@tensile/data';
 import { StateDictError as OptimizerStateDictError } from '@tensile/optim';
+import { CheckpointError as TrainCheckpointError } from '@tensile/train';
 import { UsageError, choice, int, path, positive } from './args.js';
 import { CheckpointError } from './checkpoint.js';
 import { DivergenceError } from './run.js';
@@ -24,7 +25,7 @@ export function commonFlags(defaults: { epochs: string; batchSize: string; lr: s
 }
 
 /** Errors a user can fix get one line; anything else is a bug and shows its stack. */
-const USER_ERRORS = [UsageError, CheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError];
+const USER_ERRORS = [UsageError, CheckpointError, TrainCheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError];
 
 /**
  * Runs an example's main function: a usage error prints one line naming the flag and exits with status 2;

@@ -2,26 +2,17 @@
 export { UsageError, parseFlags, helpText, int, positive, choice, choiceList, path, bool, type Flag, type FlagSpec, type FlagValues } from './args.js';
 export { commonFlags, runMain } from './cli.js';
 export { checkpointFile, holdsRun, makeDir, newRunFolder, planOutput, userPath, writableFolder, type OutputPlan, type OutputRequest } from './paths.js';
-export { CHECKPOINT_FORMAT, CheckpointError, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+export { CHECKPOINT_FORMAT, CheckpointError, outputFolderOf, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export {
-  RECIPE_NAMES, classifierFlags, describeBackend, outputFolderOf, resolveConfig, runClassifier,
+  RECIPE_NAMES, classifierFlags, describeBackend, resolveConfig, runClassifier,
   type ClassifierConfig, type ClassifierExample, type Recipe, type RecipeName,
 } from './classifier.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';
-export { checkpointOf, fitModel, type FitOptions, type FitResult } from './fit.js';
-export { formatDuration, formatLr, formatPercent, formatRate, plural } from './format.js';
+export { plural } from './format.js';
 export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export {
   DEFAULT_LR, OPTIMIZER_LABELS, OPTIMIZER_NAMES, SCHEDULE_NAMES, makeOptimizer, makeSchedule,
   type AnyOptimizer, type OptimizerName, type ScheduleName,
 } from './optimizers.js';
 export { Progress, type ProgressStats, type ProgressStream } from './progress.js';
-export { DivergenceError, Run, type Batch, type EpochTotals, type Evaluation, type RunParts, type StepResult } from './run.js';
-export {
-  PALETTE, chartGroup, chartRow, legendGroup, legendWidth, lineChart, logTicks, niceTicks, smooth, svgDocument, tickLabels,
-  type ChartOptions, type LegendEntry, type Series,
-} from './plot/chart.js';
-export { contourGroup, contourLines, contourSegments, type ContourLine, type ContourOptions, type Path2d } from './plot/contour.js';
-export { textWidth } from './plot/text.js';
-export { confusionMatrixSvg, grayscalePng, imageGridSvg, type LabelledImage } from './plot/images.js';
-export { confusionMatrix, writeTrainingPlots, type TrainingPlots } from './plot/training.js';
+export { DIVERGED_LOSS, DivergenceError, Run, type Batch, type EpochTotals, type Evaluation, type RunParts, type StepResult } from './run.js';

@@ -1,7 +1,7 @@
 // What the user watches: a progress bar per epoch on a terminal (cli-progress), plain lines without escape
 // codes when stdout is a file or a pipe, and one summary line per epoch either way.
 import cliProgress from 'cli-progress';
-import { formatDuration, formatPercent, formatRate } from './format.js';
+import { formatDuration, formatPercent, formatRate } from '@tensile/train';
 
 /** The running numbers of an epoch, shown on the bar. */
 export interface ProgressStats {

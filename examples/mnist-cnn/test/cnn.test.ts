@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '@tensile/nn';
-import { CheckpointError, readMetrics, runClassifier, type MetricsRecord } from '@tensile/examples-common';
+import { runClassifier } from '@tensile/examples-common';
+import { CheckpointError, type MetricsRecord } from '@tensile/train';
+import { readMetrics } from '@tensile/train/node';
 import { randn } from '@tensile/tensor';
 import { mlpExample } from '../../mnist-mlp/src/example.js';
 import { cnnExample } from '../src/example.js';
@@ -36,10 +38,10 @@ describe('mnist-cnn, small', () => {
     const records = readMetrics(join(out, 'metrics.jsonl'));
     const steps = records.filter((r): r is Step => r.type === 'step');
     expect(steps).toHaveLength(32);
-    const first = steps.slice(0, 4).reduce((a, r) => a + r.loss, 0) / 4;
-    const last = steps.slice(-4).reduce((a, r) => a + r.loss, 0) / 4;
+    const first = steps.slice(0, 4).reduce((a, r) => a + r.metrics.loss!, 0) / 4;
+    const last = steps.slice(-4).reduce((a, r) => a + r.metrics.loss!, 0) / 4;
     expect(last).toBeLessThan(first - 0.3);
-    expect(records.find((r): r is Epoch => r.type === 'epoch')!.testAccuracy).toBeGreaterThan(0.35);
+    expect(records.find((r): r is Epoch => r.type === 'epoch')!.val!.accuracy).toBeGreaterThan(0.35);
     // The checkpoint holds the batch-norm buffers and Adam's state per parameter name.
     const names = [...loadSafetensors(readFileSync(join(root, 'cnn.safetensors'))).tensors.keys()];
     expect(names).toEqual(expect.arrayContaining(['model.bn1.runningMean', 'model.bn2.numBatchesTracked', 'optimizer.conv1.weight.mean', 'optimizer.fc2.bias.var']));
@@ -49,7 +51,7 @@ describe('mnist-cnn, small', () => {
     const out = join(root, 'pytorch');
     await runClassifier(cnnExample, ['--recipe', 'pytorch', ...args, '--out', out], { stream: quiet });
     const epoch = readMetrics(join(out, 'metrics.jsonl')).find((r): r is Epoch => r.type === 'epoch')!;
-    expect(epoch.testAccuracy).toBeGreaterThan(0.5);
+    expect(epoch.val!.accuracy).toBeGreaterThan(0.5);
   });
 
   it('refuses to resume a checkpoint of the MLP, listing the names and shapes that do not fit', async () => {

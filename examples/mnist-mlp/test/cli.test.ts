@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { UsageError, readMetrics, runClassifier } from '@tensile/examples-common';
+import { UsageError, runClassifier } from '@tensile/examples-common';
+import { readMetrics } from '@tensile/train/node';
 import { mlpExample } from '../src/example.js';
 
 const exampleDir = fileURLToPath(new URL('..', import.meta.url));
@@ -119,7 +120,7 @@ describe('a loss that turns NaN or diverges', () => {
     // The steps before it are in the metrics and the loss plot; there was no epoch to checkpoint.
     const steps = readMetrics(join(out, 'metrics.jsonl'));
     expect(steps.map((s) => s.step)).toEqual([1]);
-    expect(steps.every((s) => Number.isFinite(s.type === 'step' ? s.loss : NaN))).toBe(true);
+    expect(steps.every((s) => Number.isFinite(s.type === 'step' ? s.metrics.loss! : NaN))).toBe(true);
     expect(existsSync(join(out, 'loss.svg'))).toBe(true);
     expect(existsSync(ckpt)).toBe(false);
   });
@@ -129,7 +130,7 @@ describe('a loss that turns NaN or diverges', () => {
     const r = await example(['--train-size', '64', '--test-size', '64', '--epochs', '1', '--batch-size', '16', '--lr', '1e9', '--schedule', 'constant', '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^mnist-mlp: the training loss became [\d.e+]+, past 10,000 \(it has diverged\) at epoch 1, batch \d \(step \d\)/);
-    const losses = readMetrics(join(out, 'metrics.jsonl')).flatMap((s) => (s.type === 'step' ? [s.loss] : []));
+    const losses = readMetrics(join(out, 'metrics.jsonl')).flatMap((s) => (s.type === 'step' ? [s.metrics.loss!] : []));
     expect(losses.every((l) => l <= 1e4)).toBe(true);
   });
 });

@@ -1,13 +1,16 @@
 // The MLP example, small: a few hundred digits for an epoch or two. It must learn (the loss falls, the accuracy
 // beats chance by far), repeat itself exactly, refuse bad flags, and resume a killed run bit for bit.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSafetensors } from '@tensile/nn';
-import { CheckpointError, UsageError, readMetrics, runClassifier, type MetricsRecord } from '@tensile/examples-common';
+import { UsageError, runClassifier, writeCheckpoint } from '@tensile/examples-common';
+import { CheckpointError, type MetricsRecord } from '@tensile/train';
+import { loadCheckpoint, readMetrics, saveCheckpoint } from '@tensile/train/node';
+import { tensor } from '@tensile/tensor';
 import { mlpExample } from '../src/example.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tensile-mlp-'));
@@ -31,9 +34,9 @@ describe('mnist-mlp, small', () => {
     const steps = records.filter((r) => r.type === 'step');
     expect(steps).toHaveLength(32);
     const epoch = records.find((r) => r.type === 'epoch')!;
-    expect(epoch.type === 'epoch' && epoch.testAccuracy).toBeGreaterThan(0.5);
-    const first = steps.slice(0, 4).reduce((a, r) => a + r.loss, 0) / 4;
-    const last = steps.slice(-4).reduce((a, r) => a + r.loss, 0) / 4;
+    expect(epoch.type === 'epoch' && epoch.val!.accuracy).toBeGreaterThan(0.5);
+    const first = steps.slice(0, 4).reduce((a, r) => a + (r.type === 'step' ? r.metrics.loss! : 0), 0) / 4;
+    const last = steps.slice(-4).reduce((a, r) => a + (r.type === 'step' ? r.metrics.loss! : 0), 0) / 4;
     expect(last).toBeLessThan(first - 0.5);
     for (const f of ['loss.svg', 'accuracy.svg', 'lr.svg', 'confusion-matrix.svg', 'misclassified.svg', 'model.safetensors']) {
       expect(existsSync(join(root, 'learns', f)), f).toBe(true);
@@ -43,8 +46,8 @@ describe('mnist-mlp, small', () => {
   it('the pytorch recipe learns too', async () => {
     const records = await train('pytorch', ['--recipe', 'pytorch', '--epochs', '2', '--batch-size', '32']);
     const epochs = records.filter((r) => r.type === 'epoch');
-    expect(epochs[1]!.trainLoss).toBeLessThan(epochs[0]!.trainLoss);
-    expect(epochs[1]!.testAccuracy).toBeGreaterThan(0.7);
+    expect(epochs[1]!.type === 'epoch' && epochs[1]!.train.loss).toBeLessThan(epochs[0]!.type === 'epoch' ? epochs[0]!.train.loss! : 0);
+    expect(epochs[1]!.type === 'epoch' && epochs[1]!.val!.accuracy).toBeGreaterThan(0.7);
   });
 
   it('gives the same numbers for the same seed and flags, and different ones for another seed', async () => {
@@ -58,7 +61,7 @@ describe('mnist-mlp, small', () => {
   it('trains in float64', async () => {
     const records = await train('f64', ['--epochs', '1', '--dtype', 'float64', '--batch-size', '16', '--schedule', 'constant']);
     const epoch = records.find((r) => r.type === 'epoch')!;
-    expect(epoch.type === 'epoch' && epoch.testAccuracy).toBeGreaterThan(0.5);
+    expect(epoch.type === 'epoch' && epoch.val!.accuracy).toBeGreaterThan(0.5);
     expect(loadSafetensors(readFileSync(join(root, 'f64', 'model.safetensors'))).tensors.get('fc1.weight')!.dtype).toBe('float64');
   });
 
@@ -218,6 +221,24 @@ describe('mnist-mlp checkpoints', () => {
     expect((err as Error).message).toBe(`${ckpt}: this run already finished its 3 epochs; there is nothing to resume (its plots and metrics are in ${join(root, 'whole')})`);
   });
 
+  it('refuses to resume when the run\'s metrics.jsonl lost records, before any work', async () => {
+    const state = await loadCheckpoint(join(root, 'whole.safetensors'));
+    const folder = join(root, 'cut');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'metrics.jsonl'), readFileSync(join(root, 'whole', 'metrics.jsonl'), 'utf8').split('\n').slice(0, 2).join('\n') + '\n');
+    const ckpt = join(root, 'cut.safetensors');
+    // The same run as if taken after its first epoch, whose folder now holds 2 records.
+    await saveCheckpoint(ckpt, { ...state, epoch: 1, extra: { ...state.extra, out: folder } });
+    const want = (state.extra.fit as { historyLength: number }).historyLength;
+    const lines: string[] = [];
+    const err = await runClassifier(mlpExample, ['--resume', ckpt], { stream: { write: (t: string) => lines.push(t) } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toBe(
+      `${ckpt}: the run's ${join(folder, 'metrics.jsonl')} has 2 complete records but the checkpoint was written after ${want}; it was moved, cut or replaced, so this run cannot continue its metrics (start a new run)`,
+    );
+    expect(lines).toEqual([]);
+  });
+
   it('refuses to resume with a flag that differs from the checkpoint', async () => {
     const ckpt = join(root, 'whole.safetensors');
     const err = await runClassifier(mlpExample, ['--resume', ckpt, '--lr', '0.5'], { stream: quiet }).catch((e: unknown) => e);
@@ -228,6 +249,16 @@ describe('mnist-mlp checkpoints', () => {
     const missing = await runClassifier(mlpExample, ['--resume', join(root, 'nope.safetensors')], { stream: quiet }).catch((e: unknown) => e);
     expect((missing as Error).message).toMatch(/nope\.safetensors: no such checkpoint$/);
     const model = await runClassifier(mlpExample, ['--resume', join(root, 'whole', 'model.safetensors')], { stream: quiet }).catch((e: unknown) => e);
-    expect((model as Error).message).toMatch(/model\.safetensors is not a checkpoint of the Tensile examples/);
+    expect((model as Error).message).toMatch(/model\.safetensors is not a training checkpoint \(its metadata "format" is null/);
+  });
+
+  it('refuses a checkpoint of the earlier examples (format tensile-examples-checkpoint/1) with one line saying to start a new run', async () => {
+    const old = join(root, 'old.safetensors');
+    await writeCheckpoint(old, { tensors: new Map([['model.fc1.weight', tensor([[1]])]]), meta: { example: 'mnist-mlp', run: { epochsDone: 1 } } });
+    const err = await runClassifier(mlpExample, ['--resume', old], { stream: quiet }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as Error).message).toBe(
+      `${old} is a checkpoint of an older version of the examples (format "tensile-examples-checkpoint/1"), which this version cannot resume; start a new run (leave --resume out)`,
+    );
   });
 });

@@ -9,11 +9,12 @@ import { save } from '@tensile/nn/node';
 import { Generator, getDefaultGenerator, listBackends, manualSeed, setBackend, type GeneratorState } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
 import {
-  CheckpointError, DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DivergenceError, MetricsLog, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PALETTE, PIXEL_STATS, Progress, Run,
-  UsageError, chartGroup, checkpointFile, choice, choiceList, commonFlags, contourGroup, describeBackend, formatDuration, formatLr, formatPercent, formatRate, helpText, int, lineChart,
-  loadImages, makeOptimizer, outputFolderOf, parseFlags, planOutput, plural, readCheckpoint, smooth, svgDocument, userPath, writeCheckpoint,
-  type DatasetName, type MetricsRecord, type OptimizerName, type ProgressStream,
+  CheckpointError, DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DivergenceError, MetricsLog, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PIXEL_STATS, Progress,
+  Run, UsageError, checkpointFile, choice, choiceList, commonFlags, describeBackend, helpText, int, loadImages, makeOptimizer, outputFolderOf,
+  parseFlags, planOutput, plural, readCheckpoint, userPath, writeCheckpoint, type DatasetName, type MetricsRecord, type OptimizerName,
+  type ProgressStream,
 } from '@tensile/examples-common';
+import { PALETTE, chartGroup, contourGroup, formatDuration, formatLr, formatPercent, formatRate, lineChart, smooth, svgDocument } from '@tensile/train';
 import { ROSENBROCK_LR, ROSENBROCK_VIEW, rosenbrockPath } from './rosenbrock.js';
 import { schedulePreviews } from './schedules.js';
 

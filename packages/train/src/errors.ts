@@ -21,7 +21,7 @@ export class CheckpointError extends Error {
 }
 
 /**
- * A training loss that is NaN or infinite, thrown by `fit` with `onNonFinite: 'throw'`. The optimizer did
+ * A training loss that is NaN or infinite (or past `fit`'s `maxLoss`), thrown by `fit` with `onNonFinite: 'throw'`. The optimizer did
  * not take the step, so the model is as after step `step − 1`.
  */
 export class NonFiniteLossError extends RangeError {

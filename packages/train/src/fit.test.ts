@@ -123,6 +123,20 @@ describe('fit', () => {
     expect(err.message).toMatch(/^fit: the training loss is Infinity at step 3 \(epoch 1, batch 3\)/);
   });
 
+  it('maxLoss stops on a finite loss past it, before that step, like a NaN one; a bad maxLoss is refused', async () => {
+    const a = makeRun({ plateau: false });
+    const base = classificationStep();
+    const huge: FitOptions<Batch>['step'] = (batch, ctx) => ({ ...base(batch, ctx), loss: base(batch, ctx).loss.mul(ctx.step === 2 ? 1e6 : 1) });
+    const err = await rejection<NonFiniteLossError>(fit(fitOf(a, { step: huge, onNonFinite: 'throw', maxLoss: 1e4 })));
+    expect(err).toBeInstanceOf(NonFiniteLossError);
+    expect([err.step, err.epoch, err.batch, err.loss > 1e4]).toEqual([3, 1, 3, true]);
+    expect(err.message).toMatch(/^fit: the training loss is [\d.e+]+, past maxLoss 10000, at step 3 \(epoch 1, batch 3\); the optimizer did not take that step/);
+    // Without the bound the same losses train on.
+    const b = makeRun({ plateau: false });
+    expect((await fit(fitOf(b, { step: huge, epochs: 1 }))).stopped).toBeNull();
+    await expect(fit(fitOf(makeRun({ plateau: false }), { maxLoss: 0 }))).rejects.toThrow('fit: maxLoss must be a number > 0 (Infinity for no bound), got 0');
+  });
+
   it('early stopping ends the fit at the epoch where patience ran out; the resumed checkpoint of that epoch stays stopped', async () => {
     const a = makeRun({ plateau: false });
     // A monitored metric that only gets worse (the epoch's number): it stops after 1 + patience epochs.

@@ -39,6 +39,11 @@ export interface FitOptions<B> {
    * forward pass moved (batch norm's running statistics) are put back: the model is as after the step before.
    */
   onNonFinite?: 'stop' | 'throw';
+  /**
+   * A finite training loss whose magnitude passes this is treated like a NaN one (default Infinity: only
+   * NaN and ±Infinity). A classifier's cross-entropy past 10,000 has diverged and does not come back.
+   */
+  maxLoss?: number;
   /** JSON saved in every checkpoint beside the run (settings); the key `fit` is fit's own. */
   extra?: Readonly<Record<string, unknown>>;
 }
@@ -68,7 +73,7 @@ interface FitState {
   stopped: StopInfo | null;
 }
 
-const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step', 'metrics', 'callbacks', 'generators', 'history', 'resume', 'onNonFinite', 'extra'];
+const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step', 'metrics', 'callbacks', 'generators', 'history', 'resume', 'onNonFinite', 'maxLoss', 'extra'];
 
 /**
  * Trains `model` for `epochs` epochs over `train`: per batch, `optimizer.zeroGrad()`, the step's loss,
@@ -84,12 +89,13 @@ const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step',
  */
 export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   checkOptions('fit', opts, FIT_KEYS);
-  const { model, optimizer, train, validation = null, epochs, metrics = {}, callbacks = [], generators = {}, extra = {}, onNonFinite = 'stop' } = opts;
+  const { model, optimizer, train, validation = null, epochs, metrics = {}, callbacks = [], generators = {}, extra = {}, onNonFinite = 'stop', maxLoss = Infinity } = opts;
   const stepFn = opts.step ?? (classificationStep() as unknown as StepFn<B>);
   const history = opts.history ?? new MemoryHistory();
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
   if (typeof stepFn !== 'function') throw new TypeError('fit: step must be a function (batch, ctx) => { loss, … }');
   if (onNonFinite !== 'stop' && onNonFinite !== 'throw') throw new TypeError(`fit: onNonFinite must be 'stop' or 'throw', got ${JSON.stringify(onNonFinite)}`);
+  if (typeof maxLoss !== 'number' || !(maxLoss > 0)) throw new RangeError(`fit: maxLoss must be a number > 0 (Infinity for no bound), got ${maxLoss}`);
   if ('fit' in extra) throw new TypeError('fit: extra.fit is reserved for fit\'s own state; use another key');
   if (train === null || typeof train !== 'object' || typeof train.state !== 'function') throw new TypeError('fit: train must be a DataLoader from @tensile/data');
   const ordered = [...callbacks.filter((c) => !c.last), ...callbacks.filter((c) => c.last)];
@@ -157,9 +163,10 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
       const saved = noGrad(() => buffers.map((t) => t.clone()));
       const out = stepFn(b, { model, training: true, step, epoch });
       const { size, values } = measure('fit', out, metrics);
-      if (!Number.isFinite(values.loss)) {
+      if (!Number.isFinite(values.loss) || Math.abs(values.loss) > maxLoss) {
         noGrad(() => buffers.forEach((t, i) => copy_(t, saved[i]!)));
-        const message = `the training loss is ${values.loss} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the optimizer did not take that step, so the model is as after step ${step}`;
+        const what = Number.isFinite(values.loss) ? `${values.loss}, past maxLoss ${maxLoss},` : `${values.loss}`;
+        const message = `the training loss is ${what} at step ${step + 1} (epoch ${epoch}, batch ${batch + 1}); the optimizer did not take that step, so the model is as after step ${step}`;
         if (onNonFinite === 'throw') throw new NonFiniteLossError(`fit: ${message}`, step + 1, epoch, batch + 1, values.loss);
         stopped = { by: 'nonFinite', message, step: step + 1, epoch };
         break;

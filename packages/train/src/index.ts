@@ -22,8 +22,12 @@ export {
 export { MetricScheduler } from './metric-scheduler.js';
 export { fit, type FitOptions, type FitResult } from './fit.js';
 export { formatDuration, formatLr, formatPercent, formatRate } from './format.js';
-export { PALETTE, chartGroup, chartRow, lineChart, logTicks, niceTicks, smooth, svgDocument, escapeXml, type ChartOptions, type Series } from './plot/chart.js';
-export { contourGroup, contourSegments, type ContourOptions, type Path2d } from './plot/contour.js';
+export {
+  PALETTE, chartGroup, chartRow, legendGroup, legendWidth, lineChart, logTicks, niceTicks, smooth, svgDocument, escapeXml, tickLabels,
+  type ChartOptions, type LegendEntry, type Series,
+} from './plot/chart.js';
+export { contourGroup, contourLines, contourSegments, type ContourLine, type ContourOptions, type Path2d } from './plot/contour.js';
+export { textWidth } from './plot/text.js';
 export { confusionMatrixSvg, grayscalePng, imageGridSvg, type LabelledImage } from './plot/images.js';
 export {
   lossChart, metricChart, accuracyChart, lrChart, confusionMatrix, classificationPlots,

@@ -100,6 +100,10 @@ describe('TerminalProgress', () => {
     expect(epochSummary({ type: 'epoch', epoch: 3, step: 30, lr: 1e-3, train: { loss: 0.5, mae: 0.25 }, seconds: 2, samplesPerSec: 1234.5 }, 10)).toBe(
       'epoch  3/10  loss 0.5000  mae 0.2500  │  lr 1.00e-3  2.0s  1,235 samples/s',
     );
+    expect(epochSummary({ type: 'epoch', epoch: 1, step: 5, lr: 0.1, train: { loss: 1 }, val: { loss: 2, accuracy: 0.5 }, seconds: 1, samplesPerSec: 10 }, 1, 'test')).toBe(
+      'epoch 1/1  loss 1.0000  │  test loss 2.0000  acc 50.00%  │  lr 1.00e-1  1.0s  10 samples/s',
+    );
+    expect(() => new TerminalProgress({ valLabel: '' })).toThrow('TerminalProgress: valLabel must be a non-empty string, got ""');
   });
 });
 

@@ -20,10 +20,13 @@ export function formatMetrics(values: MetricValues | undefined): string {
     .join('  ');
 }
 
-/** The summary line of an epoch: `epoch  3/10  loss …  │  val loss …  │  lr 1.00e-3  2.1s  24,512 samples/s`. */
-export function epochSummary(record: EpochRecord, epochs: number): string {
+/**
+ * The summary line of an epoch: `epoch  3/10  loss …  │  val loss …  │  lr 1.00e-3  2.1s  24,512 samples/s`;
+ * `valLabel` names the validation metrics (`test` when the validation loader is the test set).
+ */
+export function epochSummary(record: EpochRecord, epochs: number, valLabel = 'val'): string {
   const label = `epoch ${String(record.epoch).padStart(String(epochs).length)}/${epochs}`;
-  const val = record.val ? `  │  val ${formatMetrics(record.val)}` : '';
+  const val = record.val ? `  │  ${valLabel} ${formatMetrics(record.val)}` : '';
   return `${label}  ${formatMetrics(record.train)}${val}  │  lr ${formatLr(record.lr)}  ${formatDuration(record.seconds)}  ${formatRate(record.samplesPerSec)} samples/s`;
 }
 
@@ -46,8 +49,13 @@ export class TerminalProgress implements Callback {
   private began = 0;
   private samplesBefore = 0;
 
-  constructor(opts: { stream?: ProgressStream; tty?: boolean } = {}) {
-    checkOptions('TerminalProgress', opts, ['stream', 'tty']);
+  private readonly valLabel: string;
+
+  /** `valLabel` names the validation metrics on the summary line (default `val`). */
+  constructor(opts: { stream?: ProgressStream; tty?: boolean; valLabel?: string } = {}) {
+    checkOptions('TerminalProgress', opts, ['stream', 'tty', 'valLabel']);
+    this.valLabel = opts.valLabel ?? 'val';
+    if (typeof this.valLabel !== 'string' || this.valLabel === '') throw new TypeError(`TerminalProgress: valLabel must be a non-empty string, got ${JSON.stringify(opts.valLabel)}`);
     this.stream = opts.stream ?? process.stdout;
     this.tty = opts.tty ?? (this.stream.isTTY === true && process.env.TERM !== 'dumb');
   }
@@ -97,12 +105,17 @@ export class TerminalProgress implements Callback {
 
   onEpochEnd(ctx: FitContext, record: EpochRecord): void {
     this.stopBar();
-    this.line(epochSummary(record, ctx.epochs));
+    this.line(epochSummary(record, ctx.epochs, this.valLabel));
   }
 
   onFitEnd(ctx: FitContext): void {
     this.stopBar();
     if (ctx.stopped) this.line(`stopped at step ${ctx.stopped.step}: ${ctx.stopped.message}`);
+  }
+
+  /** Removes the bar, if one is showing: for a fit that threw (it then calls no `onFitEnd`). */
+  stop(): void {
+    this.stopBar();
   }
 
   /** Prints a line (above the bar, if one is showing). */
