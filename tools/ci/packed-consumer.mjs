@@ -15,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const consumerSources = fileURLToPath(new URL('./consumer/', import.meta.url));
-const PACKAGES = ['tensor', 'nn', 'optim', 'data'];
+const PACKAGES = ['tensor', 'nn', 'optim', 'data', 'train'];
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** `--verbose`: also print what each README example printed. */
 const verbose = process.argv.includes('--verbose');
@@ -167,7 +167,7 @@ function main() {
     }
     const names = packed.map((p) => p.name).join(', ');
     console.log(`packed-consumer: ${names} packed and installed with npm; their READMEs' examples and a training script compiled with tsc --strict and ran; ${summary}`);
-    console.log(`PACKED_CONSUMER_RESULT ${JSON.stringify({ packages: packed.map((p) => p.name), first, last, accuracy, steps })}`);
+    console.log(`PACKED_CONSUMER_RESULT ${JSON.stringify({ packages: packed.map((p) => p.name), first, last, accuracy, steps, work })}`);
   } finally {
     rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }

@@ -19,9 +19,10 @@ const countLabels = (y: Tensor) => {
 
 describe('mnist()', () => {
   let data: ImageClassificationData;
+  // Decoding 10,000 digits takes a second alone, far longer on a loaded machine.
   beforeAll(async () => {
     data = await mnist();
-  });
+  }, 120_000);
 
   it('has the package version and its per-digit counts (10,000 samples)', () => {
     const pkg = JSON.parse(readFileSync(join(digitsDir, '..', '..', 'package.json'), 'utf8')) as { version: string };

@@ -7,8 +7,10 @@ import * as nnNode from '@tensile/nn/node';
 import * as optim from '@tensile/optim';
 import * as data from '@tensile/data';
 import * as dataNode from '@tensile/data/node';
+import * as train from '@tensile/train';
+import * as trainNode from '@tensile/train/node';
 
-export const entries = [tensor, tensorNode, nn, nnNode, optim, data, dataNode];
+export const entries = [tensor, tensorNode, nn, nnNode, optim, data, dataNode, train, trainNode];
 // Types re-exported through namespaces must stay types: `F.Conv2dOptions` once compiled to a value.
 export const convOptions: nn.F.Conv2dOptions = { stride: 1, padding: 'same' };
 export const generatorState: tensor.GeneratorState = new tensor.Generator(0).getState();
