@@ -35,26 +35,40 @@ function fmtBytes(bytes: number): string {
  * past `MAX_ELEMENTS`, and in place of the engine's RangeError when it cannot allocate the array.
  */
 export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Shape): TypedArray {
-  const what = () => `${op}: cannot allocate a ${dtype} tensor of ${shape ? `shape ${fmtShape(shape)}` : `${size} elements`}`;
   if (!(size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size))) {
     const count = shape ? `${size} elements, ${fmtBytes(size * BYTES[dtype])}` : fmtBytes(size * BYTES[dtype]);
-    throw new AllocationError(`${what()} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
+    throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
   }
+  // Only a large array can be refused by the engine; the small ones every op allocates skip the try.
+  if (size < LARGE) return newArray(dtype, size);
   try {
-    switch (dtype) {
-      case 'float32':
-        return new Float32Array(size);
-      case 'float64':
-        return new Float64Array(size);
-      case 'int32':
-        return new Int32Array(size);
-      case 'bool':
-        return new Uint8Array(size);
-    }
+    return newArray(dtype, size);
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
-    throw new AllocationError(`${what()} (${fmtBytes(size * BYTES[dtype])}): the engine refused (${err.message}); it is out of memory or caps arrays lower`);
+    throw new AllocationError(
+      `${cannotAllocate(dtype, size, op, shape)} (${fmtBytes(size * BYTES[dtype])}): the engine refused (${err.message}); it is out of memory or caps arrays lower`,
+    );
   }
+}
+
+const LARGE = 1 << 24;
+
+function newArray(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'bool':
+      return new Uint8Array(size);
+  }
+}
+
+// Built only when an allocation fails: allocArray runs once per op output, so it makes no closure.
+function cannotAllocate(dtype: DType, size: number, op: string, shape: Shape | undefined): string {
+  return `${op}: cannot allocate a ${dtype} tensor of ${shape ? `shape ${fmtShape(shape)}` : `${size} elements`}`;
 }
 
 /** The int32 range. */

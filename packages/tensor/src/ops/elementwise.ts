@@ -38,13 +38,7 @@ export function prepare(op: string, a: TensorOrScalar, b: TensorOrScalar, floatO
   else if (b instanceof Tensor) dtype = promoteWithScalar(b.dtype, a);
   else throw new TypeError(`${op}: at least one argument must be a Tensor`);
   if (floatOut) dtype = toFloat(dtype);
-  if (dtype === 'int32') {
-    for (const v of [a, b]) {
-      if (typeof v !== 'number' || (v >= INT32_MIN && v <= INT32_MAX)) continue;
-      if (COMPARISONS.has(op)) dtype = 'float64';
-      else checkInt32(op, 'the number', v);
-    }
-  }
+  if (dtype === 'int32') dtype = int32Operands(op, a, b);
   let ta = a instanceof Tensor ? cast(a, dtype) : scalar(a, dtype);
   let tb = b instanceof Tensor ? cast(b, dtype) : scalar(b, dtype);
   if (!shapesEqual(ta.shape, tb.shape)) {
@@ -53,6 +47,17 @@ export function prepare(op: string, a: TensorOrScalar, b: TensorOrScalar, floatO
     tb = expand(tb, shape);
   }
   return [ta, tb];
+}
+
+/** The dtype of int32 operands with a number: int32, or float64 for a comparison with a number past the int32 range. */
+function int32Operands(op: string, a: TensorOrScalar, b: TensorOrScalar): DType {
+  let dtype: DType = 'int32';
+  for (const v of [a, b]) {
+    if (typeof v !== 'number' || (v >= INT32_MIN && v <= INT32_MAX)) continue;
+    if (COMPARISONS.has(op)) dtype = 'float64';
+    else checkInt32(op, 'the number', v);
+  }
+  return dtype;
 }
 
 // Only what backward reads is saved and version-checked, so writing in place to anything else (the output
