@@ -16,16 +16,17 @@ import { broadcastView, copyK, scalar } from './raw.js';
  * not a view where several elements share one memory location (an expanded tensor: each would be written
  * more than once, as PyTorch refuses too).
  */
-export function checkWritable(op: string, t: Tensor, sameValue = false): void {
-  if (!(t instanceof Tensor)) throw new TypeError(`${op}: the target must be a Tensor, got ${describeValue(t)}`);
+export function checkWritable(op: string, t: Tensor, opts: { name?: string; sameValue?: boolean } = {}): void {
+  const { name, sameValue = false } = opts;
+  if (!(t instanceof Tensor)) throw new TypeError(`${op}: ${name ?? 'the target'} must be a Tensor, got ${describeValue(t)}`);
   if (t.requiresGrad && isGradEnabled()) {
     throw new AutogradError(
-      `${op}: cannot modify a tensor that requires grad (shape ${fmtShape(t.shape)}) in place while grad mode is on; wrap the update in noGrad(() => …)`,
+      `${op}: cannot modify ${name ? `${name}, ` : ''}a tensor that requires grad (shape ${fmtShape(t.shape)}) in place while grad mode is on; wrap the update in noGrad(() => …)`,
     );
   }
   if (!sameValue && hasInternalOverlap(t.shape, t.strides)) {
     throw new ShapeError(
-      `${op}: more than one element of the target (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to the same memory location, ` +
+      `${op}: more than one element of ${name ?? 'the target'} (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to the same memory location, ` +
         'as in an expanded tensor; clone() it before writing to it in place',
     );
   }
@@ -37,7 +38,7 @@ export function checkWritable(op: string, t: Tensor, sameValue = false): void {
  * elements share memory, since writing a location twice with the same value is harmless.
  */
 function inPlace(op: string, t: Tensor, write: () => void, sameValue = false): void {
-  checkWritable(op, t, sameValue);
+  checkWritable(op, t, { sameValue });
   write();
   t.versionCounter.bump(op);
 }

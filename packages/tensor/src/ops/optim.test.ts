@@ -221,7 +221,7 @@ describe('fusedUpdate_ errors name what is wrong and change nothing', () => {
     ['state dtype', (x) => fusedUpdate_(adam, x.param, x.grad, [x.state[0]!, x.state[1]!.to('float32')]), DTypeError, /state\[1\] \(var\) is float32 but param is float64/],
     ['state shape', (x) => fusedUpdate_(adam, x.param, x.grad, [x.state[0]!.reshape([15]), x.state[1]!]), ShapeError, /state\[0\] \(mean\) has shape \[15\] but param has shape \[3, 5\]/],
     ['shared state', (x) => fusedUpdate_(adam, x.param, x.grad, [x.state[0]!, x.state[0]!]), TypeError, /state\[1\] \(var\) shares its storage with state\[0\] \(mean\)/],
-    ['requires grad', (x) => fusedUpdate_(adam, x.param.requiresGrad_(), x.grad, x.state), AutogradError, /cannot modify param, which requires grad \(shape \[3, 5\]\), in place while grad mode is on; wrap the update in noGrad/],
+    ['requires grad', (x) => fusedUpdate_(adam, x.param.requiresGrad_(), x.grad, x.state), AutogradError, /cannot modify param, a tensor that requires grad \(shape \[3, 5\]\) in place while grad mode is on; wrap the update in noGrad/],
   ];
   it.each(cases)('%s', (_, call, Err, message) => {
     const x = base();

@@ -3,10 +3,10 @@
 // pass (and one new array) per tensor op.
 import type { UpdateRule } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat, type TypedArray } from '../dtype.js';
-import { AutogradError, DTypeError, ShapeError } from '../errors.js';
-import { fmtShape, hasInternalOverlap, shapesEqual } from '../shape.js';
+import { DTypeError, ShapeError } from '../errors.js';
+import { fmtShape, shapesEqual } from '../shape.js';
+import { checkWritable } from './inplace.js';
 import { Tensor } from '../tensor.js';
 import { copyK } from './raw.js';
 
@@ -86,12 +86,7 @@ export function fusedUpdate_(rule: UpdateRule, param: Tensor, grad: Tensor, stat
     targets.push([label, s]);
   });
   targets.forEach(([label, t], i) => {
-    if (t.requiresGrad && isGradEnabled()) {
-      throw new AutogradError(`${op}: cannot modify ${label}, which requires grad (shape ${fmtShape(t.shape)}), in place while grad mode is on; wrap the update in noGrad(() => …)`);
-    }
-    if (hasInternalOverlap(t.shape, t.strides)) {
-      throw new ShapeError(`${op}: more than one element of ${label} (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to the same memory location; clone() it first`);
-    }
+    checkWritable(op, t, { name: label });
     const other = targets.findIndex(([, u], j) => j < i && u.data === t.data);
     if (other >= 0) throw new TypeError(`${op}: ${label} shares its storage with ${targets[other]![0]}; each must have its own`);
   });
