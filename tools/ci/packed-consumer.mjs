@@ -6,7 +6,7 @@
 // Run after `pnpm build`: `node tools/ci/packed-consumer.mjs [--verbose]` (tools/ci's test runs it in `pnpm test`).
 // Exits non-zero with the reason on the first failure; always removes its temporary folder.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const consumerSources = fileURLToPath(new URL('./consumer/', import.meta.url));
 const PACKAGES = ['tensor', 'nn', 'optim', 'data', 'train'];
+const WORK_PREFIX = 'tensile-consumer-';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** `--verbose`: also print what each README example printed. */
 const verbose = process.argv.includes('--verbose');
@@ -27,7 +28,7 @@ function run(cmd, args, { cwd, env = process.env } = {}) {
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new CheckError(`${cmd} ${args.join(' ')}: ${r.error.message}`);
   if (r.status !== 0) {
-    throw new CheckError(`${cmd} ${args.join(' ')} (in ${cwd}) exited with ${r.status}:\n${r.stdout}${r.stderr}`);
+    throw new CheckError(`${cmd} ${args.join(' ')} (in ${cwd}) ${r.signal ? `was stopped by ${r.signal}` : `exited with ${r.status}`}:\n${r.stdout}${r.stderr}`);
   }
   return r.stdout;
 }
@@ -99,13 +100,30 @@ function npmEnv() {
   return env;
 }
 
+/**
+ * Removes work folders that an earlier run could not remove because it was killed outright (SIGKILL). Only
+ * folders older than an hour: a run takes a minute or two, so a younger one may belong to a run in progress.
+ */
+function removeStaleWorkFolders() {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(WORK_PREFIX)) continue;
+    const path = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 3600_000) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+}
+
 function main() {
+  removeStaleWorkFolders();
   for (const dir of PACKAGES) {
     for (const built of ['dist/index.js', 'dist/index.d.ts']) {
       if (!existsSync(join(root, 'packages', dir, built))) throw new CheckError(`packages/${dir}/${built} is missing: run \`pnpm build\` first`);
     }
   }
-  const work = mkdtempSync(join(tmpdir(), 'tensile-consumer-'));
+  const work = mkdtempSync(join(tmpdir(), WORK_PREFIX));
   try {
     // 1. Pack, and check what each tarball holds.
     const tarballs = join(work, 'tarballs');
@@ -172,6 +190,11 @@ function main() {
     rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
+
+// A signal (turbo stopping its tasks after another one failed, Ctrl-C) must not skip the cleanup in main's
+// finally. Node delivers it only once the synchronous main() has returned (its children get it too and stop,
+// which ends main with an error), so the handler only has to exit.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => process.exit(130));
 
 try {
   main();

@@ -4,7 +4,7 @@
 // kernels' Web Worker threads give the single-threaded results. Skipped where Chromium is not installed
 // (`apt-get install -y chromium`; .ci/run installs it).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +49,38 @@ async function removeProfile(profile: string): Promise<void> {
   await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
 
+/**
+ * While the test runs: if this worker is stopped (Ctrl-C, turbo stopping its tasks, vitest exiting) before the
+ * finally below can run, kill Chromium's group and remove the profile synchronously, since the detached group no
+ * longer dies with ours. Returns the function that uninstalls the guard.
+ */
+function guardAgainstExit(browser: () => ChildProcess | undefined, profile: string): () => void {
+  const cleanup = (): void => {
+    const pid = browser()?.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    uninstall();
+    cleanup();
+    process.kill(process.pid, signal); // and die of it, as without the guard
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const uninstall = (): void => {
+    process.off('exit', cleanup);
+    for (const s of signals) process.off(s, onSignal);
+  };
+  process.once('exit', cleanup);
+  for (const s of signals) process.once(s, onSignal);
+  return uninstall;
+}
+
 describe.skipIf(chromium === undefined)('in headless Chromium', () => {
   it('loads the wasm backend, runs autograd and splits products across Web Workers', async () => {
     const bundle = await build({
@@ -76,6 +108,7 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
     const profile = mkdtempSync(join(tmpdir(), 'tensile-chromium-'));
     let browser: ChildProcess | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const unguard = guardAgainstExit(() => browser, profile);
     // Everything after the profile exists runs under this try, so the finally removes it whatever fails.
     try {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -110,7 +143,11 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
       } finally {
         server.closeAllConnections();
         server.close();
-        await removeProfile(profile);
+        try {
+          await removeProfile(profile);
+        } finally {
+          unguard();
+        }
       }
     }
   }, 120_000);

@@ -23,7 +23,7 @@ describe('the packed packages in a consumer project', () => {
     expect(result.first).toBeGreaterThan(0.5); // an untrained 2-class net: about ln 2
     expect(result.last).toBeLessThan(result.first / 2);
     expect(result.accuracy).toBeGreaterThan(0.9);
-    // It cleaned up after itself (its own folder: other runs may share the temp folder).
+    // It removed its work folder (the packs and the consumer project).
     expect(result.work).toMatch(/tensile-consumer-/);
     expect(existsSync(result.work)).toBe(false);
   });
