@@ -83,7 +83,12 @@ export function checkBool(op: string, name: string, v: unknown): asserts v is bo
   if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be true or false, got ${describeValue(v)}`);
 }
 
-/** Throws a TypeError unless `v` is a number (NaN and ±Infinity included: the op decides what they mean). */
-export function checkNumber(op: string, name: string, v: unknown): asserts v is number {
-  if (typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number, got ${describeValue(v)}`);
+/**
+ * Throws a TypeError unless `v` is a number (NaN and ±Infinity included: the op decides what they mean),
+ * or, with `orBoolean`, a boolean.
+ */
+export function checkNumber(op: string, name: string, v: unknown, orBoolean = false): asserts v is number {
+  if (typeof v !== 'number' && !(orBoolean && typeof v === 'boolean')) {
+    throw new TypeError(`${op}: ${name} must be a number${orBoolean ? ' or a boolean' : ''}, got ${describeValue(v)}`);
+  }
 }

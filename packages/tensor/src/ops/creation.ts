@@ -1,6 +1,6 @@
 // Creation: from JS data, constant fills, ranges and seeded random draws. Not ops: no graph.
 import { getBackend } from '../backend/registry.js';
-import { checkOptions, checkTensor, describeValue } from '../check.js';
+import { checkNumber, checkOptions, checkTensor, describeValue } from '../check.js';
 import { INT32_MAX, INT32_MIN, allocArray, assertDType, checkInt32, isFloat, type DType, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { fmtShape, numelOf, type Shape } from '../shape.js';
@@ -58,13 +58,6 @@ function checkShape(op: string, shape: readonly number[]): number[] {
 
 function dtypeOf(op: string, opts: CreateOptions, fallback: DType): DType {
   return opts.dtype === undefined ? fallback : assertDType(op, 'dtype', opts.dtype);
-}
-
-/** Checks that `value` is a JS number (or, with `bool`, a boolean) for argument `name` of `op`. */
-function checkNumber(op: string, name: string, value: unknown, bool = false): asserts value is number {
-  if (typeof value !== 'number' && !(bool && typeof value === 'boolean')) {
-    throw new TypeError(`${op}: ${name} must be a number${bool ? ' or a boolean' : ''}, got ${describeValue(value)}`);
-  }
 }
 
 /** The storage dtypes and the default dtype of a typed array given to `tensor` (other integer arrays become int32). */

@@ -7,10 +7,9 @@ import { DTypeError } from '../errors.js';
 import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { expand } from './movement.js';
-import { binaryK, copyK, scalar, unaryK } from './raw.js';
+import { COMPARISONS, binaryK, copyK, empty, scalar, unaryK } from './raw.js';
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { empty } from './raw.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
@@ -21,8 +20,6 @@ function checkOperand(op: string, name: string, v: unknown): asserts v is Tensor
     throw new TypeError(`${op}: argument '${name}' must be a Tensor or a number, got ${describeValue(v)}`);
   }
 }
-
-const COMPARISONS: ReadonlySet<string> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 /**
  * Promotes and broadcasts two operands (one may be a JS number) to a common dtype and shape. A number that

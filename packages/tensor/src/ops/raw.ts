@@ -48,7 +48,8 @@ export function unaryK(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p?: numbe
   return out;
 }
 
-const COMPARISONS: ReadonlySet<BinaryOp> = new Set(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+/** The binary ops that compare (their result is bool). */
+export const COMPARISONS: ReadonlySet<string> = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
 /** `a op b` for operands of the output's shape (broadcast views allowed). */
 export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tensor {
