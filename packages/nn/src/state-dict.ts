@@ -1,4 +1,4 @@
-import { Tensor, checkOptions, describeValue, fmtShape, noGrad, numelOf, shapesEqual } from '@tensile/tensor';
+import { Tensor, checkOptions, describeValue, fmtShape, layoutProblem, noGrad, shapesEqual } from '@tensile/tensor';
 
 /** A checkpoint: a `Map` or a plain object from qualified names to tensors. */
 export type StateDictInput = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -48,27 +48,6 @@ function entriesOf(owner: string, sd: StateDictInput): [string, unknown][] {
 
 const quote = (keys: readonly string[]): string => keys.map((k) => JSON.stringify(k)).join(', ');
 
-/**
- * Why `t`'s view does not fit in its storage, or null: a tensor built by hand (`new Tensor(data, shape,
- * strides, offset)`) can point past its buffer, and copying from it would read garbage (or fail half-way).
- */
-function storageProblem(t: Tensor): string | null {
-  const { data, shape, strides, offset } = t;
-  const view = `shape ${fmtShape(shape)} with strides ${fmtShape(strides)} at offset ${offset}`;
-  if (strides.length !== shape.length || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return `has an invalid view (${view})`;
-  if (!strides.every(Number.isSafeInteger) || !Number.isSafeInteger(offset)) return `has an invalid view (${view})`;
-  if (numelOf(shape) === 0) return null;
-  let lo = offset;
-  let hi = offset;
-  shape.forEach((d, i) => {
-    const span = (d - 1) * strides[i]!;
-    if (span < 0) lo += span;
-    else hi += span;
-  });
-  if (lo < 0 || hi >= data.length) return `needs elements ${lo}…${hi} of its storage (${view}), which holds ${data.length}`;
-  return null;
-}
-
 /** Whether two tensors are the same view of the same storage (copying one into the other changes nothing). */
 function sameView(a: Tensor, b: Tensor): boolean {
   return a.data === b.data && a.offset === b.offset && shapesEqual(a.shape, b.shape) && shapesEqual(a.strides, b.strides);
@@ -104,8 +83,10 @@ export function loadStateDictInto(
     } else if (v.dtype !== target.dtype) {
       mismatches.push(`${key} is ${v.dtype} in the checkpoint but ${target.dtype} in the model`);
     } else {
-      const problem = storageProblem(v);
-      if (problem !== null) mismatches.push(`${key} in the checkpoint ${problem}`);
+      // A tensor's fields can be changed after the constructor checked them; copying from a view past its
+      // buffer would read garbage or fail half-way through the load.
+      const problem = layoutProblem(v.data, v.shape, v.strides, v.offset);
+      if (problem !== null) mismatches.push(`${key} in the checkpoint does not fit its storage: ${problem}`);
       else if (!sameView(v, target)) copies.push([target, v]);
     }
   }

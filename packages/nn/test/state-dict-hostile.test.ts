@@ -54,17 +54,17 @@ const hostile: [string, () => unknown, RegExp, abstract new (...args: never[]) =
   // Views that point outside their storage, as a hand-built `new Tensor(data, shape, strides, offset)` can:
   // copying one would read past the buffer (NaN or a throw half-way through the load).
   ['a buffer shorter than the shape', () => withEntries((sd) => sd.set('0.bias', forgeView(zeros([3]), { data: new Float32Array(2) }))),
-    /^loadStateDict\(Sequential\): "0\.bias" in the checkpoint needs elements 0…2 of its storage \(shape \[3\] with strides \[1\] at offset 0\), which holds 2\. Nothing was loaded\.$/, StateDictError],
+    /^loadStateDict\(Sequential\): "0\.bias" in the checkpoint does not fit its storage: a buffer of 2 elements cannot hold shape \[3\] with strides \[1\] at offset 0 \(it reaches element 2\)\. Nothing was loaded\.$/, StateDictError],
   ['an offset that runs past the buffer', () => withEntries((sd) => sd.set('3.bias', forgeView(zeros([2]), { offset: 1 }))),
-    /"3\.bias" in the checkpoint needs elements 1…2 of its storage \(shape \[2\] with strides \[1\] at offset 1\), which holds 2\. Nothing/, StateDictError],
+    /"3\.bias" in the checkpoint does not fit its storage: a buffer of 2 elements cannot hold shape \[2\] with strides \[1\] at offset 1 \(it reaches element 2\)\. Nothing/, StateDictError],
   ['strides that run past the buffer', () => withEntries((sd) => sd.set('0.weight', forgeView(zeros([3, 4]), { strides: [5, 1] }))),
-    /"0\.weight" in the checkpoint needs elements 0…13 of its storage \(shape \[3, 4\] with strides \[5, 1\] at offset 0\), which holds 12/, StateDictError],
+    /"0\.weight" in the checkpoint does not fit its storage: a buffer of 12 elements cannot hold shape \[3, 4\] with strides \[5, 1\] at offset 0 \(it reaches element 13\)/, StateDictError],
   ['a negative offset', () => withEntries((sd) => sd.set('0.bias', forgeView(zeros([3]), { offset: -1 }))),
-    /"0\.bias" in the checkpoint needs elements -1…1 of its storage/, StateDictError],
+    /"0\.bias" in the checkpoint does not fit its storage: offset must be a non-negative integer, got -1/, StateDictError],
   ['fewer strides than dimensions', () => withEntries((sd) => sd.set('0.weight', forgeView(zeros([3, 4]), { strides: [1] }))),
-    /"0\.weight" in the checkpoint has an invalid view \(shape \[3, 4\] with strides \[1\] at offset 0\)/, StateDictError],
+    /"0\.weight" in the checkpoint does not fit its storage: strides must be 2 non-negative integers for shape \[3, 4\], got \[1\]/, StateDictError],
   ['a bad view next to good entries', () => withEntries((sd) => { sd.set('1.runningVar', forgeView(zeros([3]), { data: new Float32Array(0) })); }),
-    /^loadStateDict\(Sequential\): "1\.runningVar" in the checkpoint needs elements 0…2 of its storage \(shape \[3\] with strides \[1\] at offset 0\), which holds 0\. Nothing was loaded\.$/, StateDictError],
+    /^loadStateDict\(Sequential\): "1\.runningVar" in the checkpoint does not fit its storage: a buffer of 0 elements cannot hold shape \[3\] with strides \[1\] at offset 0 \(it reaches element 2\)\. Nothing was loaded\.$/, StateDictError],
   ['every problem at once', () => withEntries((sd) => { sd.delete('3.bias'); sd.set('x', zeros([1])); sd.set('0.weight', zeros([2, 2])); sd.set('1.weight', 'w'); }),
     /^loadStateDict\(Sequential\): missing "3\.bias"; unexpected "x"; "0\.weight" is \[2, 2\] in the checkpoint but \[3, 4\] in the model; "1\.weight" is a string in the checkpoint, not a Tensor\. Nothing was loaded\.$/, StateDictError],
   ['an empty checkpoint', () => new Map(), /missing "0\.weight", "0\.bias", "1\.weight", "1\.bias", "1\.runningMean", "1\.runningVar", "1\.numBatchesTracked", "3\.weight", "3\.bias"\. Nothing/, StateDictError],
@@ -179,7 +179,7 @@ describe('loadStateDict on hostile checkpoints', () => {
     );
     expect(() => empty.loadStateDict({ weight: forgeView(zeros([2, 0]), { data: new Float32Array(0), offset: 5 }), bias: tensor([3, 4]) })).not.toThrow();
     expect(() => empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [2, 0]), bias: forgeView(zeros([2]), { data: new Float32Array(0) }) })).toThrow(
-      /^loadStateDict\(Linear\): "bias" in the checkpoint needs elements 0…1 of its storage \(shape \[2\] with strides \[1\] at offset 0\), which holds 0\. Nothing was loaded\.$/,
+      /^loadStateDict\(Linear\): "bias" in the checkpoint does not fit its storage: a buffer of 0 elements cannot hold shape \[2\] with strides \[1\] at offset 0 \(it reaches element 1\)\. Nothing was loaded\.$/,
     );
     expect(empty.bias!.toArray()).toEqual([3, 4]);
   });

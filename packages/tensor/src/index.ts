@@ -4,6 +4,7 @@ export { type DType, type TypedArray, DTYPES, MAX_ELEMENTS, promoteTypes, isFloa
 export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError } from './errors.js';
 export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf, shapesEqual } from './shape.js';
 export { checkTensor, checkOptions, describeValue } from './check.js';
+export { layoutProblem } from './storage.js';
 export { Generator, manualSeed, getDefaultGenerator, type GeneratorState } from './random.js';
 
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';

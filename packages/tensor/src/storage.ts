@@ -20,34 +20,34 @@ export class VersionCounter {
 }
 
 /**
- * Throws a ShapeError unless `data` is a typed array Tensile stores and holds every element of the view
- * (`shape`, `strides`, `offset`): sizes, strides and the offset must be non-negative integers, and the last
- * element reached must lie inside the buffer.
+ * Throws unless `data` is a typed array Tensile stores and holds every element of the view (`shape`,
+ * `strides`, `offset`): a TypeError for the array, a ShapeError naming the problem (see `layoutProblem`).
  */
 export function checkLayout(data: TypedArray, shape: Shape, strides: readonly number[], offset: number): void {
   if (!(data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint8Array)) {
     throw new TypeError(`Tensor: data must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${data === null ? 'null' : (data as object)?.constructor?.name ?? typeof data}`);
   }
+  const problem = layoutProblem(data, shape, strides, offset);
+  if (problem !== null) throw new ShapeError(`Tensor: ${problem}`);
+}
+
+/**
+ * Why the view (`shape`, `strides`, `offset`) does not fit `data`, or null when it does: sizes, strides and
+ * the offset must be non-negative integers, and the last element reached must lie inside the buffer (an empty
+ * view reaches no element, so its offset may lie anywhere, as PyTorch checks no storage for it). The Tensor
+ * constructor and `loadStateDict` (for a tensor whose fields were changed after it was built) both ask it.
+ */
+export function layoutProblem(data: ArrayLike<number>, shape: Shape, strides: readonly number[], offset: number): string | null {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new ShapeError(`Tensor: shape must be an array of non-negative integers, got ${Array.isArray(shape) ? fmtShape(shape) : String(shape)}`);
+    return `shape must be an array of non-negative integers, got ${Array.isArray(shape) ? fmtShape(shape) : String(shape)}`;
   }
   if (!Array.isArray(strides) || strides.length !== shape.length || !strides.every((s) => Number.isSafeInteger(s) && s >= 0)) {
-    throw new ShapeError(
-      `Tensor: strides must be ${shape.length} non-negative integer${shape.length === 1 ? '' : 's'} for shape ${fmtShape(shape)}, got ${Array.isArray(strides) ? fmtShape(strides) : String(strides)}`,
-    );
+    return `strides must be ${shape.length} non-negative integer${shape.length === 1 ? '' : 's'} for shape ${fmtShape(shape)}, got ${Array.isArray(strides) ? fmtShape(strides) : String(strides)}`;
   }
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new ShapeError(`Tensor: offset must be a non-negative integer, got ${offset}`);
+  if (!Number.isSafeInteger(offset) || offset < 0) return `offset must be a non-negative integer, got ${offset}`;
+  if (shape.includes(0)) return null;
   let last = offset;
-  let empty = false;
-  for (let i = 0; i < shape.length; i++) {
-    if (shape[i] === 0) empty = true;
-    else last += (shape[i]! - 1) * strides[i]!;
-  }
-  // An empty view reaches no element, so its offset may lie anywhere (PyTorch checks no storage for it).
-  if (!empty && last >= data.length) {
-    throw new ShapeError(
-      `Tensor: a buffer of ${data.length} element${data.length === 1 ? '' : 's'} cannot hold shape ${fmtShape(shape)} with strides ${fmtShape(strides)} ` +
-        `at offset ${offset} (it reaches element ${last})`,
-    );
-  }
+  for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * strides[i]!;
+  if (last < data.length) return null;
+  return `a buffer of ${data.length} element${data.length === 1 ? '' : 's'} cannot hold shape ${fmtShape(shape)} with strides ${fmtShape(strides)} at offset ${offset} (it reaches element ${last})`;
 }
