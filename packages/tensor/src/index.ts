@@ -32,3 +32,7 @@ export { crossEntropyIndices } from './ops/loss.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions, type AvgPoolOptions } from './ops/nn.js';
 export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_ } from './ops/inplace.js';
 export { fusedUpdate_ } from './ops/optim.js';
+export { bmm, baddbmm, type BaddbmmOptions } from './ops/matmul.js';
+export { tril, triu, maskedFill } from './ops/masking.js';
+export { topk, type TopkOptions } from './ops/sorting.js';
+export { multinomial, type MultinomialOptions } from './ops/sampling.js';

@@ -11,7 +11,11 @@ import * as red from './ops/reduce.js';
 import * as mv from './ops/movement.js';
 import * as ix from './ops/indexing.js';
 import * as ip from './ops/inplace.js';
-import { matmul } from './ops/matmul.js';
+import { baddbmm, bmm, matmul, type BaddbmmOptions } from './ops/matmul.js';
+import * as mk from './ops/masking.js';
+import { topk, type TopkOptions } from './ops/sorting.js';
+import { multinomial, type MultinomialOptions } from './ops/sampling.js';
+import type { ValuesIndices } from './ops/reduce.js';
 import { toNested } from './ops/creation.js';
 
 /** A scalar operand where PyTorch accepts a Python number. */
@@ -277,6 +281,15 @@ export class Tensor {
   pad(padding: readonly number[], value?: number): Tensor { return ix.pad(this, padding, value); }
 
   matmul(other: Tensor): Tensor { return matmul(this, other); }
+
+  // Batched products, masking, selection, sampling
+  bmm(batch2: Tensor): Tensor { return bmm(this, batch2); }
+  baddbmm(batch1: Tensor, batch2: Tensor, opts?: BaddbmmOptions): Tensor { return baddbmm(this, batch1, batch2, opts); }
+  tril(diagonal?: number): Tensor { return mk.tril(this, diagonal); }
+  triu(diagonal?: number): Tensor { return mk.triu(this, diagonal); }
+  maskedFill(mask: Tensor, value: number | boolean | Tensor): Tensor { return mk.maskedFill(this, mask, value); }
+  topk(k: number, opts?: TopkOptions): ValuesIndices { return topk(this, k, opts); }
+  multinomial(numSamples: number, opts?: MultinomialOptions): Tensor { return multinomial(this, numSamples, opts); }
 
   // In place (no graph; refused on tensors that require grad while grad mode is on)
   add_(other: TensorOrScalar, alpha?: number): this { ip.add_(this, other, alpha); return this; }

@@ -12,7 +12,7 @@ import {
   sum, mean, variance, std, max, min, amax, amin, argmax, argmin, logsumexp, softmax, logSoftmax,
   matmul, reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, narrow, slice, flatten, contiguous, clone,
   indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot, conv2d, maxPool2d, avgPool2d, crossEntropyIndices,
-  tensor, full,
+  tensor, full, tril, triu, maskedFill, bmm, baddbmm, topk, multinomial,
 } from '../src/index.js';
 
 /** How one input of a case is sampled. Plain JSON: the Python fixture script builds the same objects. */
@@ -73,6 +73,14 @@ export interface Attrs {
   readonly ceilMode?: boolean;
   readonly countIncludePad?: boolean;
   readonly divisorOverride?: number;
+  /** tril/triu's diagonal offset. */
+  readonly diagonal?: number;
+  /** topk's k. */
+  readonly k?: number;
+  readonly largest?: boolean;
+  readonly sorted?: boolean;
+  readonly numSamples?: number;
+  readonly replacement?: boolean;
 }
 
 export type RunFn = (inputs: Tensor[], attrs: Attrs) => Tensor | Tensor[];
@@ -896,8 +904,120 @@ const nn: OpEntry[] = [
   }),
 ];
 
+// ---------------------------------------------------------------------------------------------------
+// Sequence-model helpers: triangles, masked fills, batched products, top-k, sampling.
+
+const triangleEntry = (op: 'tril' | 'triu', fn: typeof tril): OpEntry => entry(op, {
+  run: ([x], { diagonal }) => fn(x!, diagonal),
+  cases: [
+    c(op, [f(3, 4)]),
+    c(`${op}/diagonal1`, [f(2, 3, 4)], { diagonal: 1 }),
+    c(`${op}/diagonal-neg`, [f(4, 3)], { diagonal: -1 }),
+    c(`${op}/past-the-corner`, [f(2, 3)], { diagonal: op === 'tril' ? -3 : 4 }),
+    c(`${op}/int32`, [idx(5, 3, 3)], { diagonal: 0 }),
+  ],
+  errors: [
+    e(`${op}/1d`, [f(3)], {}, ShapeError, new RegExp(`^${op}: input must have at least 2 dimensions, got shape \\[3\\]`)),
+    e(`${op}/fractional-diagonal`, [f(2, 2)], { diagonal: 0.5 }, RangeError, new RegExp(`^${op}: diagonal must be an integer, got 0\\.5`)),
+    notATensor(op, (x) => fn(x)),
+  ],
+});
+
+const sequence: OpEntry[] = [
+  triangleEntry('tril', tril),
+  triangleEntry('triu', triu),
+  entry('maskedFill', {
+    run: ([x, mask, v], { value }) => maskedFill(x!, mask!, v ?? value!),
+    broadcasts: true,
+    cases: [
+      c('maskedFill', [f(3, 4), bool(3, 4)], { value: -1.5 }),
+      c('maskedFill/broadcast-mask', [f(2, 3, 4), bool(3, 1)], { value: 0 }),
+      c('maskedFill/broadcast-input', [f(4), bool(3, 4)], { value: 2 }),
+      c('maskedFill/tensor-value', [f(3, 4), bool(3, 4), f()]),
+      c('maskedFill/int32', [idx(5, 3, 4), bool(3, 4)], { value: 7 }),
+    ],
+    errors: [
+      e('maskedFill/float-mask', [f(3), fixed('float32', f(3))], { value: 0 }, DTypeError, /^maskedFill: mask must be a bool tensor, got a float32 tensor of shape \[3\]/),
+      e('maskedFill/bad-broadcast', [f(2, 3), bool(4)], { value: 0 }, ShapeError, /^maskedFill: shapes \[2, 3\] and \[4\] cannot be broadcast \(dimension -1: 3 vs 4\)/),
+      e('maskedFill/value-shape', [f(2, 3), bool(2, 3), f(2)], {}, ShapeError, /^maskedFill: value must be a number or a 0-d tensor, got a tensor of shape \[2\]/),
+      e('maskedFill/value-type', [f(2, 3), bool(2, 3)], {}, TypeError, /^maskedFill: value must be a number, a boolean or a 0-d tensor, got a string \("x"\)/,
+        ([x, m]) => maskedFill(x!, m!, 'x' as never)),
+      e('maskedFill/int-overflow', [idx(5, 2, 3), bool(2, 3)], { value: 3e9 }, RangeError, /^maskedFill: value 3000000000 is outside the int32 range/),
+      notATensor('maskedFill', (x) => maskedFill(x, x, 0)),
+    ],
+  }),
+  entry('bmm', {
+    run: ([a, b]) => bmm(a!, b!),
+    cases: [
+      c('bmm', [f(2, 3, 4), f(2, 4, 5)]),
+      c('bmm/wasm-sized', [f(2, 12, 8), f(2, 8, 22)]),
+      c('bmm/one-batch', [f(1, 4, 3), f(1, 3, 2)]),
+      c('bmm/int32', [idx(5, 2, 2, 3), idx(5, 2, 3, 2)]),
+    ],
+    errors: [
+      e('bmm/2d', [f(3, 4), f(2, 4, 5)], {}, ShapeError, /^bmm: batch1 must be a 3-d tensor, got shape \[3, 4\]/),
+      e('bmm/batch-mismatch', [f(2, 3, 4), f(3, 4, 5)], {}, ShapeError, /^bmm: batch2 must have shape \[2, 4, n\] to multiply batch1 of shape \[2, 3, 4\], got \[3, 4, 5\]/),
+      e('bmm/inner-mismatch', [f(2, 3, 4), f(2, 5, 5)], {}, ShapeError, /^bmm: batch2 must have shape \[2, 4, n\]/),
+      e('bmm/dtypes', [fixed('float32', f(2, 3, 4)), fixed('float64', f(2, 4, 5))], {}, DTypeError, /^bmm: batch1 and batch2 must have the same dtype .*got float32 and float64/),
+      e('bmm/not-a-tensor', [f(2, 3, 4)], {}, TypeError, /^bmm: argument 'batch2' must be a Tensor, got 1$/, ([a]) => bmm(a!, 1 as never)),
+    ],
+  }),
+  entry('baddbmm', {
+    run: ([x, b1, b2], { alpha, beta }) => baddbmm(x!, b1!, b2!, { alpha, beta }),
+    broadcasts: true,
+    cases: [
+      c('baddbmm', [f(2, 3, 5), f(2, 3, 4), f(2, 4, 5)]),
+      c('baddbmm/broadcast-alpha-beta', [f(1, 5), f(2, 3, 4), f(2, 4, 5)], { beta: 0.5, alpha: -2 }),
+    ],
+    errors: [
+      e('baddbmm/input-shape', [f(2, 3, 4), f(2, 3, 4), f(2, 4, 5)], {}, ShapeError, /^baddbmm: cannot expand shape \[2, 3, 4\] to \[2, 3, 5\]/),
+      e('baddbmm/dtypes', [fixed('float64', f(3, 5)), fixed('float32', f(2, 3, 4)), fixed('float32', f(2, 4, 5))], {}, DTypeError,
+        /^baddbmm: input and the batches must have the same dtype .*got float64 and float32/),
+      e('baddbmm/unknown-option', [f(2, 3, 5), f(2, 3, 4), f(2, 4, 5)], {}, TypeError, /^baddbmm: unknown option "gamma"; the options are beta, alpha/,
+        ([x, b1, b2]) => baddbmm(x!, b1!, b2!, { gamma: 1 } as never)),
+      e('baddbmm/alpha-type', [f(2, 3, 5), f(2, 3, 4), f(2, 4, 5)], {}, TypeError, /^baddbmm: alpha must be a number, got a string \("2"\)/,
+        ([x, b1, b2]) => baddbmm(x!, b1!, b2!, { alpha: '2' as never })),
+    ],
+  }),
+  entry('topk', {
+    run: ([x], { k, dim, largest, sorted }) => { const r = topk(x!, k!, { dim: dim as number | undefined, largest, sorted }); return [r.values, r.indices]; },
+    kinks: 'ties (the gradient goes to the selected element)',
+    cases: [
+      c('topk', [f(3, 6)], { k: 2 }, { distinct: true }),
+      c('topk/dim0-smallest', [f(5, 3)], { k: 3, dim: 0, largest: false }, { distinct: true }),
+      c('topk/middle-dim', [f(2, 4, 3)], { k: 4, dim: 1 }, { distinct: true }),
+      c('topk/k0', [f(2, 3)], { k: 0 }),
+      c('topk/1d', [f(7)], { k: 3, sorted: true }, { distinct: true }),
+    ],
+    errors: [
+      e('topk/k-too-large', [f(3)], { k: 4 }, RangeError, /^topk: k must be an integer in \[0, 3\] \(the size of dimension 0 of the input of shape \[3\]\), got 4/),
+      e('topk/negative-k', [f(2, 3)], { k: -1 }, RangeError, /^topk: k must be an integer in \[0, 3\]/),
+      e('topk/dim', [f(2, 3)], { k: 1, dim: 2 }, RangeError, /^topk: dim 2 is out of range for a tensor of 2 dimensions/),
+      e('topk/bool', [bool(3)], { k: 1 }, DTypeError, /^topk: not defined for bool tensors/),
+      e('topk/axis-option', [f(2, 3)], { k: 1 }, TypeError, /^topk: unknown option "axis" \(did you mean dim\?\)/, ([x]) => topk(x!, 1, { axis: 0 } as never).values),
+    ],
+  }),
+  entry('multinomial', {
+    run: ([p], { numSamples, replacement }) => multinomial(p!, numSamples!, { replacement, generator: new Generator(0) }),
+    differentiable: false,
+    // Random draws: checked statistically in src/ops/sampling.test.ts, not against PyTorch's numbers.
+    cases: [],
+    errors: [
+      e('multinomial/int-input', [idx(3, 4)], { numSamples: 1 }, DTypeError, /^multinomial: input must be a float tensor of weights, got int32/),
+      e('multinomial/3d', [pos(2, 2, 2)], { numSamples: 1 }, ShapeError, /^multinomial: input must be 1-d or 2-d, got shape \[2, 2, 2\]/),
+      e('multinomial/zero-samples', [pos(3)], { numSamples: 0 }, RangeError, /^multinomial: numSamples must be a positive integer, got 0/),
+      e('multinomial/too-many', [pos(3)], { numSamples: 4 }, RangeError, /^multinomial: cannot draw 4 samples from 3 categories without replacement; pass \{ replacement: true \}/),
+      e('multinomial/negative', [within(-2, -1, 2, 3)], { numSamples: 1 }, RangeError, /^multinomial: weights must be finite and non-negative, got -1\.\d+ at row 0, index 0/),
+      e('multinomial/zero-sum', [within(0, 0, 3)], { numSamples: 1, replacement: true }, RangeError, /^multinomial: the weights sum to 0; at least one must be positive/),
+      e('multinomial/no-categories', [pos(2, 0)], { numSamples: 1, replacement: true }, ShapeError, /^multinomial: input of shape \[2, 0\] has no categories/),
+      e('multinomial/generator', [pos(3)], {}, TypeError, /^multinomial: generator must be a Generator, got 42/,
+        ([p]) => multinomial(p!, 1, { generator: 42 as never })),
+    ],
+  }),
+];
+
 /** Every op in the registry. */
-export const OPS: readonly OpEntry[] = [...elementwise, ...unaries, ...reductions, ...matmuls, ...movement, ...indexing, ...nn];
+export const OPS: readonly OpEntry[] = [...elementwise, ...unaries, ...reductions, ...matmuls, ...movement, ...indexing, ...nn, ...sequence];
 
 /** A case together with the entry it belongs to. */
 export interface RegisteredCase extends OpCase {

@@ -24,7 +24,7 @@ interface FixtureCase {
   readonly hvp?: { readonly v: (JsonTensor | null)[]; readonly grads: (JsonTensor | null)[] };
 }
 
-const FAMILIES = ['elementwise', 'reduce', 'matmul', 'movement', 'indexing', 'nn'];
+const FAMILIES = ['elementwise', 'reduce', 'matmul', 'movement', 'indexing', 'nn', 'sequence'];
 const FIXTURES: FixtureCase[] = FAMILIES.flatMap(
   (family) => (JSON.parse(readFileSync(new URL(`./fixtures/${family}.json`, import.meta.url), 'utf8')) as { cases: FixtureCase[] }).cases,
 );

@@ -102,6 +102,11 @@ export interface Backend {
   /** Matrix product: `a` is `[M, K]`, `b` is `[K, N]` (any strides, transposed included), `out` is contiguous `[M, N]`. */
   matmul(a: View, b: View, out: TypedArray): void;
   /**
+   * Batched matrix product: `a` is `[B, M, K]`, `b` is `[B, K, N]` (any strides; a stride-0 batch dim repeats
+   * one matrix), `out` is contiguous `[B, M, N]`. One call per batch, so a backend can run it without a JS loop.
+   */
+  bmm(a: View, b: View, out: TypedArray): void;
+  /**
    * One group of a convolution: `out[n]` `[M, L]` = `w` `[M, K]` · im2col(`x`)[n] `[K, L]` for `x` `[N, C, H, W]`
    * (C = g.c, K = C·kh·kw, L = oh·ow). `out` is `[N, M, L]` with unit strides in its last two dims.
    */
@@ -116,6 +121,12 @@ export interface Backend {
   avgPool2d(x: View, g: AvgPool2dGeometry, out: TypedArray): void;
   /** The adjoint of avgPool2d: spreads `grad` `[N, C, oh, ow]` into `out` `[N, C, H, W]` (accumulating). */
   avgPool2dBackward(grad: View, g: AvgPool2dGeometry, out: TypedArray): void;
+  /**
+   * Per row of the last dim of `x` (any shape; a 0-d `x` is one row of one), the indices of the `k` largest
+   * (`largest`) or smallest elements, best first, into the contiguous `out` `[rows, k]`. NaN ranks above every
+   * number, as in PyTorch; equal values keep their index order.
+   */
+  topk(x: View, k: number, largest: boolean, out: Int32Array): void;
   /** `out[…, i, …] = x[…, index[…, i, …], …]` along `dim`; `index` and `out` have the same shape. */
   gather(x: View, dim: number, index: View, out: View): void;
   /** `out[…, index[…, i, …], …] += src[…, i, …]` along `dim`; `index` and `src` have the same shape. */

@@ -2,12 +2,12 @@
 // broadcast (as explicit expand views, whose backward sums). The primitive multiplies equal batches.
 import { defineOp } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
-import { promoteTypes } from '../dtype.js';
+import { isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
-import { broadcastShapes, fmtShape } from '../shape.js';
-import { checkTensor } from '../check.js';
+import { broadcastShapes, checkExpandable, fmtShape } from '../shape.js';
+import { checkNumber, checkOptions, checkTensor } from '../check.js';
 import type { Tensor } from '../tensor.js';
-import { cast } from './elementwise.js';
+import { add, cast, mul } from './elementwise.js';
 import { expand, squeeze, transpose, unsqueeze } from './movement.js';
 import { empty } from './raw.js';
 import { RowIter } from '../backend/iter.js';
@@ -32,20 +32,19 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     const n = b.shape[nd - 1]!;
     const batch = a.shape.slice(0, nd - 2);
     const out = empty([...batch, m, n], a.dtype, 'matmul');
-    const kernel = getBackend().matmul;
-    // Walk the batch dims; each contiguous run of batches with fixed strides is one kernel call.
+    const kernel = getBackend().bmm;
+    // Walk the batch dims; each run of batches with fixed strides (all of them, for a contiguous or
+    // expanded batch) is one batched kernel call.
     const bv = (t: Tensor) => ({ data: t.data, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
     const it = new RowIter(batch, [bv(a), bv(b), { data: out.data, shape: batch, strides: out.strides.slice(0, nd - 2), offset: 0 }]);
     const [sa, sb, so] = it.inner as [number, number, number];
     for (let r = 0; r < it.rows; r++) {
       const [oa, ob, oo] = it.pos as [number, number, number];
-      for (let i = 0; i < it.n; i++) {
-        kernel(
-          { data: a.data, shape: [m, k], strides: [a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa + i * sa },
-          { data: b.data, shape: [k, n], strides: [b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob + i * sb },
-          out.data.subarray(oo + i * so, oo + i * so + m * n),
-        );
-      }
+      kernel(
+        { data: a.data, shape: [it.n, m, k], strides: [sa, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa },
+        { data: b.data, shape: [it.n, k, n], strides: [sb, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob },
+        out.data.subarray(oo, oo + it.n * m * n),
+      );
       it.next();
     }
     return out;
@@ -96,3 +95,60 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+
+function checkBatches(op: string, b1: Tensor, b2: Tensor): void {
+  checkTensor(op, 'batch1', b1);
+  checkTensor(op, 'batch2', b2);
+  if (b1.ndim !== 3) throw new ShapeError(`${op}: batch1 must be a 3-d tensor, got shape ${fmtShape(b1.shape)}`);
+  if (b2.ndim !== 3) throw new ShapeError(`${op}: batch2 must be a 3-d tensor, got shape ${fmtShape(b2.shape)}`);
+  const [b, , k] = b1.shape as [number, number, number];
+  if (b2.shape[0] !== b || b2.shape[1] !== k) {
+    throw new ShapeError(`${op}: batch2 must have shape [${b}, ${k}, n] to multiply batch1 of shape ${fmtShape(b1.shape)}, got ${fmtShape(b2.shape)}`);
+  }
+  if (b1.dtype !== b2.dtype) throw new DTypeError(`${op}: batch1 and batch2 must have the same dtype (PyTorch does not promote here), got ${b1.dtype} and ${b2.dtype}`);
+  if (b1.dtype === 'bool') throw new DTypeError(`${op}: not defined for bool tensors; cast them with .int() or .float() first`);
+}
+
+/**
+ * Batched matrix product of two 3-d tensors with the same batch size, `[b, n, k]`·`[b, k, m]` → `[b, n, m]`
+ * (PyTorch's `bmm`: no broadcasting, no dtype promotion). The whole batch is one backend call.
+ * @example
+ * bmm(randn([8, 16, 32]), randn([8, 32, 16])) // [8, 16, 16]
+ */
+export function bmm(batch1: Tensor, batch2: Tensor): Tensor {
+  checkBatches('bmm', batch1, batch2);
+  return bmmOp([batch1, batch2], undefined);
+}
+
+export interface BaddbmmOptions {
+  /** The factor of `input` (default 1). With 0, `input` is ignored: its NaN and Inf do not propagate. */
+  beta?: number;
+  /** The factor of the product (default 1). */
+  alpha?: number;
+}
+
+/**
+ * `beta·input + alpha·(batch1 @ batch2)` (PyTorch's `baddbmm`); `input` broadcasts to the product's shape.
+ * @example
+ * baddbmm(bias, q, kT, { alpha: 1 / Math.sqrt(d) }) // attention scores with an additive mask or bias
+ */
+export function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, opts: BaddbmmOptions = {}): Tensor {
+  checkTensor('baddbmm', 'input', input);
+  checkBatches('baddbmm', batch1, batch2);
+  checkOptions('baddbmm', opts, ['beta', 'alpha']);
+  const { beta = 1, alpha = 1 } = opts;
+  checkNumber('baddbmm', 'beta', beta);
+  checkNumber('baddbmm', 'alpha', alpha);
+  const shape = [batch1.shape[0]!, batch1.shape[1]!, batch2.shape[2]!];
+  checkExpandable('baddbmm', input.shape, shape);
+  if (input.dtype !== batch1.dtype) {
+    throw new DTypeError(`baddbmm: input and the batches must have the same dtype (PyTorch does not promote here), got ${input.dtype} and ${batch1.dtype}`);
+  }
+  if (!isFloat(input.dtype) && (!Number.isInteger(alpha) || !Number.isInteger(beta))) {
+    throw new TypeError(`baddbmm: alpha and beta must be integers for ${input.dtype} tensors, got alpha=${alpha}, beta=${beta}`);
+  }
+  const prod = bmmOp([batch1, batch2], undefined);
+  const scaled = alpha === 1 ? prod : mul(prod, alpha);
+  if (beta === 0) return scaled;
+  return add(beta === 1 ? input : mul(input, beta), scaled);
+}

@@ -4,14 +4,15 @@ import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv2d.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { crossEntropy } from './loss.js';
-import { matmul } from './matmul.js';
+import { bmm, matmul } from './matmul.js';
 import { update } from './optim.js';
+import { topk } from './sort.js';
 import { reduce, softmax } from './reduce.js';
 
 /** The reference backend: plain loops over strided typed arrays, with contiguous fast paths. */
 export const jsBackend: Backend = {
   name: 'js',
-  copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul,
+  copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul, bmm,
   conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
-  gather, scatterAdd, update,
+  gather, scatterAdd, update, topk,
 };

@@ -4,7 +4,7 @@ import { kernels } from './instance.js';
 import { makeMaxPool2d } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeConv2d } from './conv2d.js';
-import { makeGemm, makeMatmul } from './matmul.js';
+import { makeBmm, makeGemm, makeMatmul } from './matmul.js';
 import { makeUpdate } from './optim.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
@@ -23,6 +23,7 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   ...makeElementwise(kernels),
   name: 'wasm',
   matmul: makeMatmul(kernels),
+  bmm: makeBmm(kernels),
   ...makeConv2d(kernels, makeGemm(kernels)),
   maxPool2d: makeMaxPool2d(kernels),
   reduce: makeReduce(kernels),

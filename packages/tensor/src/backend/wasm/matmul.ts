@@ -5,7 +5,7 @@
 // packs again the smaller.
 import type { View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
-import { matmul as jsMatmul } from '../js/matmul.js';
+import { bmm as jsBmm } from '../js/matmul.js';
 import type { WasmKernels } from './instance.js';
 import { align, stage, stagedSize } from './stage.js';
 import { threadPool, type WorkerFn } from './threads.js';
@@ -99,28 +99,42 @@ export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK): G
 }
 
 /** A `Backend.matmul` that runs float32/float64 products in wasm and everything else in the JS kernel. */
-export function makeMatmul(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
-  const gemm = makeGemm(k, minParallelWork);
+export function makeMatmul(k: WasmKernels, opts: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
+  const bmm = makeBmm(k, opts);
   return function matmul(a: View, b: View, out: TypedArray): void {
-    const [M, K] = a.shape as [number, number];
-    const N = b.shape[1]!;
+    bmm(batchOfOne(a), batchOfOne(b), out);
+  };
+}
+
+const batchOfOne = (v: View): View => ({ data: v.data, shape: [1, ...v.shape], strides: [0, ...v.strides], offset: v.offset });
+
+/**
+ * A `Backend.bmm`: the whole batch `[B, M, K]`·`[B, K, N]` is one staged GEMM call (batch strides, stride 0
+ * included, go to the kernel as they are), so attention's many small products cost one copy in and one out.
+ * Integer dtypes and products below `minWork` multiply-adds in total run in the JS kernel.
+ */
+export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
+  const gemm = makeGemm(k, minParallelWork);
+  return function bmm(a: View, b: View, out: TypedArray): void {
+    const [B, M, K] = a.shape as [number, number, number];
+    const N = b.shape[2]!;
     const f32 = out instanceof Float32Array;
     if ((!f32 && !(out instanceof Float64Array)) || a.data.constructor !== out.constructor || b.data.constructor !== out.constructor
-      || M * N * K < minWork) {
-      jsMatmul(a, b, out);
+      || B * M * N * K < minWork) {
+      jsBmm(a, b, out);
       return;
     }
-    if (M * N === 0) return;
+    if (B * M * N === 0) return;
     if (K === 0) {
-      out.fill(0, 0, M * N);
+      out.fill(0, 0, B * M * N);
       return;
     }
     const size = f32 ? 4 : 8;
-    const fixed = align(gemm.scratchBytes(f32, M * N * K));
+    const fixed = align(gemm.scratchBytes(f32, B * M * N * K));
     const aBytes = align(stagedSize(a) * size);
     const bBytes = align(stagedSize(b) * size);
-    if (!k.reserve(fixed + aBytes + bBytes + M * N * size)) {
-      jsMatmul(a, b, out);
+    if (!k.reserve(fixed + aBytes + bBytes + B * M * N * size)) {
+      jsBmm(a, b, out);
       return;
     }
     const mem = f32 ? k.f32() : k.f64();
@@ -129,7 +143,8 @@ export function makeMatmul(k: WasmKernels, { minWork = 4096, minParallelWork = M
     const cAt = bAt + bBytes;
     const sa = stage(a, mem, aAt / size);
     const sb = stage(b, mem, bAt / size);
-    gemm.run(f32, [1, M, N, K, sa.start * size, 0, sa.strides[0]!, sa.strides[1]!, sb.start * size, 0, sb.strides[0]!, sb.strides[1]!, cAt, M * N, N], k.base);
-    out.set(mem.subarray(cAt / size, cAt / size + M * N));
+    gemm.run(f32, [B, M, N, K, sa.start * size, sa.strides[0]!, sa.strides[1]!, sa.strides[2]!,
+      sb.start * size, sb.strides[0]!, sb.strides[1]!, sb.strides[2]!, cAt, M * N, N], k.base);
+    out.set(mem.subarray(cAt / size, cAt / size + B * M * N));
   };
 }

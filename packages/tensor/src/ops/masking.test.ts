@@ -1,0 +1,62 @@
+// Hand-computed tril/triu/maskedFill/topk/bmm cases beyond the registry's PyTorch fixtures.
+import { describe, expect, it } from 'vitest';
+import { baddbmm, bmm, grad, maskedFill, ones, randn, sum, tensor, topk, tril, triu, manualSeed } from '../index.js';
+
+describe('tril / triu', () => {
+  it('keep the triangles of every matrix in a batch, in bool too', () => {
+    expect(tril(ones([3, 3])).toArray()).toEqual([[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
+    expect(triu(ones([3, 3]), 1).toArray()).toEqual([[0, 1, 1], [0, 0, 1], [0, 0, 0]]);
+    const causal = triu(ones([2, 2, 3], { dtype: 'bool' }), 1);
+    expect(causal.dtype).toBe('bool');
+    expect(causal.toArray()).toEqual([[[false, true, true], [false, false, true]], [[false, true, true], [false, false, true]]]);
+    expect(ones([2, 4]).tril(-1).toArray()).toEqual([[0, 0, 0, 0], [1, 0, 0, 0]]);
+  });
+});
+
+describe('maskedFill', () => {
+  it('fills -Infinity (a causal softmax mask) and passes the gradient only where the mask is false', () => {
+    const x = tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
+    const mask = tensor([[false, true], [false, false]]);
+    const y = maskedFill(x, mask, -Infinity);
+    expect(y.toArray()).toEqual([[1, -Infinity], [3, 4]]);
+    const [g] = grad(sum(y.softmax(-1)).mul(0).add(sum(x.maskedFill(mask, 0).mul(2))), [x]);
+    expect(g!.toArray()).toEqual([[2, 0], [2, 2]]);
+  });
+
+  it('converts the value to the input dtype, as PyTorch does (2.7 into int32 is 2; a nonzero into bool is true)', () => {
+    expect(maskedFill(tensor([1, 1], { dtype: 'int32' }), tensor([true, false]), 2.7).toArray()).toEqual([2, 1]);
+    expect(maskedFill(tensor([false, false]), tensor([true, false]), 3).toArray()).toEqual([true, false]);
+  });
+});
+
+describe('topk', () => {
+  it('ranks NaN above every number and keeps ties in index order', () => {
+    const x = tensor([1, NaN, 2, 2]);
+    expect(topk(x, 2).indices.toArray()).toEqual([1, 2]);
+    expect(topk(x, 2, { largest: false }).indices.toArray()).toEqual([0, 2]);
+    expect(topk(x, 3).values.toArray()).toEqual([NaN, 2, 2]);
+  });
+});
+
+describe('bmm / baddbmm', () => {
+  it('bmm of strided and expanded operands equals per-matrix products', () => {
+    manualSeed(1);
+    const a = randn([4, 3, 5], { dtype: 'float64' }).transpose(1, 2); // [4, 5, 3], not contiguous
+    const b = randn([1, 3, 2], { dtype: 'float64' }).expand([4, 3, 2]); // stride-0 batch
+    const out = bmm(a, b);
+    for (let i = 0; i < 4; i++) {
+      const ref = a.narrow(0, i, 1).squeeze(0).matmul(b.narrow(0, i, 1).squeeze(0));
+      const got = out.narrow(0, i, 1).squeeze(0);
+      const diff = Math.max(...Array.from(got.sub(ref).abs().toTypedArray()));
+      expect(diff).toBeLessThan(1e-14);
+    }
+  });
+
+  it('baddbmm with beta 0 ignores NaN in the input (PyTorch)', () => {
+    const input = tensor([NaN], { dtype: 'float64' });
+    const b1 = ones([1, 1, 2], { dtype: 'float64' });
+    const b2 = ones([1, 2, 1], { dtype: 'float64' });
+    expect(baddbmm(input, b1, b2, { beta: 0, alpha: 3 }).toArray()).toEqual([[[6]]]);
+    expect(input.baddbmm(b1, b2, { beta: 2 }).toArray()).toEqual([[[NaN]]]);
+  });
+});
