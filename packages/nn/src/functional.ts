@@ -260,3 +260,4 @@ export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
   const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(0.5).mul(inner.tanh().add(1));
 }
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

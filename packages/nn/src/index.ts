@@ -22,3 +22,9 @@ export { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softplus, Softmax, LogSoftma
 export {
   Loss, CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
 } from './layers/loss.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
+export { MultiheadAttention, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/multihead-attention.js';
+export {
+  TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderOptions, type TransformerEncoderForwardOptions,
+} from './layers/transformer.js';
