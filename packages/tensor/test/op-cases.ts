@@ -998,10 +998,15 @@ const sequence: OpEntry[] = [
     ],
   }),
   entry('multinomial', {
-    run: ([p], { numSamples, replacement }) => multinomial(p!, numSamples!, { replacement, generator: new Generator(0) }),
+    run: ([p], { numSamples, replacement, numClasses }) =>
+      multinomial(numClasses === undefined ? p! : cast(oneHot(p!, numClasses), 'float64'), numSamples!, { replacement, generator: new Generator(0) }),
     differentiable: false,
-    // Random draws: checked statistically in src/ops/sampling.test.ts, not against PyTorch's numbers.
-    cases: [],
+    // Random draws are checked statistically (src/ops/sampling.test.ts); against PyTorch only where the draw
+    // is certain: one-hot weights (`numClasses` turns the int32 input into them).
+    cases: [
+      c('multinomial/one-hot-replacement', [idx(4, 3)], { numClasses: 4, numSamples: 5, replacement: true }),
+      c('multinomial/one-hot-1d', [idx(5)], { numClasses: 5, numSamples: 1 }),
+    ],
     errors: [
       e('multinomial/int-input', [idx(3, 4)], { numSamples: 1 }, DTypeError, /^multinomial: input must be a float tensor of weights, got int32/),
       e('multinomial/3d', [pos(2, 2, 2)], { numSamples: 1 }, ShapeError, /^multinomial: input must be 1-d or 2-d, got shape \[2, 2, 2\]/),
