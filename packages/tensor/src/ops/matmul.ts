@@ -4,11 +4,11 @@ import { defineOp } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
-import { broadcastShapes, checkExpandable, fmtShape } from '../shape.js';
+import { broadcastShapes, checkExpandable, fmtShape, numelOf } from '../shape.js';
 import { checkNumber, checkOptions, checkTensor } from '../check.js';
 import type { Tensor } from '../tensor.js';
 import { add, cast, mul } from './elementwise.js';
-import { expand, squeeze, transpose, unsqueeze } from './movement.js';
+import { expand, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { empty } from './raw.js';
 import { RowIter } from '../backend/iter.js';
 
@@ -86,6 +86,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const vecB = y.ndim === 1;
   if (vecA) x = unsqueeze(x, 0);
   if (vecB) y = unsqueeze(y, 1);
+  if (x.ndim > 2 && y.ndim === 2) {
+    // A batch times one matrix is one product: fold the batch into the rows, as PyTorch does, so the matrix
+    // is packed once and its gradient is one product instead of a batch of products summed by expand's backward.
+    const rows = x.shape.slice(0, -1);
+    const folded = bmmOp([reshape(x, [numelOf(rows), ka]), y], undefined);
+    const out = reshape(folded, [...rows, y.shape[1]!]);
+    return vecB ? squeeze(out, -1) : out;
+  }
   const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
   x = expand(x, [...batch, ...x.shape.slice(-2)]);
   y = expand(y, [...batch, ...y.shape.slice(-2)]);
