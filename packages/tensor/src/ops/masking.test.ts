@@ -60,3 +60,11 @@ describe('bmm / baddbmm', () => {
     expect(input.baddbmm(b1, b2, { beta: 2 }).toArray()).toEqual([[[NaN]]]);
   });
 });
+
+describe('tril / triu far past the corner', () => {
+  it('take diagonals beyond the int32 range as numbers (everything or nothing kept)', () => {
+    expect(triu(ones([2, 2]), 3e9).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(tril(ones([2, 2]), 3e9).toArray()).toEqual([[1, 1], [1, 1]]);
+    expect(triu(ones([2, 2]), -3e9).toArray()).toEqual([[1, 1], [1, 1]]);
+  });
+});

@@ -8,7 +8,7 @@ import { DTypeError, ShapeError } from '../errors.js';
 import { broadcastShapes, fmtShape, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { arange } from './creation.js';
-import { cast, le, sub, where } from './elementwise.js';
+import { cast, ge, le, sub, where } from './elementwise.js';
 import { expand, reshape } from './movement.js';
 import { broadcastView, empty, scalar } from './raw.js';
 
@@ -36,7 +36,7 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   const [m, n] = x.shape.slice(-2) as [number, number];
   // Column minus row: tril keeps j − i ≤ diagonal, triu keeps j − i ≥ diagonal.
   const offset = sub(reshape(arange(n), [1, n]), reshape(arange(m), [m, 1]));
-  const keep = op === 'tril' ? le(offset, diagonal) : le(scalar(diagonal, 'int32'), offset);
+  const keep = op === 'tril' ? le(offset, diagonal) : ge(offset, diagonal);
   return TRIANGLE[op]([x, expand(keep, x.shape)], undefined);
 }
 
