@@ -68,3 +68,15 @@ describe('tril / triu far past the corner', () => {
     expect(triu(ones([2, 2]), -3e9).toArray()).toEqual([[1, 1], [1, 1]]);
   });
 });
+
+describe('Tensor methods', () => {
+  it('delegate to the functions', () => {
+    const x = tensor([[3, 1, 2], [0, 5, 4]], { dtype: 'float64' });
+    expect(x.tril().toArray()).toEqual(tril(x).toArray());
+    expect(x.triu(1).toArray()).toEqual([[0, 1, 2], [0, 0, 4]]);
+    expect(x.topk(2).indices.toArray()).toEqual([[0, 2], [1, 2]]);
+    expect(x.topk(1, { dim: 0, largest: false }).values.toArray()).toEqual([[0, 1, 2]]);
+    const b = x.reshape([1, 2, 3]);
+    expect(b.bmm(b.transpose(1, 2)).toArray()).toEqual([[[14, 13], [13, 41]]]);
+  });
+});
