@@ -22,3 +22,5 @@ export { ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softplus, Softmax, LogSoftma
 export {
   Loss, CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss, BCEWithLogitsLoss, KLDivLoss,
 } from './layers/loss.js';
+export { RNNCell, LSTMCell, GRUCell, type Nonlinearity, type RNNCellOptions, type RNNCellLayerOptions } from './layers/rnn-cells.js';
+export { RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions, type LSTMOptions } from './layers/rnn.js';
