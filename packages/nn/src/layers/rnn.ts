@@ -8,7 +8,8 @@ import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
 import { LAYER_OPTION_KEYS, boolOption, checkInput, checkLayerOptions, checkSize, floatDtype, type LayerOptions } from './common.js';
-import { checkNonlinearity, gruStep, lstmStep, pairState, rnnStep, type Nonlinearity } from './rnn-cells.js';
+import { checkNonlinearity, pairState, type Nonlinearity } from './rnn-cells.js';
+import { rnnSequence, type Mode } from './rnn-sequence.js';
 
 export interface RNNBaseOptions extends LayerOptions {
   /** Stacked layers, each reading the previous one's output sequence. Default 1. */
@@ -36,7 +37,6 @@ export interface LSTMOptions extends RNNBaseOptions {
   projSize?: number;
 }
 
-type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
 const BASE_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', ...LAYER_OPTION_KEYS] as const;
 
@@ -178,23 +178,18 @@ abstract class RNNBase<H> extends Module<[Tensor, (H | null)?], [Tensor, H]> {
         const w = this.weights(layer, dir);
         const idx = layer * this.numDirections + dir;
         // One matmul projects the whole sequence. b_hh joins b_ih here except in GRU, where r multiplies it.
-        let gi = matmul(seq, w.wih.t());
+        const flat = seq.reshape([steps * seq.shape[1]!, seq.shape[2]!]);
+        let gi = matmul(flat, w.wih.t());
         if (w.bih !== null) gi = gi.add(mode === 'GRU' || w.bhh === null ? w.bih : w.bih.add(w.bhh));
-        const bhh = mode === 'GRU' ? w.bhh : null;
-        let h = h0.narrow(0, idx, 1).squeeze(0);
-        let c = c0 === null ? null : c0.narrow(0, idx, 1).squeeze(0);
-        const hs: Tensor[] = new Array<Tensor>(steps);
-        for (let s = 0; s < steps; s++) {
-          const t = dir === 0 ? s : steps - 1 - s;
-          const git = gi.narrow(0, t, 1).squeeze(0);
-          if (mode === 'LSTM') [h, c] = lstmStep(git, h, c!, w.whh, null, w.whr);
-          else if (mode === 'GRU') h = gruStep(git, h, w.whh, bhh);
-          else h = rnnStep(git, h, w.whh, null, mode === 'RNN_TANH' ? 'tanh' : 'relu');
-          hs[t] = h;
-        }
-        outs.push(stack(hs, 0));
-        hN.push(h);
-        if (c !== null) cN.push(c);
+        gi = gi.reshape([steps, seq.shape[1]!, gi.shape[1]!]);
+        const h = h0.narrow(0, idx, 1).squeeze(0);
+        const c = c0?.narrow(0, idx, 1).squeeze(0);
+        const y = rnnSequence(mode, dir === 1, gi, h, w.whh, { c0: c, bhh: mode === 'GRU' ? w.bhh : null, whr: w.whr });
+        const p = h.shape[1]!;
+        const last = dir === 1 ? 0 : steps - 1;
+        outs.push(mode === 'LSTM' ? y.narrow(2, 0, p) : y);
+        hN.push(y.narrow(0, last, 1).squeeze(0).narrow(1, 0, p));
+        if (mode === 'LSTM') cN.push(y.narrow(0, last, 1).squeeze(0).narrow(1, p, this.hiddenSize));
       }
       seq = outs.length === 1 ? outs[0]! : cat(outs, 2);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) {

@@ -1,0 +1,217 @@
+// A whole recurrence over the sequence as one differentiable op, with backpropagation through time written
+// out by hand. Recording every step's dozen ops instead costs far more than the arithmetic: each step's
+// slice of the input projection gets a gradient the size of the whole projection, and W_hh gets one
+// [G, P] gradient per step to sum. Here backward collects the gate gradients of all steps and forms
+// ∂W_hh with one matmul, and ∂gi with one stack. For double backward (createGraph), backward replays the
+// recurrence with the recorded step functions of rnn-cells.ts and differentiates that.
+import { cat, defineOp, enableGrad, grad, isGradEnabled, matmul, relu, sigmoid, stack, sum, tanh, type Tensor } from '@tensile/tensor';
+import { gruStep, lstmStep, rnnStep } from './rnn-cells.js';
+
+export type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+
+interface SeqAttrs {
+  mode: Mode;
+  /** Walk the sequence from the last step to the first (the reverse direction of a bidirectional layer). */
+  reverse: boolean;
+  /** Inputs after [gi, h0, whh]: LSTM's c0, GRU's b_hh, LSTM's projection W_hr, each present or not. */
+  hasC: boolean;
+  hasBhh: boolean;
+  hasWhr: boolean;
+}
+
+/** The op's inputs, named: gi [T, N, G] (x·W_ihᵀ + biases), h0 [N, P], whh [G, P], then c0 [N, H], bhh [G], whr [P, H]. */
+interface SeqInputs {
+  gi: Tensor;
+  h0: Tensor;
+  whh: Tensor;
+  c0: Tensor | null;
+  bhh: Tensor | null;
+  whr: Tensor | null;
+}
+
+function unpack(inputs: readonly Tensor[], a: SeqAttrs): SeqInputs {
+  let k = 3;
+  const c0 = a.hasC ? inputs[k++]! : null;
+  const bhh = a.hasBhh ? inputs[k++]! : null;
+  const whr = a.hasWhr ? inputs[k++]! : null;
+  return { gi: inputs[0]!, h0: inputs[1]!, whh: inputs[2]!, c0, bhh, whr };
+}
+
+/** The time index of step `s`. */
+const timeOf = (a: SeqAttrs, steps: number, s: number): number => (a.reverse ? steps - 1 - s : s);
+
+/** The recurrence with recorded ops, step by step: the reference the fused op replays for double backward. */
+function composed(a: SeqAttrs, x: SeqInputs): Tensor {
+  const steps = x.gi.shape[0]!;
+  const hs: Tensor[] = new Array<Tensor>(steps);
+  const cs: Tensor[] = new Array<Tensor>(steps);
+  let h = x.h0;
+  let c = x.c0;
+  for (let s = 0; s < steps; s++) {
+    const t = timeOf(a, steps, s);
+    const git = x.gi.narrow(0, t, 1).squeeze(0);
+    if (a.mode === 'LSTM') [h, c] = lstmStep(git, h, c!, x.whh, null, x.whr);
+    else if (a.mode === 'GRU') h = gruStep(git, h, x.whh, x.bhh);
+    else h = rnnStep(git, h, x.whh, null, a.mode === 'RNN_TANH' ? 'tanh' : 'relu');
+    hs[t] = h;
+    cs[t] = c!;
+  }
+  return a.mode === 'LSTM' ? cat([stack(hs, 0), stack(cs, 0)], 2) : stack(hs, 0);
+}
+
+const sequenceOp = defineOp<Tensor[], SeqAttrs>({
+  name: 'rnnSequence',
+  forward: (ctx, inputs) => {
+    const a = ctx.attrs;
+    const x = unpack(inputs, a);
+    const steps = x.gi.shape[0]!;
+    const whhT = x.whh.t();
+    const whrT = x.whr?.t() ?? null;
+    const hs: Tensor[] = new Array<Tensor>(steps);
+    const cs: Tensor[] = new Array<Tensor>(steps);
+    // Per step, in step order: what backward reads (see each mode's backward).
+    const saved: Tensor[] = [];
+    let h = x.h0;
+    let c = x.c0!;
+    for (let s = 0; s < steps; s++) {
+      const t = timeOf(a, steps, s);
+      const git = x.gi.narrow(0, t, 1).squeeze(0);
+      if (a.mode === 'LSTM') {
+        const hid = c.shape[1]!;
+        const gates = git.add(matmul(h, whhT));
+        const sig = sigmoid(gates);
+        const g = tanh(gates.narrow(1, 2 * hid, hid));
+        const c2 = sig.narrow(1, hid, hid).mul(c).add(sig.narrow(1, 0, hid).mul(g));
+        const tc = tanh(c2);
+        const m = sig.narrow(1, 3 * hid, hid).mul(tc);
+        saved.push(h, c, sig, g, tc);
+        if (whrT !== null) saved.push(m);
+        h = whrT === null ? m : matmul(m, whrT);
+        c = c2;
+        cs[t] = c;
+      } else if (a.mode === 'GRU') {
+        const hid = h.shape[1]!;
+        let gh = matmul(h, whhT);
+        if (x.bhh !== null) gh = gh.add(x.bhh);
+        const rz = sigmoid(git.narrow(1, 0, 2 * hid).add(gh.narrow(1, 0, 2 * hid)));
+        const ghn = gh.narrow(1, 2 * hid, hid);
+        const n = tanh(git.narrow(1, 2 * hid, hid).add(rz.narrow(1, 0, hid).mul(ghn)));
+        saved.push(h, rz, n, ghn);
+        h = n.add(rz.narrow(1, hid, hid).mul(h.sub(n)));
+      } else {
+        saved.push(h);
+        const pre = git.add(matmul(h, whhT));
+        h = a.mode === 'RNN_TANH' ? tanh(pre) : relu(pre);
+        saved.push(h);
+      }
+      hs[t] = h;
+    }
+    if (ctx.recording) ctx.save(inputs[0]!, ...inputs.slice(1), ...saved);
+    return a.mode === 'LSTM' ? cat([stack(hs, 0), stack(cs, 0)], 2) : stack(hs, 0);
+  },
+  backward: (ctx, gOut) => {
+    const a = ctx.attrs;
+    const nIn = 3 + Number(a.hasC) + Number(a.hasBhh) + Number(a.hasWhr);
+    const inputs = ctx.saved.slice(0, nIn);
+    const x = unpack(inputs, a);
+    const needs = ctx.needsInputGrad;
+    if (isGradEnabled()) return replayGrads(a, inputs, needs, gOut);
+    const steps = x.gi.shape[0]!;
+    const p = x.h0.shape[1]!;
+    const saved = ctx.saved.slice(nIn);
+    const per = a.mode === 'LSTM' ? (a.hasWhr ? 6 : 5) : a.mode === 'GRU' ? 4 : 2;
+    const dGi: Tensor[] = new Array<Tensor>(steps); // in time order
+    const dGh: Tensor[] = []; // the gradients of h·W_hhᵀ (+ b_hh), in step order
+    const hPrev: Tensor[] = []; // the h each step read, in step order
+    const dH: Tensor[] = []; // LSTM with projection: ∂h and m per step, for ∂W_hr
+    const ms: Tensor[] = [];
+    let dhNext: Tensor | null = null;
+    let dcNext: Tensor | null = null;
+    for (let s = steps - 1; s >= 0; s--) {
+      const t = timeOf(a, steps, s);
+      const sv = saved.slice(s * per, (s + 1) * per);
+      const gt = gOut.narrow(0, t, 1).squeeze(0);
+      let dh = gt.narrow(1, 0, p);
+      if (dhNext !== null) dh = dh.add(dhNext);
+      let dg: Tensor;
+      let dgh: Tensor;
+      if (a.mode === 'LSTM') {
+        const [h, c, sig, g, tc] = sv as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const hid = c.shape[1]!;
+        let dm = dh;
+        if (x.whr !== null) {
+          dH.push(dh);
+          ms.push(sv[5]!);
+          dm = matmul(dh, x.whr); // m·W_hrᵀ ⇒ ∂m = ∂h·W_hr
+        }
+        const [i, f, o] = [sig.narrow(1, 0, hid), sig.narrow(1, hid, hid), sig.narrow(1, 3 * hid, hid)];
+        // c' = f·c + i·g, m = o·tanh(c') ⇒ ∂c' = ∂m·o·(1 − tanh²c') + the gradient from c' itself and from the next step
+        let dc = dm.mul(o).mul(tc.square().neg().add(1)).add(gt.narrow(1, p, hid));
+        if (dcNext !== null) dc = dc.add(dcNext);
+        // σ' = σ(1 − σ), tanh' = 1 − tanh²
+        const dsig = (d: Tensor, y: Tensor) => d.mul(y).mul(y.neg().add(1));
+        dg = cat([dsig(dc.mul(g), i), dsig(dc.mul(c), f), dc.mul(i).mul(g.square().neg().add(1)), dsig(dm.mul(tc), o)], 1);
+        dgh = dg;
+        dcNext = dc.mul(f);
+        hPrev.push(h);
+      } else if (a.mode === 'GRU') {
+        const [h, rz, n, ghn] = sv as [Tensor, Tensor, Tensor, Tensor];
+        const hid = h.shape[1]!;
+        const [r, z] = [rz.narrow(1, 0, hid), rz.narrow(1, hid, hid)];
+        // h' = n + z·(h − n), n = tanh(gi_n + r·gh_n)
+        const dn = dh.mul(z.neg().add(1)).mul(n.square().neg().add(1));
+        const drz = cat([dn.mul(ghn), dh.mul(h.sub(n))], 1).mul(rz).mul(rz.neg().add(1));
+        dg = cat([drz, dn], 1);
+        dgh = cat([drz, dn.mul(r)], 1);
+        dh = dh.mul(z);
+        hPrev.push(h);
+      } else {
+        const [h, hOut] = sv as [Tensor, Tensor];
+        // tanh' = 1 − tanh², relu' = [out > 0]
+        dg = a.mode === 'RNN_TANH' ? dh.mul(hOut.square().neg().add(1)) : dh.mul(hOut.gt(0).to(dh.dtype));
+        dgh = dg;
+        hPrev.push(h);
+      }
+      dGi[t] = dg;
+      dGh.push(dgh);
+      // ∂h_prev = ∂(h·W_hhᵀ)·W_hh, plus GRU's direct path z·∂h'
+      const viaW = matmul(dgh, x.whh);
+      dhNext = a.mode === 'GRU' ? dh.add(viaW) : viaW;
+    }
+    const flat = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : cat(ts, 0));
+    const out: (Tensor | null)[] = [
+      needs[0] ? stack(dGi, 0) : null,
+      needs[1] ? dhNext : null,
+      // h·W_hhᵀ summed over steps ⇒ ∂W_hh = Σ ∂ghᵀ·h = (all steps' ∂gh)ᵀ·(all steps' h), one matmul
+      needs[2] ? matmul(flat(dGh).t(), flat(hPrev)) : null,
+    ];
+    if (a.hasC) out.push(needs[out.length] ? dcNext : null);
+    if (a.hasBhh) out.push(needs[out.length] ? sum(flat(dGh), 0) : null);
+    if (a.hasWhr) out.push(needs[out.length] ? matmul(flat(dH).t(), flat(ms)) : null);
+    return out;
+  },
+});
+
+/** Double backward: the gradients of the recorded recurrence, with their own graph. */
+function replayGrads(a: SeqAttrs, inputs: Tensor[], needs: readonly boolean[], gOut: Tensor): (Tensor | null)[] {
+  const wanted = inputs.filter((_, i) => needs[i]);
+  const y = enableGrad(() => composed(a, unpack(inputs, a)));
+  const gs = grad(y, wanted, { gradOutputs: [gOut], createGraph: true, allowUnused: true });
+  let k = 0;
+  return inputs.map((t, i) => (needs[i] ? gs[k++] ?? t.mul(0) : null));
+}
+
+/**
+ * Runs one layer and direction of a recurrent layer over the sequence: `gi` `[T, N, G]` is the input projection
+ * with the biases (b_hh included, except GRU's, passed as `bhh`), `h0` `[N, P]`, `c0` `[N, H]` (LSTM), `whh`
+ * `[G, P]`, `whr` `[P, H]` (LSTM with projection). Returns the h of every step `[T, N, P]`, with LSTM's c of every
+ * step concatenated after it along the last dim (`[T, N, P + H]`).
+ */
+export function rnnSequence(mode: Mode, reverse: boolean, gi: Tensor, h0: Tensor, whh: Tensor, extra: { c0?: Tensor; bhh?: Tensor | null; whr?: Tensor | null } = {}): Tensor {
+  const inputs = [gi, h0, whh];
+  const attrs: SeqAttrs = { mode, reverse, hasC: extra.c0 !== undefined, hasBhh: extra.bhh != null, hasWhr: extra.whr != null };
+  if (extra.c0 !== undefined) inputs.push(extra.c0);
+  if (extra.bhh != null) inputs.push(extra.bhh);
+  if (extra.whr != null) inputs.push(extra.whr);
+  return sequenceOp(inputs, attrs);
+}
