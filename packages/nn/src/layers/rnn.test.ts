@@ -66,7 +66,7 @@ describe.each(listBackends())('gradients by finite differences (backend %s)', (b
     const firstGrad = (xx: Tensor, ww: Tensor): Tensor[] => enableGrad(() => {
       void ww;
       const [out] = run(m, xx);
-      return grad(out!.mul(v).sum().square(), [xx, w], { createGraph: true });
+      return grad(out!.mul(v).sum().square(), [xx, w], { createGraph: true }) as Tensor[];
     });
     expect(gradcheck(firstGrad, [x, w])).toBe(true);
   });
