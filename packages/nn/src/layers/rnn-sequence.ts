@@ -44,7 +44,6 @@ const timeOf = (a: SeqAttrs, steps: number, s: number): number => (a.reverse ? s
 function composed(a: SeqAttrs, x: SeqInputs): Tensor {
   const steps = x.gi.shape[0]!;
   const hs: Tensor[] = new Array<Tensor>(steps);
-  const cs: Tensor[] = new Array<Tensor>(steps);
   let h = x.h0;
   let c = x.c0;
   for (let s = 0; s < steps; s++) {
@@ -54,9 +53,15 @@ function composed(a: SeqAttrs, x: SeqInputs): Tensor {
     else if (a.mode === 'GRU') h = gruStep(git, h, x.whh, x.bhh);
     else h = rnnStep(git, h, x.whh, null, a.mode === 'RNN_TANH' ? 'tanh' : 'relu');
     hs[t] = h;
-    cs[t] = c!;
   }
-  return a.mode === 'LSTM' ? cat([stack(hs, 0), stack(cs, 0)], 2) : stack(hs, 0);
+  return pack(hs, c);
+}
+
+/** Every step's h, flattened in time order, then (LSTM) the final c: `[T·N·P (+ N·H)]`. */
+function pack(hs: Tensor[], c: Tensor | null): Tensor {
+  const parts = hs.map((h) => h.reshape([-1]));
+  if (c !== null) parts.push(c.reshape([-1]));
+  return cat(parts, 0);
 }
 
 const sequenceOp = defineOp<Tensor[], SeqAttrs>({
@@ -68,7 +73,6 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const whhT = x.whh.t();
     const whrT = x.whr?.t() ?? null;
     const hs: Tensor[] = new Array<Tensor>(steps);
-    const cs: Tensor[] = new Array<Tensor>(steps);
     // Per step, in step order: what backward reads (see each mode's backward).
     const saved: Tensor[] = [];
     let h = x.h0;
@@ -79,16 +83,16 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
       if (a.mode === 'LSTM') {
         const hid = c.shape[1]!;
         const gates = git.add(matmul(h, whhT));
-        const sig = sigmoid(gates);
+        const inForget = sigmoid(gates.narrow(1, 0, 2 * hid));
         const g = tanh(gates.narrow(1, 2 * hid, hid));
-        const c2 = sig.narrow(1, hid, hid).mul(c).add(sig.narrow(1, 0, hid).mul(g));
+        const o = sigmoid(gates.narrow(1, 3 * hid, hid));
+        const c2 = inForget.narrow(1, hid, hid).mul(c).add(inForget.narrow(1, 0, hid).mul(g));
         const tc = tanh(c2);
-        const m = sig.narrow(1, 3 * hid, hid).mul(tc);
-        saved.push(h, c, sig, g, tc);
+        const m = o.mul(tc);
+        saved.push(h, c, inForget, g, o, tc);
         if (whrT !== null) saved.push(m);
         h = whrT === null ? m : matmul(m, whrT);
         c = c2;
-        cs[t] = c;
       } else if (a.mode === 'GRU') {
         const hid = h.shape[1]!;
         let gh = matmul(h, whhT);
@@ -107,7 +111,7 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
       hs[t] = h;
     }
     if (ctx.recording) ctx.save(inputs[0]!, ...inputs.slice(1), ...saved);
-    return a.mode === 'LSTM' ? cat([stack(hs, 0), stack(cs, 0)], 2) : stack(hs, 0);
+    return pack(hs, a.mode === 'LSTM' ? c : null);
   },
   backward: (ctx, gOut) => {
     const a = ctx.attrs;
@@ -119,41 +123,42 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const steps = x.gi.shape[0]!;
     const p = x.h0.shape[1]!;
     const saved = ctx.saved.slice(nIn);
-    const per = a.mode === 'LSTM' ? (a.hasWhr ? 6 : 5) : a.mode === 'GRU' ? 4 : 2;
+    const per = a.mode === 'LSTM' ? (a.hasWhr ? 7 : 6) : a.mode === 'GRU' ? 4 : 2;
+    const n = x.h0.shape[0]!;
+    const block = n * p;
     const dGi: Tensor[] = new Array<Tensor>(steps); // in time order
-    const dGh: Tensor[] = []; // the gradients of h·W_hhᵀ (+ b_hh), in step order
-    const hPrev: Tensor[] = []; // the h each step read, in step order
+    const dGh: Tensor[] = []; // GRU: the gradients of h·W_hhᵀ + b_hh, in step order
+    const hPrev: Tensor[] = new Array<Tensor>(steps); // the h each step read, in time order
     const dH: Tensor[] = []; // LSTM with projection: ∂h and m per step, for ∂W_hr
     const ms: Tensor[] = [];
     let dhNext: Tensor | null = null;
-    let dcNext: Tensor | null = null;
+    // c's own gradient reaches only the final c (the last block of the output)
+    let dcNext: Tensor | null = a.mode === 'LSTM' ? gOut.narrow(0, steps * block, n * x.c0!.shape[1]!).reshape([n, -1]) : null;
     for (let s = steps - 1; s >= 0; s--) {
       const t = timeOf(a, steps, s);
       const sv = saved.slice(s * per, (s + 1) * per);
-      const gt = gOut.narrow(0, t, 1).squeeze(0);
-      let dh = gt.narrow(1, 0, p);
+      let dh = gOut.narrow(0, t * block, block).reshape([n, p]);
       if (dhNext !== null) dh = dh.add(dhNext);
       let dg: Tensor;
       let dgh: Tensor;
       if (a.mode === 'LSTM') {
-        const [h, c, sig, g, tc] = sv as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const [h, c, inForget, g, o, tc] = sv as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
         const hid = c.shape[1]!;
         let dm = dh;
         if (x.whr !== null) {
           dH.push(dh);
-          ms.push(sv[5]!);
+          ms.push(sv[6]!);
           dm = matmul(dh, x.whr); // m·W_hrᵀ ⇒ ∂m = ∂h·W_hr
         }
-        const [i, f, o] = [sig.narrow(1, 0, hid), sig.narrow(1, hid, hid), sig.narrow(1, 3 * hid, hid)];
-        // c' = f·c + i·g, m = o·tanh(c') ⇒ ∂c' = ∂m·o·(1 − tanh²c') + the gradient from c' itself and from the next step
-        let dc = dm.mul(o).mul(tc.square().neg().add(1)).add(gt.narrow(1, p, hid));
-        if (dcNext !== null) dc = dc.add(dcNext);
+        const [i, f] = [inForget.narrow(1, 0, hid), inForget.narrow(1, hid, hid)];
+        // c' = f·c + i·g, m = o·tanh(c') ⇒ ∂c' = ∂m·o·(1 − tanh²c') + what reaches c' from the next step
+        const dc = dm.mul(o).mul(tc.square().neg().add(1)).add(dcNext!);
         // σ' = σ(1 − σ), tanh' = 1 − tanh²
         const dsig = (d: Tensor, y: Tensor) => d.mul(y).mul(y.neg().add(1));
         dg = cat([dsig(dc.mul(g), i), dsig(dc.mul(c), f), dc.mul(i).mul(g.square().neg().add(1)), dsig(dm.mul(tc), o)], 1);
         dgh = dg;
         dcNext = dc.mul(f);
-        hPrev.push(h);
+        hPrev[t] = h;
       } else if (a.mode === 'GRU') {
         const [h, rz, n, ghn] = sv as [Tensor, Tensor, Tensor, Tensor];
         const hid = h.shape[1]!;
@@ -163,30 +168,33 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
         const drz = cat([dn.mul(ghn), dh.mul(h.sub(n))], 1).mul(rz).mul(rz.neg().add(1));
         dg = cat([drz, dn], 1);
         dgh = cat([drz, dn.mul(r)], 1);
+        dGh[t] = dgh;
         dh = dh.mul(z);
-        hPrev.push(h);
+        hPrev[t] = h;
       } else {
         const [h, hOut] = sv as [Tensor, Tensor];
         // tanh' = 1 − tanh², relu' = [out > 0]
         dg = a.mode === 'RNN_TANH' ? dh.mul(hOut.square().neg().add(1)) : dh.mul(hOut.gt(0).to(dh.dtype));
         dgh = dg;
-        hPrev.push(h);
+        hPrev[t] = h;
       }
       dGi[t] = dg;
-      dGh.push(dgh);
       // ∂h_prev = ∂(h·W_hhᵀ)·W_hh, plus GRU's direct path z·∂h'
       const viaW = matmul(dgh, x.whh);
       dhNext = a.mode === 'GRU' ? dh.add(viaW) : viaW;
     }
     const flat = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : cat(ts, 0));
+    const dGiAll = stack(dGi, 0);
+    // Outside GRU, ∂(h·W_hhᵀ) is ∂gi, already stacked.
+    const dGhAll = a.mode === 'GRU' ? flat(dGh) : dGiAll.reshape([steps * n, -1]);
     const out: (Tensor | null)[] = [
-      needs[0] ? stack(dGi, 0) : null,
+      needs[0] ? dGiAll : null,
       needs[1] ? dhNext : null,
       // h·W_hhᵀ summed over steps ⇒ ∂W_hh = Σ ∂ghᵀ·h = (all steps' ∂gh)ᵀ·(all steps' h), one matmul
-      needs[2] ? matmul(flat(dGh).t(), flat(hPrev)) : null,
+      needs[2] ? matmul(dGhAll.t(), flat(hPrev)) : null,
     ];
     if (a.hasC) out.push(needs[out.length] ? dcNext : null);
-    if (a.hasBhh) out.push(needs[out.length] ? sum(flat(dGh), 0) : null);
+    if (a.hasBhh) out.push(needs[out.length] ? sum(dGhAll, 0) : null);
     if (a.hasWhr) out.push(needs[out.length] ? matmul(flat(dH).t(), flat(ms)) : null);
     return out;
   },
@@ -204,8 +212,8 @@ function replayGrads(a: SeqAttrs, inputs: Tensor[], needs: readonly boolean[], g
 /**
  * Runs one layer and direction of a recurrent layer over the sequence: `gi` `[T, N, G]` is the input projection
  * with the biases (b_hh included, except GRU's, passed as `bhh`), `h0` `[N, P]`, `c0` `[N, H]` (LSTM), `whh`
- * `[G, P]`, `whr` `[P, H]` (LSTM with projection). Returns the h of every step `[T, N, P]`, with LSTM's c of every
- * step concatenated after it along the last dim (`[T, N, P + H]`).
+ * `[G, P]`, `whr` `[P, H]` (LSTM with projection). Returns the h of every step flattened in time order
+ * (`[T·N·P]`), followed for LSTM by the final c (`[N·H]`).
  */
 export function rnnSequence(mode: Mode, reverse: boolean, gi: Tensor, h0: Tensor, whh: Tensor, extra: { c0?: Tensor; bhh?: Tensor | null; whr?: Tensor | null } = {}): Tensor {
   const inputs = [gi, h0, whh];

@@ -185,11 +185,11 @@ abstract class RNNBase<H> extends Module<[Tensor, (H | null)?], [Tensor, H]> {
         const h = h0.narrow(0, idx, 1).squeeze(0);
         const c = c0?.narrow(0, idx, 1).squeeze(0);
         const y = rnnSequence(mode, dir === 1, gi, h, w.whh, { c0: c, bhh: mode === 'GRU' ? w.bhh : null, whr: w.whr });
-        const p = h.shape[1]!;
-        const last = dir === 1 ? 0 : steps - 1;
-        outs.push(mode === 'LSTM' ? y.narrow(2, 0, p) : y);
-        hN.push(y.narrow(0, last, 1).squeeze(0).narrow(1, 0, p));
-        if (mode === 'LSTM') cN.push(y.narrow(0, last, 1).squeeze(0).narrow(1, p, this.hiddenSize));
+        const [batch, p] = h.shape as [number, number];
+        const ys = mode === 'LSTM' ? y.narrow(0, 0, steps * batch * p).reshape([steps, batch, p]) : y.reshape([steps, batch, p]);
+        outs.push(ys);
+        hN.push(ys.narrow(0, dir === 1 ? 0 : steps - 1, 1).squeeze(0));
+        if (mode === 'LSTM') cN.push(y.narrow(0, steps * batch * p, batch * this.hiddenSize).reshape([batch, this.hiddenSize]));
       }
       seq = outs.length === 1 ? outs[0]! : cat(outs, 2);
       if (this.dropout > 0 && this.training && layer < this.numLayers - 1) {
