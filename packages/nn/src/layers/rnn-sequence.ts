@@ -4,7 +4,9 @@
 // [G, P] gradient per step to sum. Here backward collects the gate gradients of all steps and forms
 // ∂W_hh with one matmul, and ∂gi with one stack. For double backward (createGraph), backward replays the
 // recurrence with the recorded step functions of rnn-cells.ts and differentiates that.
-import { cat, defineOp, enableGrad, grad, isGradEnabled, matmul, relu, sigmoid, stack, sum, tanh, type Tensor } from '@tensile/tensor';
+import {
+  cat, defineOp, enableGrad, getBackend, grad, isGradEnabled, matmul, relu, sigmoid, stack, sum, tanh, zeros, type Tensor, type TypedArray,
+} from '@tensile/tensor';
 import { gruStep, lstmStep, rnnStep } from './rnn-cells.js';
 
 export type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -35,6 +37,12 @@ function unpack(inputs: readonly Tensor[], a: SeqAttrs): SeqInputs {
   const bhh = a.hasBhh ? inputs[k++]! : null;
   const whr = a.hasWhr ? inputs[k++]! : null;
   return { gi: inputs[0]!, h0: inputs[1]!, whh: inputs[2]!, c0, bhh, whr };
+}
+
+/** A tensor's elements as a contiguous typed array (a subarray when it is contiguous already, else a copy). */
+function flatData(t: Tensor): TypedArray {
+  const c = t.contiguous();
+  return c.data.subarray(c.offset, c.offset + c.numel);
 }
 
 /** The time index of step `s`. */
@@ -83,13 +91,11 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
       if (a.mode === 'LSTM') {
         const hid = c.shape[1]!;
         const gates = git.add(matmul(h, whhT));
-        const inForget = sigmoid(gates.narrow(1, 0, 2 * hid));
-        const g = tanh(gates.narrow(1, 2 * hid, hid));
-        const o = sigmoid(gates.narrow(1, 3 * hid, hid));
-        const c2 = inForget.narrow(1, hid, hid).mul(c).add(inForget.narrow(1, 0, hid).mul(g));
-        const tc = tanh(c2);
-        const m = o.mul(tc);
-        saved.push(h, c, inForget, g, o, tc);
+        // The gate math is one fused kernel pass (the backend's lstmCell).
+        const opts = { dtype: c.dtype };
+        const [acts, c2, tc, m] = [zeros(gates.shape, opts), zeros(c.shape, opts), zeros(c.shape, opts), zeros(c.shape, opts)];
+        getBackend().lstmCell(flatData(gates), flatData(c), hid, acts.data, c2.data, tc.data, m.data);
+        saved.push(h, c, acts, tc);
         if (whrT !== null) saved.push(m);
         h = whrT === null ? m : matmul(m, whrT);
         c = c2;
@@ -123,7 +129,7 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const steps = x.gi.shape[0]!;
     const p = x.h0.shape[1]!;
     const saved = ctx.saved.slice(nIn);
-    const per = a.mode === 'LSTM' ? (a.hasWhr ? 7 : 6) : a.mode === 'GRU' ? 4 : 2;
+    const per = a.mode === 'LSTM' ? (a.hasWhr ? 5 : 4) : a.mode === 'GRU' ? 4 : 2;
     const n = x.h0.shape[0]!;
     const block = n * p;
     const dGi: Tensor[] = new Array<Tensor>(steps); // in time order
@@ -142,22 +148,21 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
       let dg: Tensor;
       let dgh: Tensor;
       if (a.mode === 'LSTM') {
-        const [h, c, inForget, g, o, tc] = sv as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+        const [h, c, acts, tc] = sv as [Tensor, Tensor, Tensor, Tensor];
         const hid = c.shape[1]!;
         let dm = dh;
         if (x.whr !== null) {
           dH.push(dh);
-          ms.push(sv[6]!);
+          ms.push(sv[4]!);
           dm = matmul(dh, x.whr); // m·W_hrᵀ ⇒ ∂m = ∂h·W_hr
         }
-        const [i, f] = [inForget.narrow(1, 0, hid), inForget.narrow(1, hid, hid)];
-        // c' = f·c + i·g, m = o·tanh(c') ⇒ ∂c' = ∂m·o·(1 − tanh²c') + what reaches c' from the next step
-        const dc = dm.mul(o).mul(tc.square().neg().add(1)).add(dcNext!);
-        // σ' = σ(1 − σ), tanh' = 1 − tanh²
-        const dsig = (d: Tensor, y: Tensor) => d.mul(y).mul(y.neg().add(1));
-        dg = cat([dsig(dc.mul(g), i), dsig(dc.mul(c), f), dc.mul(i).mul(g.square().neg().add(1)), dsig(dm.mul(tc), o)], 1);
+        // c' = f·c + i·g, m = o·tanh(c'): the backend's lstmCellBackward gives ∂gates and ∂c from ∂m and ∂c'.
+        const dGates = zeros(acts.shape, { dtype: acts.dtype });
+        const dc = zeros(c.shape, { dtype: c.dtype });
+        getBackend().lstmCellBackward(acts.data, flatData(c), tc.data, flatData(dm), flatData(dcNext!), hid, dGates.data, dc.data);
+        dg = dGates;
         dgh = dg;
-        dcNext = dc.mul(f);
+        dcNext = dc;
         hPrev[t] = h;
       } else if (a.mode === 'GRU') {
         const [h, rz, n, ghn] = sv as [Tensor, Tensor, Tensor, Tensor];

@@ -6,6 +6,7 @@ import { gather, scatterAdd } from './indexing.js';
 import { crossEntropy } from './loss.js';
 import { matmul } from './matmul.js';
 import { update } from './optim.js';
+import { lstmCell, lstmCellBackward } from './lstm.js';
 import { reduce, softmax } from './reduce.js';
 
 /** The reference backend: plain loops over strided typed arrays, with contiguous fast paths. */
@@ -14,4 +15,5 @@ export const jsBackend: Backend = {
   copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul,
   conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
   gather, scatterAdd, update,
+  lstmCell, lstmCellBackward,
 };
