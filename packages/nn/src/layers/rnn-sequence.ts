@@ -15,13 +15,16 @@ interface SeqAttrs {
   mode: Mode;
   /** Walk the sequence from the last step to the first (the reverse direction of a bidirectional layer). */
   reverse: boolean;
-  /** Inputs after [gi, h0, whh]: LSTM's c0, GRU's b_hh, LSTM's projection W_hr, each present or not. */
+  /** Inputs after [gi, h0, whh]: LSTM's c0, the bias the step adds (GRU's b_hh, LSTM's b_ih + b_hh), LSTM's W_hr. */
   hasC: boolean;
   hasBhh: boolean;
   hasWhr: boolean;
 }
 
-/** The op's inputs, named: gi [T, N, G] (x·W_ihᵀ + biases), h0 [N, P], whh [G, P], then c0 [N, H], bhh [G], whr [P, H]. */
+/**
+ * The op's inputs, named: gi [T, N, G] (x·W_ihᵀ, plus RNN's and GRU's b_ih), h0 [N, P], whh [G, P], then c0 [N, H],
+ * bhh [G] (the bias each step adds: GRU's b_hh, which r multiplies; LSTM's b_ih + b_hh, fused into its kernel), whr [P, H].
+ */
 interface SeqInputs {
   gi: Tensor;
   h0: Tensor;
@@ -57,7 +60,7 @@ function composed(a: SeqAttrs, x: SeqInputs): Tensor {
   for (let s = 0; s < steps; s++) {
     const t = timeOf(a, steps, s);
     const git = x.gi.narrow(0, t, 1).squeeze(0);
-    if (a.mode === 'LSTM') [h, c] = lstmStep(git, h, c!, x.whh, null, x.whr);
+    if (a.mode === 'LSTM') [h, c] = lstmStep(git, h, c!, x.whh, x.bhh, x.whr);
     else if (a.mode === 'GRU') h = gruStep(git, h, x.whh, x.bhh);
     else h = rnnStep(git, h, x.whh, null, a.mode === 'RNN_TANH' ? 'tanh' : 'relu');
     hs[t] = h;
@@ -80,7 +83,13 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const steps = x.gi.shape[0]!;
     const whhT = x.whh.t();
     const whrT = x.whr?.t() ?? null;
-    const hs: Tensor[] = new Array<Tensor>(steps);
+    const [n, p] = x.h0.shape as [number, number];
+    const block = n * p;
+    const hid = x.c0?.shape[1] ?? 0;
+    // The packed output (see rnnSequence); each step writes its h into its block.
+    const out = zeros([steps * block + n * hid], { dtype: x.h0.dtype });
+    const blockOf = (t: number): Tensor => out.narrow(0, t * block, block).reshape([n, p]);
+    const bias = x.bhh === null ? null : flatData(x.bhh);
     // Per step, in step order: what backward reads (see each mode's backward).
     const saved: Tensor[] = [];
     let h = x.h0;
@@ -89,35 +98,40 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
       const t = timeOf(a, steps, s);
       const git = x.gi.narrow(0, t, 1).squeeze(0);
       if (a.mode === 'LSTM') {
-        const hid = c.shape[1]!;
-        const gates = git.add(matmul(h, whhT));
-        // The gate math is one fused kernel pass (the backend's lstmCell).
+        // The gate math (with the bias and the sum gi + h·W_hhᵀ) is one pass of the backend's lstmCell kernel.
         const opts = { dtype: c.dtype };
-        const [acts, c2, tc, m] = [zeros(gates.shape, opts), zeros(c.shape, opts), zeros(c.shape, opts), zeros(c.shape, opts)];
-        getBackend().lstmCell(flatData(gates), flatData(c), hid, acts.data, c2.data, tc.data, m.data);
+        const [acts, c2, tc] = [zeros([n, 4 * hid], opts), zeros(c.shape, opts), zeros(c.shape, opts)];
+        const m = whrT === null ? blockOf(t) : zeros(c.shape, opts);
+        getBackend().lstmCell(flatData(git), matmul(h, whhT).data, bias, flatData(c), hid, acts.data, c2.data, tc.data, flatData(m));
         saved.push(h, c, acts, tc);
-        if (whrT !== null) saved.push(m);
-        h = whrT === null ? m : matmul(m, whrT);
+        if (whrT !== null) {
+          saved.push(m);
+          h = matmul(m, whrT);
+          getBackend().copy(h, blockOf(t));
+        } else {
+          h = m;
+        }
         c = c2;
       } else if (a.mode === 'GRU') {
-        const hid = h.shape[1]!;
         let gh = matmul(h, whhT);
         if (x.bhh !== null) gh = gh.add(x.bhh);
-        const rz = sigmoid(git.narrow(1, 0, 2 * hid).add(gh.narrow(1, 0, 2 * hid)));
-        const ghn = gh.narrow(1, 2 * hid, hid);
-        const n = tanh(git.narrow(1, 2 * hid, hid).add(rz.narrow(1, 0, hid).mul(ghn)));
-        saved.push(h, rz, n, ghn);
-        h = n.add(rz.narrow(1, hid, hid).mul(h.sub(n)));
+        const rz = sigmoid(git.narrow(1, 0, 2 * p).add(gh.narrow(1, 0, 2 * p)));
+        const ghn = gh.narrow(1, 2 * p, p);
+        const nGate = tanh(git.narrow(1, 2 * p, p).add(rz.narrow(1, 0, p).mul(ghn)));
+        saved.push(h, rz, nGate, ghn);
+        h = nGate.add(rz.narrow(1, p, p).mul(h.sub(nGate)));
+        getBackend().copy(h, blockOf(t));
       } else {
         saved.push(h);
         const pre = git.add(matmul(h, whhT));
         h = a.mode === 'RNN_TANH' ? tanh(pre) : relu(pre);
+        getBackend().copy(h, blockOf(t));
         saved.push(h);
       }
-      hs[t] = h;
     }
+    if (a.mode === 'LSTM') getBackend().copy(c, out.narrow(0, steps * block, n * hid).reshape([n, hid]));
     if (ctx.recording) ctx.save(inputs[0]!, ...inputs.slice(1), ...saved);
-    return pack(hs, a.mode === 'LSTM' ? c : null);
+    return out;
   },
   backward: (ctx, gOut) => {
     const a = ctx.attrs;
@@ -133,6 +147,8 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const n = x.h0.shape[0]!;
     const block = n * p;
     const dGi: Tensor[] = new Array<Tensor>(steps); // in time order
+    // LSTM's kernel writes each step's gate gradients straight into their place.
+    const dGates = a.mode === 'LSTM' ? zeros([steps, n, x.whh.shape[0]!], { dtype: gOut.dtype }) : null;
     const dGh: Tensor[] = []; // GRU: the gradients of h·W_hhᵀ + b_hh, in step order
     const hPrev: Tensor[] = new Array<Tensor>(steps); // the h each step read, in time order
     const dH: Tensor[] = []; // LSTM with projection: ∂h and m per step, for ∂W_hr
@@ -157,10 +173,9 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
           dm = matmul(dh, x.whr); // m·W_hrᵀ ⇒ ∂m = ∂h·W_hr
         }
         // c' = f·c + i·g, m = o·tanh(c'): the backend's lstmCellBackward gives ∂gates and ∂c from ∂m and ∂c'.
-        const dGates = zeros(acts.shape, { dtype: acts.dtype });
+        dg = dGates!.narrow(0, t, 1).squeeze(0);
         const dc = zeros(c.shape, { dtype: c.dtype });
-        getBackend().lstmCellBackward(acts.data, flatData(c), tc.data, flatData(dm), flatData(dcNext!), hid, dGates.data, dc.data);
-        dg = dGates;
+        getBackend().lstmCellBackward(acts.data, flatData(c), tc.data, flatData(dm), flatData(dcNext!), hid, flatData(dg), dc.data);
         dgh = dg;
         dcNext = dc;
         hPrev[t] = h;
@@ -183,13 +198,13 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
         dgh = dg;
         hPrev[t] = h;
       }
-      dGi[t] = dg;
+      if (dGates === null) dGi[t] = dg;
       // ∂h_prev = ∂(h·W_hhᵀ)·W_hh, plus GRU's direct path z·∂h'
       const viaW = matmul(dgh, x.whh);
       dhNext = a.mode === 'GRU' ? dh.add(viaW) : viaW;
     }
     const flat = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : cat(ts, 0));
-    const dGiAll = stack(dGi, 0);
+    const dGiAll = dGates ?? stack(dGi, 0);
     // Outside GRU, ∂(h·W_hhᵀ) is ∂gi, already stacked.
     const dGhAll = a.mode === 'GRU' ? flat(dGh) : dGiAll.reshape([steps * n, -1]);
     const out: (Tensor | null)[] = [
@@ -199,7 +214,7 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
       needs[2] ? matmul(dGhAll.t(), flat(hPrev)) : null,
     ];
     if (a.hasC) out.push(needs[out.length] ? dcNext : null);
-    if (a.hasBhh) out.push(needs[out.length] ? sum(dGhAll, 0) : null);
+    if (a.hasBhh) out.push(needs[out.length] ? sum(dGhAll, 0) : null); // GRU's b_hh, LSTM's b_ih + b_hh
     if (a.hasWhr) out.push(needs[out.length] ? matmul(flat(dH).t(), flat(ms)) : null);
     return out;
   },
@@ -216,7 +231,7 @@ function replayGrads(a: SeqAttrs, inputs: Tensor[], needs: readonly boolean[], g
 
 /**
  * Runs one layer and direction of a recurrent layer over the sequence: `gi` `[T, N, G]` is the input projection
- * with the biases (b_hh included, except GRU's, passed as `bhh`), `h0` `[N, P]`, `c0` `[N, H]` (LSTM), `whh`
+ * (with b_ih and, for RNN, b_hh), `bhh` the bias each step adds (GRU's b_hh; LSTM's b_ih + b_hh), `h0` `[N, P]`, `c0` `[N, H]` (LSTM), `whh`
  * `[G, P]`, `whr` `[P, H]` (LSTM with projection). Returns the h of every step flattened in time order
  * (`[T·N·P]`), followed for LSTM by the final c (`[N·H]`).
  */

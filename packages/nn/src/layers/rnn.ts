@@ -177,14 +177,19 @@ abstract class RNNBase<H> extends Module<[Tensor, (H | null)?], [Tensor, H]> {
       for (let dir = 0; dir < this.numDirections; dir++) {
         const w = this.weights(layer, dir);
         const idx = layer * this.numDirections + dir;
-        // One matmul projects the whole sequence. b_hh joins b_ih here except in GRU, where r multiplies it.
+        // One matmul projects the whole sequence.
         const flat = seq.reshape([steps * seq.shape[1]!, seq.shape[2]!]);
         let gi = matmul(flat, w.wih.t());
-        if (w.bih !== null) gi = gi.add(mode === 'GRU' || w.bhh === null ? w.bih : w.bih.add(w.bhh));
+        // The biases: RNN's both join gi here; GRU's b_ih does and its b_hh goes in the step, where r multiplies
+        // it; LSTM's sum goes to its fused step kernel.
+        let stepBias: Tensor | null = null;
+        if (mode === 'LSTM') stepBias = w.bih === null ? null : w.bih.add(w.bhh!);
+        else if (mode === 'GRU') [gi, stepBias] = [w.bih === null ? gi : gi.add(w.bih), w.bhh];
+        else if (w.bih !== null) gi = gi.add(w.bih.add(w.bhh!));
         gi = gi.reshape([steps, seq.shape[1]!, gi.shape[1]!]);
         const h = h0.narrow(0, idx, 1).squeeze(0);
         const c = c0?.narrow(0, idx, 1).squeeze(0);
-        const y = rnnSequence(mode, dir === 1, gi, h, w.whh, { c0: c, bhh: mode === 'GRU' ? w.bhh : null, whr: w.whr });
+        const y = rnnSequence(mode, dir === 1, gi, h, w.whh, { c0: c, bhh: stepBias, whr: w.whr });
         const [batch, p] = h.shape as [number, number];
         const ys = mode === 'LSTM' ? y.narrow(0, 0, steps * batch * p).reshape([steps, batch, p]) : y.reshape([steps, batch, p]);
         outs.push(ys);

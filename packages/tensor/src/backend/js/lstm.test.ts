@@ -11,16 +11,17 @@ const close = (a: Tensor, b: Tensor): void => {
 };
 
 describe('lstmCell kernels', () => {
-  test('forward and adjoint match the composed formulas', () => {
+  test('forward (with a bias) and adjoint match the composed formulas', () => {
     const g = new Generator(2);
     const [n, h] = [3, 5];
     const f64 = (shape: number[]) => randn(shape, { dtype: 'float64', generator: g }).mul(3);
-    const [gates, c, dh, dc] = [f64([n, 4 * h]), f64([n, h]), f64([n, h]), f64([n, h])];
+    const [xg, hg, bias, c, dh, dc] = [f64([n, 4 * h]), f64([n, 4 * h]), f64([4 * h]), f64([n, h]), f64([n, h]), f64([n, h])];
     const z = (cols: number) => zeros([n, cols], { dtype: 'float64' });
     const [acts, c2, tc, hOut, dGates, dcPrev] = [z(4 * h), z(h), z(h), z(h), z(4 * h), z(h)];
-    lstmCell(gates.data, c.data, h, acts.data, c2.data, tc.data, hOut.data);
+    lstmCell(xg.data, hg.data, bias.data, c.data, h, acts.data, c2.data, tc.data, hOut.data);
     lstmCellBackward(acts.data, c.data, tc.data, dh.data, dc.data, h, dGates.data, dcPrev.data);
 
+    const gates = xg.add(hg).add(bias);
     const part = (k: number) => gates.narrow(1, k * h, h);
     const [i, f, gg, o] = [part(0).sigmoid(), part(1).sigmoid(), part(2).tanh(), part(3).sigmoid()];
     close(acts, cat([i, f, gg, o], 1));

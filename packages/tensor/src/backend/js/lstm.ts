@@ -3,20 +3,23 @@ import type { TypedArray } from '../../dtype.js';
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /**
- * LSTM's pointwise step over `rows` rows, all arrays contiguous: from the pre-activation gates [rows, 4H] (i, f, g, o)
- * and c [rows, H], writes acts [rows, 4H] = (σ(i), σ(f), tanh(g), σ(o)), c' = σ(f)·c + σ(i)·tanh(g), tanh(c') and
- * h = σ(o)·tanh(c') [rows, H].
+ * LSTM's pointwise step over `rows` rows, all arrays contiguous: from the pre-activation gates xg + hg (+ bias)
+ * [rows, 4H] (i, f, g, o) and c [rows, H], writes acts [rows, 4H] = (σ(i), σ(f), tanh(g), σ(o)),
+ * c' = σ(f)·c + σ(i)·tanh(g), tanh(c') and h = σ(o)·tanh(c') [rows, H].
  */
-export function lstmCell(gates: TypedArray, c: TypedArray, hidden: number, acts: TypedArray, cOut: TypedArray, tanhC: TypedArray, h: TypedArray): void {
+export function lstmCell(
+  xg: TypedArray, hg: TypedArray, bias: TypedArray | null, c: TypedArray, hidden: number, acts: TypedArray, cOut: TypedArray, tanhC: TypedArray, h: TypedArray,
+): void {
   const rows = c.length / hidden;
+  const pre = (k: number, j: number): number => xg[k + j]! + hg[k + j]! + (bias === null ? 0 : bias[j]!);
   for (let r = 0; r < rows; r++) {
     const g0 = r * 4 * hidden;
     const c0 = r * hidden;
     for (let j = 0; j < hidden; j++) {
-      const i = sigmoid(gates[g0 + j]!);
-      const f = sigmoid(gates[g0 + hidden + j]!);
-      const g = Math.tanh(gates[g0 + 2 * hidden + j]!);
-      const o = sigmoid(gates[g0 + 3 * hidden + j]!);
+      const i = sigmoid(pre(g0, j));
+      const f = sigmoid(pre(g0, hidden + j));
+      const g = Math.tanh(pre(g0, 2 * hidden + j));
+      const o = sigmoid(pre(g0, 3 * hidden + j));
       acts[g0 + j] = i;
       acts[g0 + hidden + j] = f;
       acts[g0 + 2 * hidden + j] = g;
