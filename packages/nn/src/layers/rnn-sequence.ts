@@ -70,8 +70,8 @@ function composed(a: SeqAttrs, x: SeqInputs): Tensor {
 
 /** Every step's h, flattened in time order, then (LSTM) the final c: `[T·N·P (+ N·H)]`. */
 function pack(hs: Tensor[], c: Tensor | null): Tensor {
-  const parts = hs.map((h) => h.reshape([-1]));
-  if (c !== null) parts.push(c.reshape([-1]));
+  const parts = hs.map((h) => h.reshape([h.numel]));
+  if (c !== null) parts.push(c.reshape([c.numel]));
   return cat(parts, 0);
 }
 
@@ -155,7 +155,7 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const ms: Tensor[] = [];
     let dhNext: Tensor | null = null;
     // c's own gradient reaches only the final c (the last block of the output)
-    let dcNext: Tensor | null = a.mode === 'LSTM' ? gOut.narrow(0, steps * block, n * x.c0!.shape[1]!).reshape([n, -1]) : null;
+    let dcNext: Tensor | null = a.mode === 'LSTM' ? gOut.narrow(0, steps * block, n * x.c0!.shape[1]!).reshape([n, x.c0!.shape[1]!]) : null;
     for (let s = steps - 1; s >= 0; s--) {
       const t = timeOf(a, steps, s);
       const sv = saved.slice(s * per, (s + 1) * per);
@@ -206,7 +206,7 @@ const sequenceOp = defineOp<Tensor[], SeqAttrs>({
     const flat = (ts: Tensor[]) => (ts.length === 1 ? ts[0]! : cat(ts, 0));
     const dGiAll = dGates ?? stack(dGi, 0);
     // Outside GRU, ∂(h·W_hhᵀ) is ∂gi, already stacked.
-    const dGhAll = a.mode === 'GRU' ? flat(dGh) : dGiAll.reshape([steps * n, -1]);
+    const dGhAll = a.mode === 'GRU' ? flat(dGh) : dGiAll.reshape([steps * n, x.whh.shape[0]!]);
     const out: (Tensor | null)[] = [
       needs[0] ? dGiAll : null,
       needs[1] ? dhNext : null,

@@ -118,6 +118,40 @@ describe('dropout between layers', () => {
   });
 });
 
+describe('float32 and edge sizes', () => {
+  test('float32 layers agree with the same layers in float64', () => {
+    for (const make of [
+      (d: 'float32' | 'float64') => new LSTM(3, 5, { numLayers: 2, bidirectional: true, dtype: d, generator: new Generator(9) }),
+      (d: 'float32' | 'float64') => new LSTM(3, 5, { projSize: 2, dtype: d, generator: new Generator(9) }),
+      (d: 'float32' | 'float64') => new GRU(3, 5, { bidirectional: true, dtype: d, generator: new Generator(9) }),
+      (d: 'float32' | 'float64') => new RNN(3, 5, { nonlinearity: 'relu', dtype: d, generator: new Generator(9) }),
+    ]) {
+      const x64 = randn([6, 4, 3], { dtype, generator: new Generator(1), requiresGrad: true });
+      const x32 = x64.detach().to('float32');
+      x32.requiresGrad = true;
+      const [m32, m64] = [make('float32'), make('float64')];
+      const [y32, y64] = [run(m32, x32)[0]!, run(m64, x64)[0]!];
+      y32.square().sum().backward();
+      y64.square().sum().backward();
+      const worst = (a: Tensor, b: Tensor) => Math.max(...Array.from(a.toTypedArray(), (v, i) => Math.abs(v - b.toTypedArray()[i]!)));
+      expect(worst(y32, y64)).toBeLessThan(1e-5);
+      expect(worst(x32.grad!, x64.grad!)).toBeLessThan(1e-4);
+      expect(worst(m32.parameters()[1]!.grad!, m64.parameters()[1]!.grad!)).toBeLessThan(1e-4);
+    }
+  });
+
+  test('an empty batch gives empty outputs and gradients, as in PyTorch', () => {
+    const x = randn([4, 0, 3], { requiresGrad: true });
+    const lstm = new LSTM(3, 2, { bidirectional: true });
+    const [out, [h, c]] = lstm.forward(x);
+    expect([out.shape, h.shape, c.shape]).toEqual([[4, 0, 4], [2, 0, 2], [2, 0, 2]]);
+    out.sum().backward();
+    expect(x.grad!.shape).toEqual([4, 0, 3]);
+    expect(Array.from(lstm.weight_hh_l0!.grad!.toTypedArray())).toEqual(new Array(16).fill(0));
+    expect(new GRU(3, 2).forward(randn([4, 0, 3]))[1].shape).toEqual([1, 0, 2]);
+  });
+});
+
 describe('parameters', () => {
   test("PyTorch's names, shapes and order", () => {
     const lstm = new LSTM(3, 5, { numLayers: 2, bidirectional: true, projSize: 2 });

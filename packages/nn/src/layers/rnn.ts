@@ -55,6 +55,10 @@ interface Weights {
  * loads as it is; each is U(±1/√hiddenSize).
  */
 abstract class RNNBase<H> extends Module<[Tensor, (H | null)?], [Tensor, H]> {
+  /** `weight_ih_l0`, `weight_hh_l1_reverse`, `weight_hr_l0` …: the fields the constructor creates, as PyTorch names them. */
+  [name: `weight_${string}`]: Parameter;
+  /** `bias_ih_l0`, `bias_hh_l0_reverse` … (absent with `bias: false`). */
+  [name: `bias_${string}`]: Parameter | undefined;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
