@@ -34,5 +34,10 @@ describe('lstmCell kernels', () => {
     const sig = (y: Tensor) => y.mul(y.neg().add(1));
     close(dGates, cat([dcc.mul(gg).mul(sig(i)), dcc.mul(c).mul(sig(f)), dcc.mul(i).mul(gg.square().neg().add(1)), dh.mul(cNew.tanh()).mul(sig(o))], 1));
     close(dcPrev, dcc.mul(f));
+
+    // Without a bias, the pre-activations are xg + hg alone.
+    const noBias = z(h);
+    lstmCell(xg.add(bias).data, hg.data, null, c.data, h, z(4 * h).data, z(h).data, z(h).data, noBias.data);
+    close(noBias, hOut);
   });
 });
