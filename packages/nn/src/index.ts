@@ -28,3 +28,5 @@ export {
   TransformerEncoderLayer, TransformerEncoder, type TransformerEncoderLayerOptions, type TransformerEncoderLayerForwardOptions,
   type TransformerEncoderOptions, type TransformerEncoderForwardOptions,
 } from './layers/transformer.js';
+export { RNNCell, LSTMCell, GRUCell, type Nonlinearity, type RNNCellOptions, type RNNCellLayerOptions } from './layers/rnn-cells.js';
+export { RNN, LSTM, GRU, type RNNBaseOptions, type RNNOptions, type LSTMOptions } from './layers/rnn.js';

@@ -136,4 +136,20 @@ export interface Backend {
    * contiguous, of the same float type and length (callers pass subarrays); `state` is in the order `rule` lists.
    */
   update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void;
+  /**
+   * LSTM's pointwise step over rows of `hidden`, all arrays contiguous and of one float type: from the
+   * pre-activation gates `xg + hg (+ bias)` `[rows, 4H]` (i, f, g, o; `bias` `[4H]` or null) and `c` `[rows, H]`,
+   * writes `acts` = (σ(i), σ(f), tanh(g), σ(o)), `cOut` = σ(f)·c + σ(i)·tanh(g), `tanhC` = tanh(cOut) and
+   * `h` = σ(o)·tanh(cOut).
+   */
+  lstmCell(
+    xg: TypedArray, hg: TypedArray, bias: TypedArray | null, c: TypedArray, hidden: number, acts: TypedArray, cOut: TypedArray, tanhC: TypedArray, h: TypedArray,
+  ): void;
+  /**
+   * The adjoint of `lstmCell` from its `acts`, `c` and `tanhC`: given `dh` (reaching h) and `dc` (reaching cOut
+   * from elsewhere), writes the gradients of the pre-activation gates `dGates` `[rows, 4H]` and of c, `dcPrev`.
+   */
+  lstmCellBackward(
+    acts: TypedArray, c: TypedArray, tanhC: TypedArray, dh: TypedArray, dc: TypedArray, hidden: number, dGates: TypedArray, dcPrev: TypedArray,
+  ): void;
 }
