@@ -16,6 +16,5 @@ export const jsBackend: Backend = {
   copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul, bmm,
   conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
   gather, scatterAdd, update, topk,
-
   lstmCell, lstmCellBackward,
 };
