@@ -7,8 +7,8 @@
 // constants, written as initializers). An op or module with no mapping stops the export with an error that
 // names the op and the module path: the file is never a silently different model.
 import { Module, type AnyModule } from '@tensile/nn';
-import { Tensor, checkOptions, enableGrad, fmtShape, isFloat } from '@tensile/tensor';
-import { GraphBuilder, elemType, onnx } from './graph.js';
+import { Generator, Tensor, checkOptions, enableGrad, fmtShape, isFloat, randn } from '@tensile/tensor';
+import { GraphBuilder, elemType, onnx, valuesOf } from './graph.js';
 import { exporterFor, type ModuleExporter, type ModuleExportContext } from './modules.js';
 import { OnnxExportError } from './errors.js';
 import { exportOp, opInputs } from './ops.js';
@@ -73,6 +73,8 @@ export function exportOnnx(model: AnyModule, exampleInput: Tensor | readonly Ten
   }
 
   const { inputs, output, calls } = trace(model, examples);
+  const state = new Set(model.stateEntries().map(([, t]) => t));
+  checkTraceIsGeneral(model, examples, { inputs, output, calls }, state);
   const graph = new GraphBuilder(new Map(model.stateEntries().map(([name, t]) => [t, name] as [Tensor, string])));
   inputNames.forEach((n) => graph.reserve(n));
   graph.reserve(outputName);
@@ -107,7 +109,6 @@ export function exportOnnx(model: AnyModule, exampleInput: Tensor | readonly Ten
   };
   // A tensor no op produced is a parameter, a buffer or a constant of the forward. With an integer input
   // (which cannot record ops) a computed tensor would look the same, so only state and scalars pass there.
-  const state = new Set(model.stateEntries().map(([, t]) => t));
   const intInput = examples.some((t) => !isFloat(t.dtype));
   const constant = (t: Tensor, scope: { path: string; module: AnyModule }): string => {
     const c = compact(t);
@@ -150,6 +151,61 @@ export function exportOnnx(model: AnyModule, exampleInput: Tensor | readonly Ten
     },
   });
   return onnx.ModelProto.encode(modelProto).finish();
+}
+
+/**
+ * What the walk from the output meets, in its order: each op or exporter module, and each tensor no op
+ * produced that is not the model's state (with its values). Two traces of a faithful model agree on it.
+ */
+function walkSignature(t0: Tensor, inputs: Tensor[], calls: [Tensor, Call][], state: ReadonlySet<Tensor>): { steps: string[]; constants: [string, Tensor][] } {
+  const callOf = new Map(calls);
+  const seen = new Set<Tensor>(inputs);
+  const steps: string[] = [];
+  const constants: [string, Tensor][] = [];
+  const stack: [Tensor, string][] = [[t0, 'the output']];
+  while (stack.length > 0) {
+    const [t, user] = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const call = callOf.get(t);
+    if (call?.exporter) steps.push(`module "${call.path}"`);
+    else if (t.gradFn) steps.push(`op "${t.gradFn.op}"`);
+    else {
+      if (!state.has(t)) constants.push([user, compact(t)]);
+      continue;
+    }
+    const deps = call?.exporter ? call.inputs : opInputs(t);
+    for (let i = deps.length - 1; i >= 0; i--) stack.push([deps[i]!, steps[steps.length - 1]!]);
+  }
+  return { steps, constants };
+}
+
+/**
+ * Traces again on other values of the same shape and requires the same graph and the same constants: a value
+ * computed from the input by an op that records no autograd node (a comparison, argmax), randomness in
+ * forward, or a branch on the input's values would otherwise be frozen into the file as it was for the
+ * example. (Integer inputs keep their values; the walk refuses computed-looking constants for them.)
+ */
+function checkTraceIsGeneral(model: AnyModule, examples: Tensor[], first: ReturnType<typeof trace>, state: ReadonlySet<Tensor>): void {
+  const g = new Generator(20240611);
+  const other = examples.map((t) => (isFloat(t.dtype) ? randn(t.shape, { dtype: t.dtype, generator: g }).mul(3) : t));
+  const second = trace(model, other);
+  const a = walkSignature(first.output, first.inputs, first.calls, state);
+  const b = walkSignature(second.output, second.inputs, second.calls, state);
+  const fail = (what: string): never => {
+    throw new OnnxExportError(
+      `exportOnnx: the traced graph depends on the input's values (${what}): an op that records no gradient (a comparison, argmax, a cast to int) ` +
+        "computes from the input, or forward draws random numbers or branches on the input's values, so no single ONNX graph reproduces it",
+    );
+  };
+  const differsAt = a.steps.findIndex((s, i) => s !== b.steps[i]);
+  if (differsAt >= 0 || a.steps.length !== b.steps.length) fail(`at step ${differsAt >= 0 ? differsAt : Math.min(a.steps.length, b.steps.length)} of the walk from the output, ${a.steps[differsAt] ?? 'nothing'} became ${b.steps[differsAt] ?? 'nothing'}`);
+  a.constants.forEach(([user, c], i) => {
+    const d = b.constants[i]?.[1];
+    const dv = d === undefined ? [] : valuesOf(d);
+    const same = d !== undefined && c.dtype === d.dtype && c.shape.join() === d.shape.join() && valuesOf(c).every((v, k) => Object.is(v, dv[k]));
+    if (!same) fail(`a tensor of shape ${fmtShape(c.shape)} read by ${user} changed with the input`);
+  });
 }
 
 /** A constant with its broadcast (stride-0) dimensions shrunk to 1, so a scalar expanded to the example's batch stays a scalar. */

@@ -178,6 +178,33 @@ describe('what cannot be exported is an error that names it', () => {
     expect(() => exportOnnx(model, randn([2, 3]))).toThrow(/no ONNX mapping for the op "sum" in the forward of module "1" \(Summer\)/);
   });
 
+  it('a value computed from the input outside the autograd graph, or randomness in forward, is refused, not frozen', () => {
+    class Masked extends Module {
+      fc = new Linear(3, 3);
+      forward(x: Tensor): Tensor {
+        return this.fc.forward(x).mul(x.gt(0).to('float32')); // gt records no node: the mask would be a constant
+      }
+    }
+    expect(() => exportOnnx(new Masked(), randn([2, 3]))).toThrow(/the traced graph depends on the input's values \(a tensor of shape \[2, 3\] read by op "mul" changed with the input\)/);
+    class Noisy extends Module {
+      fc = new Linear(3, 3);
+      forward(x: Tensor): Tensor {
+        return this.fc.forward(x).add(randn([3]));
+      }
+    }
+    expect(() => exportOnnx(new Noisy(), randn([2, 3]))).toThrow(OnnxExportError);
+    class Branchy extends Module {
+      fc = new Linear(3, 3);
+      forward(x: Tensor): Tensor {
+        const y = this.fc.forward(x);
+        return x.sum().item() > 0 ? y.tanh() : y.sigmoid();
+      }
+    }
+    // The check traces again on fixed random values whose sum is negative; the example's sum is positive.
+    const x = randn([2, 3], { generator: new Generator(1) });
+    expect(() => exportOnnx(new Branchy(), x.sum().item() > 0 ? x : x.neg())).toThrow(/became op "sigmoid"|became op "tanh"/);
+  });
+
   it('a module with no ONNX equivalent names the module', () => {
     const model = new Sequential(new Linear(3, 4), new BatchNorm1d(4, { trackRunningStats: false }));
     expect(() => exportOnnx(model, randn([2, 3]))).toThrow(/^exportOnnx: module "1" \(BatchNorm1d\) cannot be exported: without running statistics/);
