@@ -51,7 +51,22 @@ export function valuesOf(t: Tensor): number[] {
   return Array.from(t.toTypedArray() as ArrayLike<number>, Number);
 }
 
-export class GraphBuilder {
+/**
+ * What an exporter writes into: nodes, initializers and fresh value names. (The public face of
+ * GraphBuilder, without the protobuf message types, so consumers' declarations never need onnx-proto's.)
+ */
+export interface OnnxGraph {
+  /** Adds a node with one output and returns the output's name; `hint` prefixes the generated names. */
+  node(opType: string, inputs: readonly string[], attrs?: Attrs, hint?: string): string;
+  /** The initializer holding `t`: a parameter or buffer under its state-dict key, else a fresh name. */
+  tensor(t: Tensor, hint?: string): string;
+  /** A constant initializer (int64 for shapes and axes). */
+  constant(values: ArrayLike<number>, shape: readonly number[], type: 'float32' | 'float64' | 'int64', hint?: string): string;
+  /** A value name not used yet. */
+  fresh(hint: string): string;
+}
+
+export class GraphBuilder implements OnnxGraph {
   readonly nodes: InstanceType<typeof onnx.NodeProto>[] = [];
   readonly initializers: InstanceType<typeof onnx.TensorProto>[] = [];
   private readonly used = new Set<string>();

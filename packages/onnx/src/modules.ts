@@ -6,13 +6,13 @@ import {
   LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU, Sigmoid, Softmax, Softplus, Tanh, Unflatten, type AnyModule,
 } from '@tensile/nn';
 import { ones, zeros, type DType, type Tensor } from '@tensile/tensor';
-import type { GraphBuilder } from './graph.js';
+import type { OnnxGraph } from './graph.js';
 
 /** What an exporter gets besides its module: the graph, its inputs' names and the traced values. */
 export interface ModuleExportContext {
   /** The module's dotted path in the model (`"features.0"`; `""` for the model itself). */
   readonly path: string;
-  readonly graph: GraphBuilder;
+  readonly graph: OnnxGraph;
   /** The ONNX value names of the module's tensor arguments, in order. */
   readonly inputs: readonly string[];
   /** The values those arguments had in the traced forward pass (for their shapes). */
@@ -71,7 +71,7 @@ export function reshapeTo(ctx: Pick<ModuleExportContext, 'graph' | 'dynamicBatch
 }
 
 /** GELU from ONNX opset-17 operators: exact ½x(1 + erf(x/√2)), or PyTorch's tanh approximation. */
-export function geluNodes(g: GraphBuilder, x: string, dtype: DType, approximate: 'none' | 'tanh', name: string): string {
+export function geluNodes(g: OnnxGraph, x: string, dtype: DType, approximate: 'none' | 'tanh', name: string): string {
   const c = (v: number) => g.constant([v], [], dtype === 'float64' ? 'float64' : 'float32', `${name}/c`);
   let inner: string;
   if (approximate === 'none') inner = g.node('Erf', [g.node('Div', [x, c(Math.SQRT2)], {}, name)], {}, name);

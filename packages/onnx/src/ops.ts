@@ -3,7 +3,7 @@
 // export with an error naming the op and the module whose forward ran it.
 import type { Tensor } from '@tensile/tensor';
 import { OnnxExportError } from './errors.js';
-import type { GraphBuilder } from './graph.js';
+import type { OnnxGraph } from './graph.js';
 import { geluNodes, reshapeTo } from './modules.js';
 
 interface OpContext {
@@ -12,7 +12,7 @@ interface OpContext {
   where: string;
 }
 
-type OpExporter = (t: Tensor, inputs: string[], g: GraphBuilder, ctx: OpContext, name: string) => string;
+type OpExporter = (t: Tensor, inputs: string[], g: OnnxGraph, ctx: OpContext, name: string) => string;
 
 const unary = (opType: string): OpExporter => (_t, [x], g, _c, name) => g.node(opType, [x!], {}, name);
 const binary = (opType: string): OpExporter => (_t, [a, b], g, _c, name) => g.node(opType, [a!, b!], {}, name);
@@ -62,7 +62,7 @@ export function opInputs(t: Tensor): Tensor[] {
 }
 
 /** Writes the op that produced `t`; the tensors of `opInputs(t)` are named in `names` already. */
-export function exportOp(t: Tensor, g: GraphBuilder, names: ReadonlyMap<Tensor, string>, ctx: OpContext): string {
+export function exportOp(t: Tensor, g: OnnxGraph, names: ReadonlyMap<Tensor, string>, ctx: OpContext): string {
   const node = t.gradFn!;
   const fn = Object.hasOwn(OPS, node.op) ? OPS[node.op]! : undefined;
   if (fn === undefined) {
