@@ -8,7 +8,7 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@tensile\/(tensor|nn|optim|data|train)$/, replacement: here('./$1/src/index.ts') },
+      { find: /^@tensile\/(tensor|nn|optim|data|train|onnx)$/, replacement: here('./$1/src/index.ts') },
       { find: /^@tensile\/(nn|data|train)\/node$/, replacement: here('./$1/src/node.ts') },
     ],
   },

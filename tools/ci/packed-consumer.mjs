@@ -15,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const consumerSources = fileURLToPath(new URL('./consumer/', import.meta.url));
-const PACKAGES = ['tensor', 'nn', 'optim', 'data', 'train'];
+const PACKAGES = ['tensor', 'nn', 'optim', 'data', 'train', 'onnx'];
 const WORK_PREFIX = 'tensile-consumer-';
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 /** `--verbose`: also print what each README example printed. */

@@ -4,7 +4,8 @@ import { copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StateDictError, loadSafetensors, type Module } from '@tensile/nn';
-import { save } from '@tensile/nn/node';
+import { save, writeFileAtomic } from '@tensile/nn/node';
+import { exportOnnx } from '@tensile/onnx';
 import type { Dialect } from '@tensile/optim';
 import { Generator, getBackend, getNumThreads, listBackends, manualSeed, setBackend, type Tensor } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
@@ -13,7 +14,7 @@ import {
   type Callback, type JsonValue, type StepRecord, type TrainingState,
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
-import { UsageError, choice, int, parseFlags, positive, helpText, type FlagValues } from './args.js';
+import { UsageError, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
 import { commonFlags } from './cli.js';
 import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
 import { plural } from './format.js';
@@ -100,6 +101,7 @@ export function classifierFlags(ex: ClassifierExample) {
     testSize: int('evaluate on the first n test samples only', { min: 1 }),
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
+    exportOnnx: path('also write the trained model as ONNX (opset 17, any batch size) to this .onnx file; it takes the inputs as the model does (normalised, flattened for the MLP)', { value: '<file>' }),
   };
 }
 
@@ -155,7 +157,7 @@ function configOfCheckpoint(ex: ClassifierExample, state: TrainingState, path: s
     throw new CheckpointError('extra', `${path} was written by ${JSON.stringify(state.extra.example ?? 'something else')}, not ${ex.name}${detail}`);
   }
   for (const [key, value] of Object.entries(v)) {
-    if (['checkpoint', 'resume', 'out', 'checkpointEvery'].includes(key)) continue;
+    if (['checkpoint', 'resume', 'out', 'checkpointEvery', 'exportOnnx'].includes(key)) continue;
     const saved = (config as unknown as Record<string, unknown>)[key];
     if (saved !== value) {
       throw new UsageError(
@@ -228,6 +230,8 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   }
   // Every path is checked before the data loads.
   const checkpointPath = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : values.resume !== undefined ? checkpointFile(values.resume, 'resume') : null;
+  const onnxPath = values.exportOnnx === undefined ? null : userPath(values.exportOnnx);
+  if (onnxPath !== null && !onnxPath.endsWith('.onnx')) throw new UsageError(`--export-onnx must name a .onnx file, got ${JSON.stringify(values.exportOnnx)}`);
   const output = planOutput({ out: values.out, base: `runs/${ex.name}${config.dataset === 'fashion-mnist' ? '-fashion' : ''}`, resumeFolder });
 
   setBackend(config.backend);
@@ -315,6 +319,12 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     ...plotOptions, test: { images, labels: labels.toTypedArray() as Int32Array, predictions: final.predictions! },
   }));
   await save(join(out, 'model.safetensors'), model);
+  if (onnxPath !== null) {
+    // Traced on two prepared test images; the file runs any batch size.
+    const sample = transforms.compose(...prepare)(images.narrow(0, 0, 2));
+    await writeFileAtomic(onnxPath, exportOnnx(model, sample));
+    progress.line(`  ONNX model in ${onnxPath} (input "input" [batch, ${sample.shape.slice(1).join(', ')}]${config.normalize ? ', normalised' : ''}; output "output" logits [batch, ${data.classes.length}])`);
+  }
   progress.line(
     `done: test accuracy ${formatPercent(final.metrics.accuracy!)} (loss ${final.metrics.loss!.toFixed(4)}) after ${plural(config.epochs, 'epoch')}, ${formatDuration((performance.now() - began) / 1000)}` +
       ` · plots and metrics.jsonl in ${out}`,

@@ -70,7 +70,7 @@ describe('Run state in a checkpoint', () => {
     advance(b, 8);
     expect(a.step).toBe(15);
     expect(values(b)).toEqual(values(a));
-    expect(values(a)['model.1.runningMean']).toHaveLength(2);
+    expect(values(a)['model.1.running_mean']).toHaveLength(2);
     expect(Object.keys(values(a)).filter((k) => k.startsWith('optimizer.'))).toContain('optimizer.5.weight.mean');
   });
 
@@ -164,7 +164,7 @@ describe('a loss that turns NaN or infinite', () => {
     expect(run.step).toBe(6);
     const after = values(run);
     expect(after['model.5.weight']).toEqual(poisoned);
-    const kept = Object.keys(before).filter((k) => k !== 'model.5.weight' && !/running|numBatches/.test(k));
+    const kept = Object.keys(before).filter((k) => k !== 'model.5.weight' && !/running|num_batches/.test(k));
     expect(kept).toContain('optimizer.5.weight.mean');
     for (const k of kept) expect(after[k], k).toEqual(before[k]);
   });

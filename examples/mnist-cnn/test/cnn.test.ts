@@ -44,7 +44,7 @@ describe('mnist-cnn, small', () => {
     expect(records.find((r): r is Epoch => r.type === 'epoch')!.val!.accuracy).toBeGreaterThan(0.35);
     // The checkpoint holds the batch-norm buffers and Adam's state per parameter name.
     const names = [...loadSafetensors(readFileSync(join(root, 'cnn.safetensors'))).tensors.keys()];
-    expect(names).toEqual(expect.arrayContaining(['model.bn1.runningMean', 'model.bn2.numBatchesTracked', 'optimizer.conv1.weight.mean', 'optimizer.fc2.bias.var']));
+    expect(names).toEqual(expect.arrayContaining(['model.bn1.running_mean', 'model.bn2.num_batches_tracked', 'optimizer.conv1.weight.mean', 'optimizer.fc2.bias.var']));
   });
 
   it('the pytorch recipe (plain CNN) learns too', async () => {

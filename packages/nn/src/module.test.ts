@@ -16,6 +16,32 @@ class Leaf extends Module {
 }
 
 describe('the walk over fields', () => {
+  test('stateNames renames fields in every walk, is inherited, and old field-named checkpoints still load', () => {
+    // A layer in the shape of PyTorch's MultiheadAttention: camelCase fields, snake_case state-dict names.
+    class Attn extends Module {
+      static override readonly stateNames = { inProjWeight: 'in_proj_weight', outProj: 'out_proj', steps: 'num_steps' };
+      inProjWeight = new Parameter(tensor([1, 2]));
+      outProj = new Linear(2, 2);
+      steps = zeros([], { dtype: 'int32' });
+      forward(x: Tensor): Tensor { return x; }
+    }
+    class Sub extends Attn {}
+    const net = new Sequential(new Sub());
+    expect(net.namedParameters().map(([n]) => n)).toEqual(['0.in_proj_weight', '0.out_proj.weight', '0.out_proj.bias']);
+    expect(net.namedBuffers().map(([n]) => n)).toEqual(['0.num_steps']);
+    expect(net.at(0).namedChildren().map(([n]) => n)).toEqual(['out_proj']);
+    expect(net.namedModules().map(([n]) => n)).toEqual(['', '0', '0.out_proj']);
+    expect([...net.stateDict().keys()]).toEqual(['0.in_proj_weight', '0.num_steps', '0.out_proj.weight', '0.out_proj.bias']);
+    expect(net.toString()).toContain('(out_proj): Linear(');
+    const old = { '0.inProjWeight': tensor([5, 6]), '0.steps': tensor(3, { dtype: 'int32' }), '0.outProj.weight': zeros([2, 2]), '0.outProj.bias': ones([2]) };
+    expect(net.loadStateDict(old).renamedKeys).toEqual([
+      ['0.inProjWeight', '0.in_proj_weight'], ['0.steps', '0.num_steps'], ['0.outProj.weight', '0.out_proj.weight'], ['0.outProj.bias', '0.out_proj.bias'],
+    ]);
+    expect((net.at(0) as Sub).inProjWeight.toArray()).toEqual([5, 6]);
+    expect((net.at(0) as Sub).outProj.bias!.toArray()).toEqual([1, 1]);
+    expect((net.at(0) as Sub).steps.item()).toBe(3);
+  });
+
   test('parameters, buffers and children are found in fields, arrays and Maps, with dotted names', () => {
     class Net extends Module {
       a = new Leaf();
@@ -144,8 +170,8 @@ describe('modes, gradients and conversions', () => {
     const before = lin.weight.toArray();
     net.forward(ones([3, 2])).sum().backward();
     expect(net.to('float64')).toBe(net);
-    for (const [n, t] of net.stateDict()) expect(t.dtype, n).toBe(n === '1.numBatchesTracked' ? 'int32' : 'float64');
-    expect(net.stateDict().get('1.numBatchesTracked')!.dtype).toBe('int32');
+    for (const [n, t] of net.stateDict()) expect(t.dtype, n).toBe(n === '1.num_batches_tracked' ? 'int32' : 'float64');
+    expect(net.stateDict().get('1.num_batches_tracked')!.dtype).toBe('int32');
     expect(lin.weight).toBeInstanceOf(Parameter);
     expect(lin.weight.requiresGrad).toBe(true);
     expect(lin.weight.grad!.dtype).toBe('float64');

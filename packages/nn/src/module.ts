@@ -14,6 +14,12 @@ export type AnyModule = Module<any[], unknown>;
 
 const join = (prefix: string, name: string): string => (prefix === '' ? name : `${prefix}.${name}`);
 
+/** The `stateNames` a module's class declares (inherited along the class chain), or none. */
+function stateNamesOf(m: object): Readonly<Record<string, string>> {
+  const ctor = (Object.getPrototypeOf(m) as { constructor?: { stateNames?: Readonly<Record<string, string>> } } | null)?.constructor;
+  return ctor?.stateNames ?? {};
+}
+
 /** The class's name for messages, read from the prototype: a field named `constructor` cannot hide it. */
 function classNameOf(m: object): string {
   return (Object.getPrototypeOf(m) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'Module';
@@ -33,40 +39,59 @@ function classNameOf(m: object): string {
  * }
  */
 export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
+  /**
+   * The names under which fields appear in every walk (`stateDict()`, `namedParameters()`,
+   * `namedBuffers()`, `namedChildren()`) when they differ from the field's name: PyTorch's state-dict
+   * names, stated once per layer, so a checkpoint crosses to and from PyTorch with no renaming. BatchNorm
+   * declares `{ runningMean: 'running_mean', runningVar: 'running_var', numBatchesTracked: 'num_batches_tracked' }`.
+   * A field whose entries each need their own name (a recurrent layer's per-layer `weight_ih_l0`,
+   * `weight_ih_l1`, …) is named by overriding `members()` instead. `loadStateDict` still accepts a
+   * checkpoint that uses the field names for `stateNames` entries (files written before the rename) and
+   * reports each such key in `renamedKeys`.
+   */
+  static readonly stateNames?: Readonly<Record<string, string>>;
+
   /** Train mode (true) or eval mode (false); set with `train()` / `eval()`, which reach every child. */
   training = true;
 
   abstract forward(...inputs: I): O;
 
   /**
-   * The fields the walks visit, as `[name, value]` pairs: own enumerable fields by default. Containers
-   * (`Sequential`, `ModuleList`, `ModuleDict`) override this to name their children `"0"`, `"1"`, ….
+   * The fields the walks visit, as `[name, value]` pairs: own enumerable fields by default, each then
+   * renamed by the class's `stateNames`. Containers (`Sequential`, `ModuleList`, `ModuleDict`) override
+   * this to name their children `"0"`, `"1"`, …; a layer with PyTorch names that `stateNames` cannot
+   * express (one name per array entry) overrides it to yield those names.
    */
   protected members(): Iterable<[string, unknown]> {
     return Object.entries(this);
   }
 
-  /** This module's direct parameters, buffers and children, with arrays and Maps expanded (`"layers.0"`). */
-  private directMembers(): [string, Tensor | AnyModule][] {
-    const out: [string, Tensor | AnyModule][] = [];
+  /**
+   * This module's direct parameters, buffers and children, with arrays and Maps expanded (`"layers.0"`),
+   * each as `[name, value, fieldName]`: the name after `stateNames`, and the one before (what checkpoints
+   * written before the PyTorch names used).
+   */
+  private directMembers(): [string, Tensor | AnyModule, string][] {
+    const out: [string, Tensor | AnyModule, string][] = [];
     const seen = new Set<unknown>();
-    const visit = (name: string, v: unknown): void => {
-      if (v instanceof Tensor || v instanceof Module) out.push([name, v as Tensor | AnyModule]);
+    const visit = (name: string, field: string, v: unknown): void => {
+      if (v instanceof Tensor || v instanceof Module) out.push([name, v as Tensor | AnyModule, field]);
       else if ((Array.isArray(v) || v instanceof Map) && !seen.has(v)) {
         seen.add(v);
-        if (Array.isArray(v)) v.forEach((item, i) => visit(`${name}.${i}`, item));
-        else for (const [k, item] of v) if (typeof k === 'string' || typeof k === 'number') visit(`${name}.${k}`, item);
+        if (Array.isArray(v)) v.forEach((item, i) => visit(`${name}.${i}`, `${field}.${i}`, item));
+        else for (const [k, item] of v) if (typeof k === 'string' || typeof k === 'number') visit(`${name}.${k}`, `${field}.${k}`, item);
       }
     };
-    for (const [name, v] of this.members()) {
-      if (name !== 'training') visit(name, v);
+    const names = stateNamesOf(this);
+    for (const [field, v] of this.members()) {
+      if (field !== 'training') visit(Object.hasOwn(names, field) ? names[field]! : field, field, v);
     }
     return out;
   }
 
   /** Direct children with their field names (not deduplicated, as PyTorch's `_modules`). */
   private directChildren(): [string, AnyModule][] {
-    return this.directMembers().filter((e): e is [string, AnyModule] => e[1] instanceof Module);
+    return this.directMembers().filter((e) => e[1] instanceof Module).map(([n, m]) => [n, m as AnyModule]);
   }
 
   /** Direct children, each once. */
@@ -138,7 +163,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
     return list as ParameterList;
   }
 
-  /** Every buffer (a `Tensor` field that is not a `Parameter`, e.g. BatchNorm's `runningMean`) with its dotted name. */
+  /** Every buffer (a `Tensor` field that is not a `Parameter`, e.g. BatchNorm's `running_mean`) with its dotted name. */
   namedBuffers(): [string, Tensor][] {
     return this.namedTensors((t): t is Tensor => !(t instanceof Parameter));
   }
@@ -154,18 +179,23 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    * @internal The live tensors; `stateDict()` gives detached views of them.
    */
   stateEntries(): [string, Tensor][] {
-    const out: [string, Tensor][] = [];
+    return this.stateEntriesWithFieldNames().map(([n, t]) => [n, t]);
+  }
+
+  /** `stateEntries()`, each with the key spelled by field names (before `stateNames`) as a third element. */
+  private stateEntriesWithFieldNames(): [string, Tensor, string][] {
+    const out: [string, Tensor, string][] = [];
     const path = new Set<AnyModule>();
-    const visit = (prefix: string, m: AnyModule): void => {
+    const visit = (prefix: string, old: string, m: AnyModule): void => {
       if (path.has(m)) return;
       path.add(m);
       const members = m.directMembers();
-      for (const [name, v] of members) if (v instanceof Parameter) out.push([join(prefix, name), v]);
-      for (const [name, v] of members) if (v instanceof Tensor && !(v instanceof Parameter)) out.push([join(prefix, name), v]);
-      for (const [name, v] of members) if (v instanceof Module) visit(join(prefix, name), v);
+      for (const [name, v, field] of members) if (v instanceof Parameter) out.push([join(prefix, name), v, join(old, field)]);
+      for (const [name, v, field] of members) if (v instanceof Tensor && !(v instanceof Parameter)) out.push([join(prefix, name), v, join(old, field)]);
+      for (const [name, v, field] of members) if (v instanceof Module) visit(join(prefix, name), join(old, field), v);
       path.delete(m);
     };
-    visit('', this);
+    visit('', '', this);
     return out;
   }
 
@@ -182,10 +212,15 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
    * Copies a checkpoint into the parameters and buffers. Every key, shape and dtype is checked first; on
    * any problem a `StateDictError` lists all of them and nothing is changed. With `strict: false`, keys
    * missing from either side are skipped and reported in the result (shape and dtype must still match).
+   * Keys are PyTorch's (`running_mean`); a checkpoint written before Tensile used PyTorch's names
+   * (`runningMean`) still loads: such a key stands for the new one when the new one is absent, and the
+   * result lists each in `renamedKeys` as `[old, new]`.
    * @example model.loadStateDict(loadSafetensors(bytes).tensors)
    */
   loadStateDict(stateDict: StateDictInput, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    return loadStateDictInto(classNameOf(this), this.stateEntries(), stateDict, opts);
+    const entries = this.stateEntriesWithFieldNames();
+    const legacy = new Map(entries.filter(([n, , old]) => old !== n).map(([n, , old]) => [old, n]));
+    return loadStateDictInto(classNameOf(this), entries.map(([n, t]) => [n, t]), stateDict, opts, legacy);
   }
 
   /** Sets train mode on this module and every descendant (dropout drops, batch norm uses batch statistics). */
@@ -231,7 +266,7 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
 
   /**
    * Converts every float parameter and buffer to `dtype` in place (the fields get new tensors; int buffers
-   * such as `numBatchesTracked` keep theirs). Shared parameters stay shared. Create optimizers after this,
+   * such as `num_batches_tracked` keep theirs). Shared parameters stay shared. Create optimizers after this,
    * since they hold the old parameters.
    * @example new Linear(2, 3).to('float64')
    */

@@ -8,10 +8,15 @@ export interface LoadStateDictOptions {
   strict?: boolean;
 }
 
-/** What a (non-strict) load skipped. */
+/** What a (non-strict) load skipped, and which old-style keys it read under their new names. */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
+  /**
+   * `[old, new]` for each checkpoint key spelled the way Tensile wrote it before it used PyTorch's
+   * state-dict names (`"1.runningMean"` for `"1.running_mean"`); empty for a current checkpoint.
+   */
+  renamedKeys: [string, string][];
 }
 
 /**
@@ -63,12 +68,22 @@ export function loadStateDictInto(
   targets: readonly [string, Tensor][],
   sd: StateDictInput,
   opts: LoadStateDictOptions = {},
+  legacyNames: ReadonlyMap<string, string> = new Map(),
 ): LoadStateDictResult {
   checkOptions(`loadStateDict(${owner})`, opts, ['strict']);
   const strict = opts.strict ?? true;
   if (typeof strict !== 'boolean') throw new TypeError(`loadStateDict(${owner}): strict must be true or false, got ${describeValue(strict)}`);
   const given = new Map(entriesOf(owner, sd));
   const expected = new Map(targets);
+  // An old-style key counts as its new name only when the checkpoint lacks the new one (never both).
+  const renamedKeys: [string, string][] = [];
+  for (const [old, name] of legacyNames) {
+    if (given.has(old) && !given.has(name) && !expected.has(old)) renamedKeys.push([old, name]);
+  }
+  for (const [old, name] of renamedKeys) {
+    given.set(name, given.get(old));
+    given.delete(old);
+  }
   const missingKeys = [...expected.keys()].filter((k) => !given.has(k));
   const unexpectedKeys = [...given.keys()].filter((k) => !expected.has(k));
   const mismatches: string[] = [];
@@ -111,5 +126,5 @@ export function loadStateDictInto(
     const sources = copies.map(([, src]) => (written.has(src.data) ? src.clone() : src));
     copies.forEach(([target], i) => target.copy_(sources[i]!));
   });
-  return { missingKeys, unexpectedKeys };
+  return { missingKeys, unexpectedKeys, renamedKeys };
 }

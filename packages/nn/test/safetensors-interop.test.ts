@@ -5,6 +5,8 @@
 // - tensile-written.safetensors is what this suite writes (byte for byte, from a seeded model); the fixture
 //   script read it back into PyTorch, checked its layout and recorded PyTorch's output with those weights
 //   in tensile-written.check.json, which Tensile's own run of the model must match.
+// - legacy-names.safetensors is that same file as Tensile wrote it before its keys were PyTorch's
+//   (`1.runningMean`): it still loads, each old key reported in `renamedKeys`.
 // Regenerate the Tensile file with UPDATE_TENSILE_FIXTURES=1, then rerun the fixture script.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -22,8 +24,6 @@ function smallCnn(generator?: Generator): Sequential {
   );
 }
 
-const TORCH_NAMES: [string, string][] = [['running_mean', 'runningMean'], ['running_var', 'runningVar'], ['num_batches_tracked', 'numBatchesTracked']];
-const fromTorchKey = (k: string): string => TORCH_NAMES.reduce((s, [t, ours]) => s.replace(t, ours), k);
 const f32 = { rtol: 1e-5, atol: 1e-6 };
 
 describe('PyTorch → Tensile', () => {
@@ -35,7 +35,8 @@ describe('PyTorch → Tensile', () => {
     expect(tensors.get('1.num_batches_tracked')!.dtype).toBe('int32'); // I64 in the file
     expect(tensors.get('1.num_batches_tracked')!.item()).toBe(3);
     const model = smallCnn();
-    model.loadStateDict(new Map([...tensors].map(([k, t]) => [fromTorchKey(k), t])));
+    expect([...model.stateDict().keys()]).toEqual(fx.keys);
+    expect(model.loadStateDict(tensors)).toEqual({ missingKeys: [], unexpectedKeys: [], renamedKeys: [] });
     const y = model.eval().forward(fromFixture(fx.input, { dtype: 'float32' }));
     expect(y.dtype).toBe('float32');
     expectAllClose(y, fx.evalOutput, { ...f32, label: 'eval output' });
@@ -90,11 +91,37 @@ describe('Tensile → PyTorch', () => {
     expect(check.metadata).toEqual({ format: 'pt', writer: 'tensile' });
     const { tensors } = loadSafetensors(bytes);
     expect(check.checks.keys).toEqual([...tensors.keys()]);
-    expect(check.checks.dtypes['1.numBatchesTracked']).toBe('I32');
+    expect(check.checks.dtypes['1.num_batches_tracked']).toBe('I32');
     expect(check.checks.dtypes['extra.f64']).toBe('F64');
     expect(check.checks.dtypes['extra.bool']).toBe('BOOL');
     for (const [k, t] of Object.entries(check.extras)) expectAllClose(tensors.get(k), t, { rtol: 0, atol: 0, label: k });
     const y = model.eval().forward(fromFixture(check.input, { dtype: 'float32' }));
     expectAllClose(y, check.evalOutput, { ...f32, label: 'eval output' });
+  });
+});
+
+describe('checkpoints written before the PyTorch names', () => {
+  test('load, each old key read under its new name and listed in renamedKeys', () => {
+    const { tensors } = loadSafetensors(readFileSync(fixturePath('legacy-names.safetensors')));
+    const sd = new Map([...tensors].filter(([k]) => !k.startsWith('extra.')));
+    expect([...sd.keys()].filter((k) => k.startsWith('1.'))).toEqual(['1.weight', '1.bias', '1.runningMean', '1.runningVar', '1.numBatchesTracked']);
+    const model = smallCnn();
+    expect(model.loadStateDict(sd).renamedKeys).toEqual([
+      ['1.runningMean', '1.running_mean'], ['1.runningVar', '1.running_var'], ['1.numBatchesTracked', '1.num_batches_tracked'],
+    ]);
+    expectAllClose(model.stateDict().get('1.running_var'), sd.get('1.runningVar')!, { rtol: 0, atol: 0 });
+    expect(model.stateDict().get('1.num_batches_tracked')!.item()).toBe(2);
+    const check = loadJson<{ input: FixtureTensor; evalOutput: FixtureTensor }>('tensile-written.check.json');
+    expectAllClose(model.eval().forward(fromFixture(check.input, { dtype: 'float32' })), check.evalOutput, { ...f32, label: 'eval output' });
+  });
+
+  test('an old key never shadows a new one: both present is a strict error', () => {
+    const { tensors } = loadSafetensors(readFileSync(fixturePath('legacy-names.safetensors')));
+    const sd = new Map([...tensors].filter(([k]) => !k.startsWith('extra.')));
+    sd.set('1.running_mean', sd.get('1.runningMean')!);
+    expect(() => smallCnn().loadStateDict(sd)).toThrow(/^loadStateDict\(Sequential\): unexpected "1\.runningMean"\. Nothing was loaded\.$/);
+    const lenient = smallCnn().loadStateDict(sd, { strict: false });
+    expect(lenient.unexpectedKeys).toEqual(['1.runningMean']);
+    expect(lenient.renamedKeys).toEqual([['1.runningVar', '1.running_var'], ['1.numBatchesTracked', '1.num_batches_tracked']]);
   });
 });

@@ -37,12 +37,12 @@ function forgeView(t: Tensor, patch: { data?: Float32Array; strides?: number[]; 
 
 const hostile: [string, () => unknown, RegExp, abstract new (...args: never[]) => Error][] = [
   ['a missing key', () => withEntries((sd) => sd.delete('3.bias')), /^loadStateDict\(Sequential\): missing "3\.bias"\. Nothing was loaded\.$/, StateDictError],
-  ['several missing keys', () => withEntries((sd) => { sd.delete('0.weight'); sd.delete('1.runningVar'); }), /missing "0\.weight", "1\.runningVar"\. Nothing/, StateDictError],
+  ['several missing keys', () => withEntries((sd) => { sd.delete('0.weight'); sd.delete('1.running_var'); }), /missing "0\.weight", "1\.running_var"\. Nothing/, StateDictError],
   ['an unexpected key', () => withEntries((sd) => sd.set('3.b', zeros([2]))), /^loadStateDict\(Sequential\): unexpected "3\.b"\. Nothing was loaded\.$/, StateDictError],
   ['a shape mismatch', () => withEntries((sd) => sd.set('0.weight', zeros([4, 3]))), /"0\.weight" is \[4, 3\] in the checkpoint but \[3, 4\] in the model\. Nothing/, StateDictError],
   ['a rank mismatch', () => withEntries((sd) => sd.set('0.bias', zeros([1, 3]))), /"0\.bias" is \[1, 3\] in the checkpoint but \[3\] in the model/, StateDictError],
   ['a float64 value for a float32 parameter', () => withEntries((sd) => sd.set('0.bias', zeros([3], { dtype: 'float64' }))), /"0\.bias" is float64 in the checkpoint but float32 in the model \(convert the model with \.to\(dtype\) first\)\. Nothing/, StateDictError],
-  ['a float value for the int32 counter', () => withEntries((sd) => sd.set('1.numBatchesTracked', zeros([]))), /"1\.numBatchesTracked" is float32 in the checkpoint but int32 in the model/, StateDictError],
+  ['a float value for the int32 counter', () => withEntries((sd) => sd.set('1.num_batches_tracked', zeros([]))), /"1\.num_batches_tracked" is float32 in the checkpoint but int32 in the model/, StateDictError],
   ['an int32 value for a float parameter', () => withEntries((sd) => sd.set('3.bias', zeros([2], { dtype: 'int32' }))), /"3\.bias" is int32 in the checkpoint but float32/, StateDictError],
   ['a number instead of a tensor', () => withEntries((sd) => sd.set('0.bias', 3)), /"0\.bias" is a number in the checkpoint, not a Tensor/, StateDictError],
   ['null instead of a tensor', () => withEntries((sd) => sd.set('0.bias', null)), /"0\.bias" is null in the checkpoint, not a Tensor/, StateDictError],
@@ -63,11 +63,11 @@ const hostile: [string, () => unknown, RegExp, abstract new (...args: never[]) =
     /"0\.bias" in the checkpoint does not fit its storage: offset must be a non-negative integer, got -1/, StateDictError],
   ['fewer strides than dimensions', () => withEntries((sd) => sd.set('0.weight', forgeView(zeros([3, 4]), { strides: [1] }))),
     /"0\.weight" in the checkpoint does not fit its storage: strides must be 2 non-negative integers for shape \[3, 4\], got \[1\]/, StateDictError],
-  ['a bad view next to good entries', () => withEntries((sd) => { sd.set('1.runningVar', forgeView(zeros([3]), { data: new Float32Array(0) })); }),
-    /^loadStateDict\(Sequential\): "1\.runningVar" in the checkpoint does not fit its storage: a buffer of 0 elements cannot hold shape \[3\] with strides \[1\] at offset 0 \(it reaches element 2\)\. Nothing was loaded\.$/, StateDictError],
+  ['a bad view next to good entries', () => withEntries((sd) => { sd.set('1.running_var', forgeView(zeros([3]), { data: new Float32Array(0) })); }),
+    /^loadStateDict\(Sequential\): "1\.running_var" in the checkpoint does not fit its storage: a buffer of 0 elements cannot hold shape \[3\] with strides \[1\] at offset 0 \(it reaches element 2\)\. Nothing was loaded\.$/, StateDictError],
   ['every problem at once', () => withEntries((sd) => { sd.delete('3.bias'); sd.set('x', zeros([1])); sd.set('0.weight', zeros([2, 2])); sd.set('1.weight', 'w'); }),
     /^loadStateDict\(Sequential\): missing "3\.bias"; unexpected "x"; "0\.weight" is \[2, 2\] in the checkpoint but \[3, 4\] in the model; "1\.weight" is a string in the checkpoint, not a Tensor\. Nothing was loaded\.$/, StateDictError],
-  ['an empty checkpoint', () => new Map(), /missing "0\.weight", "0\.bias", "1\.weight", "1\.bias", "1\.runningMean", "1\.runningVar", "1\.numBatchesTracked", "3\.weight", "3\.bias"\. Nothing/, StateDictError],
+  ['an empty checkpoint', () => new Map(), /missing "0\.weight", "0\.bias", "1\.weight", "1\.bias", "1\.running_mean", "1\.running_var", "1\.num_batches_tracked", "3\.weight", "3\.bias"\. Nothing/, StateDictError],
   ['null', () => null, /loadStateDict\(Sequential\): expected a Map or an object of name → Tensor, got null/, TypeError],
   ['an array of pairs', () => [...goodCheckpoint()], /expected a Map or an object of name → Tensor, got an array/, TypeError],
   ['a tensor', () => zeros([3]), /expected a Map or an object of name → Tensor, got a Tensor/, TypeError],
@@ -122,7 +122,7 @@ describe('loadStateDict on hostile checkpoints', () => {
   test('strict: false skips missing and unexpected keys but still refuses a wrong shape', () => {
     const sd = withEntries((s) => { s.delete('3.bias'); s.set('extra', zeros([1])); });
     const result = m.loadStateDict(sd, { strict: false });
-    expect(result).toEqual({ missingKeys: ['3.bias'], unexpectedKeys: ['extra'] });
+    expect(result).toEqual({ missingKeys: ['3.bias'], unexpectedKeys: ['extra'], renamedKeys: [] });
     expect(Array.from(m.stateDict().get('0.weight')!.toTypedArray())).toEqual(Array.from(sd.get('0.weight')!.toTypedArray()));
     const before = snapshot(m.stateEntries());
     sd.set('0.bias', zeros([7]));
@@ -132,7 +132,7 @@ describe('loadStateDict on hostile checkpoints', () => {
 
   test('a good checkpoint loads every value (a Map, an object, non-contiguous views, its own state dict)', () => {
     const sd = goodCheckpoint();
-    expect(m.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(m.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [], renamedKeys: [] });
     expect(snapshot(m.stateEntries())).toEqual(snapshot(sd));
     const other = model();
     other.loadStateDict(Object.fromEntries(m.stateDict()));
@@ -172,7 +172,7 @@ describe('loadStateDict on hostile checkpoints', () => {
   test('zero-element tensors: an empty buffer fits an empty shape, and a shape mismatch is still one', () => {
     const empty = new Linear(0, 2); // weight [2, 0], bias [2]
     const bias = tensor([1, 2]);
-    expect(empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [2, 0]), bias })).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [2, 0]), bias })).toEqual({ missingKeys: [], unexpectedKeys: [], renamedKeys: [] });
     expect(empty.bias!.toArray()).toEqual([1, 2]);
     expect(() => empty.loadStateDict({ weight: new Tensor(new Float32Array(0), [0, 2]), bias: tensor([3, 4]) })).toThrow(
       /^loadStateDict\(Linear\): "weight" is \[0, 2\] in the checkpoint but \[2, 0\] in the model\. Nothing was loaded\.$/,
@@ -188,7 +188,7 @@ describe('loadStateDict on hostile checkpoints', () => {
     class Empty extends Module {
       forward(x: Tensor): Tensor { return x; }
     }
-    expect(new Empty().loadStateDict({})).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(new Empty().loadStateDict({})).toEqual({ missingKeys: [], unexpectedKeys: [], renamedKeys: [] });
     expect(() => new Empty().loadStateDict({ w: zeros([1]) })).toThrow(/^loadStateDict\(Empty\): unexpected "w"\. Nothing was loaded\.$/);
   });
 });

@@ -41,7 +41,7 @@ describe('the checkpoint file', () => {
     expect(back.loaders).toEqual({});
     expect(back.extra.config).toEqual({ lr: 0.1, note: 'ünïcode ✓' });
     expect(Number.isNaN(back.extra.worst)).toBe(true);
-    expect([back.version, back.step, back.epoch]).toEqual([1, 1, 0]);
+    expect([back.version, back.step, back.epoch]).toEqual([2, 1, 0]);
     // Writing what was read gives the same bytes: the format has one way to write a state.
     expect(checkpointToBytes(back)).toEqual(checkpointToBytes(state));
   });
@@ -54,7 +54,7 @@ describe('the checkpoint file', () => {
     const meta = header.__metadata__ as Record<string, string>;
     expect(Object.keys(meta)).toEqual(['format', 'version', 'step', 'epoch', 'optimizer', 'loaders', 'generators', 'extra', 'checksum']);
     expect(meta.format).toBe(CHECKPOINT_FORMAT);
-    expect(meta.version).toBe('1');
+    expect(meta.version).toBe('2');
     expect(meta.checksum).toMatch(/^[0-9a-f]{8}$/);
     expect(JSON.parse(meta.optimizer!).state.weight).toEqual({ buffer: { tensor: 'optimizer.weight.buffer' } });
     expect(header['model.weight']).toEqual({ dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] });
@@ -87,8 +87,8 @@ describe('the checkpoint file', () => {
     expect(foreign.part).toBe('format');
     expect(foreign.message).toMatch(/^model\.safetensors is not a training checkpoint \(its metadata "format" is null, expected "tensile-training-checkpoint"\)/);
 
-    const newer = checkpointToBytes({ ...state, version: 2 });
-    expect(readError(newer, 'x').message).toBe('x has format version 2, written by a newer @tensile/train; this one reads version 1');
+    const newer = checkpointToBytes({ ...state, version: 3 });
+    expect(readError(newer, 'x').message).toBe('x has format version 3, written by a newer @tensile/train; this one reads versions 1 to 2');
   });
 
   it('a file that fails to read changes nothing, and one that reads restores into a fresh model exactly', () => {

@@ -62,7 +62,7 @@ export function checkpointFromBytes(bytes: Uint8Array | ArrayBuffer, source = 't
     throw new CheckpointError('format', `${source} has an invalid format version ${JSON.stringify(meta.version ?? null)}`);
   }
   if (version > CHECKPOINT_VERSION) {
-    throw new CheckpointError('format', `${source} has format version ${version}, written by a newer @tensile/train; this one reads version ${CHECKPOINT_VERSION}`);
+    throw new CheckpointError('format', `${source} has format version ${version}, written by a newer @tensile/train; this one reads versions 1 to ${CHECKPOINT_VERSION}`);
   }
   const at = checksumOffset(buf);
   if (typeof meta.checksum !== 'string' || !/^[0-9a-f]{8}$/.test(meta.checksum) || at < 0) {

@@ -62,7 +62,7 @@ describe('captureState / restoreState', () => {
     expect(state.step).toBe(11);
     expect(state.loaders.train!.batchIndex).toBe(3);
     expect(Object.keys(state.generators)).toEqual(['default', 'augment', 'model.6.generator']);
-    expect([...state.tensors.keys()]).toContain('model.1.runningMean');
+    expect([...state.tensors.keys()]).toContain('model.1.running_mean');
     expect([...state.tensors.keys()]).toContain('optimizer.7.weight.mean');
     const b = makeRun();
     scramble(b);
@@ -157,9 +157,9 @@ describe('captureState / restoreState', () => {
     expect(shared.message).toBe('restoreState: generator "augment" was a generator of its own in the checkpoint but is the same as "default" in this run. Nothing was restored.');
     const bad = { ...state, generators: { ...state.generators, augment: { seed: 1, prng: null } } } as unknown as TrainingState;
     expect(restoreError(bad, partsOf(b)).message).toBe('restoreState: generator "augment" has an invalid state in the checkpoint. Nothing was restored.');
-    const newer = { ...state, version: 2 };
+    const newer = { ...state, version: 3 };
     const v = restoreError(newer, partsOf(b));
-    expect([v.part, v.message]).toEqual(['format', 'restoreState: the state has version 2; this @tensile/train reads version 1. Nothing was restored.']);
+    expect([v.part, v.message]).toEqual(['format', 'restoreState: the state has version 3; this @tensile/train reads versions 1 to 2. Nothing was restored.']);
     const missingTensor = { ...state, tensors: new Map([...state.tensors].filter(([k]) => k !== 'optimizer.7.bias.var')) };
     expect(restoreError(missingTensor, partsOf(b)).message).toBe(
       'restoreState: the optimizer state of "7.bias" refers to a tensor "optimizer.7.bias.var" that is not in the checkpoint. Nothing was restored.',

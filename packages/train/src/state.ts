@@ -11,8 +11,12 @@ import { CheckpointError } from './errors.js';
 import { runGenerators } from './generators.js';
 import { decodeJson, encodeJson, jsonProblem, type JsonValue } from './json.js';
 
-/** The version of `TrainingState` and of the checkpoint file (see README "Checkpoint format"). */
-export const CHECKPOINT_VERSION = 1;
+/**
+ * The version of `TrainingState` and of the checkpoint file (see README "Checkpoint format"). Version 2:
+ * `model.*` keys are PyTorch's state-dict names (`model.1.running_mean`). Version 1 files (Tensile's field
+ * names, `model.1.runningMean`) still restore: `Module.loadStateDict` reads each old key under its new name.
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /** Any optimizer of @tensile/optim. */
 export type AnyOptimizer = Optimizer<any, any>;
@@ -204,7 +208,9 @@ function checkStateShape(s: TrainingState): void {
     throw new CheckpointError('format', `restoreState: ${what}. Nothing was restored.`);
   };
   if (s === null || typeof s !== 'object') bad('expected a TrainingState from captureState or loadCheckpoint');
-  if (s.version !== CHECKPOINT_VERSION) bad(`the state has version ${JSON.stringify(s.version)}; this @tensile/train reads version ${CHECKPOINT_VERSION}`);
+  if (!Number.isInteger(s.version) || s.version < 1 || s.version > CHECKPOINT_VERSION) {
+    bad(`the state has version ${JSON.stringify(s.version)}; this @tensile/train reads versions 1 to ${CHECKPOINT_VERSION}`);
+  }
   if (!(s.tensors instanceof Map)) bad('the state has no tensors map');
   for (const k of ['step', 'epoch'] as const) if (!Number.isSafeInteger(s[k]) || s[k] < 0) bad(`its ${k} must be an integer ≥ 0, got ${JSON.stringify(s[k])}`);
   for (const k of ['loaders', 'generators', 'extra'] as const) {

@@ -18,7 +18,7 @@ describe('the packed packages in a consumer project', () => {
     const result = JSON.parse(line!.slice('PACKED_CONSUMER_RESULT '.length)) as {
       packages: string[]; first: number; last: number; accuracy: number; steps: number; work: string;
     };
-    expect(result.packages).toEqual(['@tensile/tensor', '@tensile/nn', '@tensile/optim', '@tensile/data', '@tensile/train']);
+    expect(result.packages).toEqual(['@tensile/tensor', '@tensile/nn', '@tensile/optim', '@tensile/data', '@tensile/train', '@tensile/onnx']);
     expect(result.steps).toBe(240); // 30 epochs of 8 batches of 64
     expect(result.first).toBeGreaterThan(0.5); // an untrained 2-class net: about ln 2
     expect(result.last).toBeLessThan(result.first / 2);

@@ -11,7 +11,7 @@ export interface BatchNormOptions extends Omit<LayerOptions, 'generator'> {
   momentum?: number | null;
   /** Learnable per-channel `weight` (ones) and `bias` (zeros). Default true. */
   affine?: boolean;
-  /** Keep `runningMean`/`runningVar` buffers and use them in eval mode. Default true. */
+  /** Keep the `running_mean`/`running_var` buffers (fields `runningMean`/`runningVar`) and use them in eval mode. Default true. */
   trackRunningStats?: boolean;
 }
 
@@ -21,6 +21,9 @@ export interface BatchNormOptions extends Omit<LayerOptions, 'generator'> {
  * stats towards the batch's mean and unbiased variance; eval mode normalises with the running stats.
  */
 export abstract class BatchNormBase extends Module {
+  /** PyTorch's state-dict names for the buffers (`1.running_mean`, …). */
+  static override readonly stateNames = { runningMean: 'running_mean', runningVar: 'running_var', numBatchesTracked: 'num_batches_tracked' };
+
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -30,7 +33,10 @@ export abstract class BatchNormBase extends Module {
   bias: Parameter | null;
   runningMean: Tensor | null;
   runningVar: Tensor | null;
-  /** Batches seen in training (int32; PyTorch's is int64). */
+  /**
+   * Batches seen in training, saved as `num_batches_tracked`: int32 here (I32 in a safetensors file),
+   * int64 in PyTorch, whose `load_state_dict` copies it across dtypes; an I64 file value reads as int32.
+   */
   numBatchesTracked: Tensor | null;
 
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {

@@ -8,7 +8,7 @@ describe('loss modules', () => {
     const ce = new CrossEntropyLoss({ weight: tensor([1, 2]) });
     expect([...ce.stateDict().keys()]).toEqual(['weight']);
     const bce = new BCEWithLogitsLoss({ posWeight: tensor([3]) });
-    expect([...bce.stateDict().keys()]).toEqual(['posWeight']);
+    expect([...bce.stateDict().keys()]).toEqual(['pos_weight']);
     expect(new MSELoss().numParameters()).toBe(0);
   });
 

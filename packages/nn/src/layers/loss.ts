@@ -122,6 +122,9 @@ export class BCELoss extends Loss {
 
 /** `binaryCrossEntropyWithLogits` as a module. @example new BCEWithLogitsLoss({ posWeight }).forward(logits, labels) */
 export class BCEWithLogitsLoss extends Loss {
+  /** PyTorch's state-dict name for the `posWeight` buffer. */
+  static override readonly stateNames = { posWeight: 'pos_weight' };
+
   weight: Tensor | null;
   posWeight: Tensor | null;
 
