@@ -125,4 +125,6 @@ export interface Backend {
    * contiguous, of the same float type and length (callers pass subarrays); `state` is in the order `rule` lists.
    */
   update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void;
+  /** Whether every element of `x` is finite (no NaN, no ±Inf); true for integer and bool views. The NaN guard's check. */
+  allFinite(x: View): boolean;
 }

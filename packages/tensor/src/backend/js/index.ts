@@ -6,6 +6,7 @@ import { gather, scatterAdd } from './indexing.js';
 import { crossEntropy } from './loss.js';
 import { matmul } from './matmul.js';
 import { update } from './optim.js';
+import { allFinite } from './finite.js';
 import { reduce, softmax } from './reduce.js';
 
 /** The reference backend: plain loops over strided typed arrays, with contiguous fast paths. */
@@ -13,5 +14,5 @@ export const jsBackend: Backend = {
   name: 'js',
   copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul,
   conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
-  gather, scatterAdd, update,
+  gather, scatterAdd, update, allFinite,
 };
