@@ -4,6 +4,7 @@ export {
   registerModuleForwardPreHook, registerModuleForwardHook, registerModuleFullBackwardHook, currentModule,
   type ForwardPreHook, type ForwardHook, type FullBackwardHook,
 } from './hooks.js';
+export { summary, ModelSummary, type SummaryRow, type SummaryOptions, type SummaryOptimizer } from './summary.js';
 export { Parameter } from './parameter.js';
 export { StateDictError, type StateDictInput, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
 export { saveSafetensors, loadSafetensors, SafetensorsError, type SafetensorsContents } from './safetensors.js';
