@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
 import { checkForward } from './guard.js';
 import type { BackwardGroup } from './hooks.js';
-import { currentScope, guardOn, recorder, watching, type ModuleScope } from './instrument.js';
+import { currentPass, currentScope, guardOn, recorder, watching, type ModuleScope } from './instrument.js';
 
 // Most ops save nothing (add, sub, views): they share this frozen empty list instead of allocating two.
 const NOTHING_SAVED: never[] = [];
@@ -172,7 +172,9 @@ function instrumented<I extends readonly Tensor[], A>(name: string, call: OpFn<I
   } finally {
     if (rec !== null) rec.end(token);
   }
-  if (guardOn) checkForward(name, out, inputs);
+  // Ops inside a backward formula or an optimizer's update are checked by the engine (each gradient) and by
+  // the optimizer (each updated parameter), which name the node and the parameter; not here.
+  if (guardOn && currentPass === 'forward') checkForward(name, out, inputs);
   return out;
 }
 
