@@ -45,18 +45,18 @@ function firstBad(t: Tensor): [number, number] {
   return [-1, 0];
 }
 
-/** `module "fc2" (Linear)`, `the model (MLP)` for the outermost one, or `outside any module`. */
+/** `in module "fc2" (Linear)`, `in the model (MLP)` for the outermost one, or `outside any module`. */
 export function describeScope(scope: ModuleScope | null): string {
   if (scope === null) return 'outside any module';
   const path = scope.path();
-  return path === '' ? `the model (${scope.className})` : `module "${path}" (${scope.className})`;
+  return path === '' ? `in the model (${scope.className})` : `in module "${path}" (${scope.className})`;
 }
 
 function fail(op: string, pass: GuardPass, scope: ModuleScope | null, paramName: string | null, t: Tensor, what: string, hint: string): never {
   const [i, v] = firstBad(t);
   const module = scope === null ? null : scope.path();
   throw new NonFiniteError(
-    `nanGuard: ${v} in the ${pass} of ${op} in ${describeScope(scope)}: ${what} of shape ${fmtShape(t.shape)} ` +
+    `nanGuard: ${v} in the ${pass} of ${op} ${describeScope(scope)}: ${what} of shape ${fmtShape(t.shape)} ` +
       `has ${v} at element ${i}${hint === '' ? '' : `. ${hint}`}`,
     op, pass, module, scope?.className ?? null, paramName,
   );
