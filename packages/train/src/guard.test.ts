@@ -80,8 +80,8 @@ describe('the NaN guard names the layer', () => {
     const { model, target, x } = setup();
     target.fc1.bias!.data[2] = NaN;
     const err = caught(() => void model.forward(x));
-    // The first op whose output holds it is the bias's broadcast to the batch.
-    expect([err.op, err.modulePath, err.paramName]).toEqual(['expand', 'encoder.layers.1.fc1', 'encoder.layers.1.fc1.bias']);
+    // The first op that computes with it (the bias's broadcast is a view, not checked) names it.
+    expect([err.op, err.modulePath, err.paramName]).toEqual(['add', 'encoder.layers.1.fc1', 'encoder.layers.1.fc1.bias']);
     expect(err.message).toContain('already held a non-finite value');
   });
 

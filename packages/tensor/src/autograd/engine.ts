@@ -153,7 +153,7 @@ function run(
         }
         if (gi.dtype !== inp.dtype) gi = gi.to(inp.dtype);
         if (isAnomalyEnabled()) checkFinite(node.op, 'backward', gi, node.inputs.map((x) => x.shape), node.createdAt);
-        if (guardOn) checkBackward(node, i, gi);
+        if (guardOn) checkBackward(node, i, gi, g);
         push(inp, gi);
       });
       if (!opts.retainGraph && ctx.saved.length > 0) ctx.release();

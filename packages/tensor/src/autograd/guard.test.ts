@@ -11,7 +11,7 @@ describe.each(listBackends())('backend %s: allFinite', (name) => {
     setBackend(name);
     const k = getBackend();
     for (const dtype of ['float32', 'float64'] as const) {
-      for (const n of [1, 3, 4, 5, 17, 1000]) {
+      for (const n of [1, 3, 4, 5, 17, 1000, 2048, 5001, 100003]) { // past 2048 the wasm backend checks in wasm
         for (const bad of [NaN, Infinity, -Infinity]) {
           for (const at of [0, n - 1, n >> 1]) {
             const t = randn([n], { dtype });
@@ -28,6 +28,12 @@ describe.each(listBackends())('backend %s: allFinite', (name) => {
       expect(k.allFinite(m.narrow(1, 2, 1))).toBe(false);
       expect(k.allFinite(m.narrow(1, 0, 2).t())).toBe(true);
       expect(k.allFinite(tensor([Infinity], { dtype }).expand([3, 4]))).toBe(false);
+      const big = randn([300, 200], { dtype });
+      big.data[200 * 150 + 7] = -Infinity;
+      expect(k.allFinite(big.t())).toBe(false);
+      expect(k.allFinite(big.narrow(0, 151, 149))).toBe(true);
+      expect(k.allFinite(big.narrow(1, 7, 1).expand([300, 50]))).toBe(false);
+      expect(k.allFinite(big.narrow(1, 8, 100))).toBe(true); // sparse: every other half row
       expect(k.allFinite(zeros([0], { dtype }))).toBe(true);
       expect(k.allFinite(tensor([dtype === 'float64' ? 1e308 : 3e38], { dtype }))).toBe(true); // large but finite
     }

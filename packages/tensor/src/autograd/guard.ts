@@ -62,8 +62,16 @@ function fail(op: string, pass: GuardPass, scope: ModuleScope | null, paramName:
   );
 }
 
+// Ops whose output is finite whenever their inputs are: the inputs were checked when an op made them, so
+// these outputs need no pass of their own (a leaf's NaN is reported by the next op that computes with it).
+const FINITE_IF_INPUTS_ARE: ReadonlySet<string> = new Set(['relu', 'neg', 'abs', 'sign', 'sigmoid', 'tanh', 'clamp', 'maximum', 'minimum', 'where']);
+
 /** @internal After an op's forward, while the guard is on. */
 export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[]): void {
+  if (FINITE_IF_INPUTS_ARE.has(op)) return;
+  // A view of an input (reshape, t, expand) holds no value the input did not: the input was checked when
+  // an op made it. A leaf's NaN is then reported by the first op that computes with it, naming the parameter.
+  for (const t of inputs) if (t.data === out.data) return;
   if (getBackend().allFinite(out)) return;
   const bad = inputs.findIndex((t) => !getBackend().allFinite(t));
   const param = bad >= 0 ? paramNameOf(inputs[bad]!, currentScope) : null;
@@ -90,20 +98,37 @@ function paramNameOf(t: Tensor, scope: ModuleScope | null): string | null {
   return null;
 }
 
-/** @internal After a node's backward computed `g`, the gradient of its input `i`, while the guard is on. */
-export function checkBackward(node: Node, i: number, g: Tensor): void {
+/**
+ * @internal After a node's backward computed `g`, the gradient of its input `i`, from `gradOut`, the
+ * gradient it received (checked already), while the guard is on.
+ */
+export function checkBackward(node: Node, i: number, g: Tensor, gradOut: Tensor): void {
+  // A view of the incoming gradient (add passes it on, t() transposes it) holds nothing new.
+  if (g.data === gradOut.data) return;
   if (getBackend().allFinite(g)) return;
   const param = paramNameOf(node.inputs[i]!, node.scope);
   const what = param === null ? `the gradient of its input ${i}` : `the gradient of its input ${i} (parameter "${param}")`;
   fail(node.op, 'backward', node.scope, param, g, what, 'The gradient it received was finite');
 }
 
+// What the fused update's kernel found for a parameter it just wrote (while the guard was on), at the
+// version its write left: valid only while nothing has written the parameter since.
+const checkedUpdates = new WeakMap<Tensor, { version: number; finite: boolean }>();
+
+/** @internal `fusedUpdate_` records that the backend checked `param`'s new values. */
+export function noteCheckedUpdate(param: Tensor, finite: boolean): void {
+  checkedUpdates.set(param, { version: param.version, finite });
+}
+
 /**
- * Checks a parameter after an optimizer updated it (optimizers call this while the guard is on).
- * `scope` describes the module that owns the parameter, when the optimizer knows it.
+ * Checks a parameter after an optimizer updated it (optimizers call this while the guard is on). A fused
+ * update that just checked it in its kernel answers without a second pass. `scope` describes the module
+ * that owns the parameter, when the optimizer knows it.
  */
 export function checkParamUpdate(optimizer: string, paramName: string, param: Tensor, scope: ModuleScope | null): void {
-  if (getBackend().allFinite(param)) return;
+  const noted = checkedUpdates.get(param);
+  if (noted !== undefined) checkedUpdates.delete(param);
+  if (noted !== undefined && noted.version === param.version ? noted.finite : getBackend().allFinite(param)) return;
   fail(optimizer, 'optimizer step', scope, paramName, param, `parameter "${paramName}" after its update`,
     'Its gradient was finite; look at the hyperparameters (eps = 0 with a zero gradient gives 0/0)');
 }

@@ -123,8 +123,10 @@ export interface Backend {
   /**
    * One optimizer step in a single pass: updates `param` and `state` in place from `grad`. All arrays are
    * contiguous, of the same float type and length (callers pass subarrays); `state` is in the order `rule` lists.
+   * With `checkFinite` (the NaN guard), returns whether every updated parameter value is finite, checked
+   * where the kernel has them at hand; else returns true.
    */
-  update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void;
+  update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[], checkFinite?: boolean): boolean;
   /** Whether every element of `x` is finite (no NaN, no ±Inf); true for integer and bool views. The NaN guard's check. */
   allFinite(x: View): boolean;
 }
