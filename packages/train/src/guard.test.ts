@@ -1,13 +1,14 @@
 // The NaN guard end to end: a model makes a NaN or an Inf in a chosen layer, in the forward pass, in the
 // backward pass and in the optimizer step; each time the NonFiniteError names that layer's path, its class,
 // the op, the pass and (for gradients and updates) the parameter. Then fit: on by default, it stops the run
-// with the guard's message.
+// with the guard's message. And profileSteps, the callback that profiles a window of a fit.
 import { describe, expect, it } from 'vitest';
 import { Linear, Module, ModuleList, crossEntropy } from '@tensile/nn';
 import { Adam } from '@tensile/optim';
 import { DataLoader, TensorDataset } from '@tensile/data';
-import { NonFiniteError, fill_, isNanGuardEnabled, manualSeed, nanGuard, noGrad, randn, relu, tensor, type Tensor } from '@tensile/tensor';
+import { NonFiniteError, fill_, isNanGuardEnabled, isProfiling, manualSeed, nanGuard, noGrad, randn, relu, tensor, type Profile, type Tensor } from '@tensile/tensor';
 import { fit } from './fit.js';
+import { profileSteps } from './profile-steps.js';
 
 class Block extends Module {
   fc1 = new Linear(4, 4);
@@ -163,5 +164,29 @@ describe('fit runs with the guard on by default', () => {
     const result = await run(false);
     expect(result.stopped?.message).toMatch(/^the training loss is NaN at step 2/);
     await expect(run('yes' as never)).rejects.toThrow('fit: nanGuard must be a boolean, got "yes"');
+  });
+});
+
+describe('profileSteps', () => {
+  it('profiles the steps after skip and hands over the profile; refuses bad options', async () => {
+    const { model, x, y } = setup();
+    const opt = new Adam(model, { lr: 0.01 });
+    const train = new DataLoader(new TensorDataset(x, y), { batchSize: 2 }); // 4 steps per epoch
+    const profiles: Profile[] = [];
+    await fit({ model, optimizer: opt, train, epochs: 2, callbacks: [profileSteps({ skip: 1, steps: 3, onProfile: (p) => void profiles.push(p) })] });
+    expect(profiles).toHaveLength(1);
+    const p = profiles[0]!;
+    // Steps 2, 3 and 4: three forwards of the model and three Adam steps.
+    expect(p.events.filter((e) => e.kind === 'module' && e.module === '')).toHaveLength(3);
+    expect(p.events.filter((e) => e.kind === 'range' && e.name === 'Adam.step')).toHaveLength(3);
+    expect(p.rows({ groupBy: 'module' }).some((r) => r.name === 'encoder.layers.1.fc2 (Linear)' && r.pass === 'backward')).toBe(true);
+    expect(isProfiling()).toBe(false);
+    // A window longer than the fit ends with the fit.
+    const more: Profile[] = [];
+    await fit({ model, optimizer: opt, train, epochs: 1, callbacks: [profileSteps({ skip: 0, steps: 50, kernels: false, onProfile: (q) => void more.push(q) })] });
+    expect(more[0]!.events.filter((e) => e.kind === 'module' && e.module === '')).toHaveLength(4);
+    expect(more[0]!.events.some((e) => e.kind === 'kernel')).toBe(false);
+    expect(() => profileSteps({ steps: 0, onProfile: () => undefined })).toThrow('profileSteps: steps must be an integer ≥ 1, got 0');
+    expect(() => profileSteps({ onProfile: () => undefined, every: 2 } as never)).toThrow(/profileSteps.*every/);
   });
 });
