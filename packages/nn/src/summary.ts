@@ -27,7 +27,7 @@ export interface SummaryRow {
   path: string;
   className: string;
   depth: number;
-  /** The shape of the output of its last call, or null when forward did not call it (a ModuleList). Several outputs: the first. */
+  /** The shape of the output of its last call, or null when forward did not call it (a ModuleList). Several outputs: the first. The table adds "(n calls)" for a module called more than once. */
   outputShape: number[] | null;
   /** Calls during the forward. */
   calls: number;
@@ -63,7 +63,7 @@ export class ModelSummary {
     const body = shown.map((r) => [
       r.depth === 0 ? '(model)' : `${'  '.repeat(r.depth - 1)}${r.path}`,
       r.className,
-      r.outputShape === null ? '--' : `[${r.outputShape.join(', ')}]`,
+      r.outputShape === null ? '--' : `[${r.outputShape.join(', ')}]${r.calls > 1 ? ` (${r.calls} calls)` : ''}`,
       r.params === 0 ? '--' : fmt(r.params),
       r.params === 0 ? '--' : fmt(r.trainable),
     ]);
