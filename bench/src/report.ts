@@ -103,6 +103,13 @@ export function judgeTargets(results: readonly Result[], memory: readonly Memory
     vs(`${w}-cpu`, `${w} ≥ 30× tfjs-cpu`, w, 'tfjs-cpu', 30);
   }
   vs('W1-torch', 'W1 ≥ 0.7× PyTorch 1 thread', 'W1', 'torch-1t', 0.7);
+  // The NaN guard's cost: W1 with the guard on against W1 without, same backend, same run.
+  for (const t of tensileIds) {
+    const on = med(results, 'W1-guard', t);
+    const off = med(results, 'W1', t);
+    if (on === null || off === null) continue;
+    out.push({ id: 'W1-guard', text: 'W1 with the NaN guard on ≥ 0.95× W1 (under 5% cost)', tensile: t, measured: on / off, required: '≥ 0.95×', pass: on / off >= 0.95, detail: `${fmt(on)} vs ${fmt(off)} samples/s` });
+  }
   for (const t of tensileIds) {
     const r = find(results, 'W4', t);
     if (r) out.push({ id: 'W4-trains', text: 'W4 LeNet trains', tensile: t, measured: null, required: 'runs', pass: !!r.stats, detail: r.stats ? 'trains' : `fails: ${r.error}` });

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
 
   // PyTorch, in its own process, after the in-process columns.
   let torchMeta: RunReport['torch'] = { missing: args.torch ? `${PYTHON} cannot import torch` : '--no-torch' };
-  const torchVariants = WORKLOADS.flatMap((w) => w.variants.filter((v) => selected(args.only, w.id, v, args.quick)));
+  const torchVariants = WORKLOADS.flatMap((w) => w.variants.filter((v) => !v.tensileOnly && selected(args.only, w.id, v, args.quick)));
   if (torch && torchVariants.length) {
     console.log(`  PyTorch ${torch.version}, threads ${torchThreads.join(', ')}…`);
     try {
@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     'W4 is LeNet-5 on 28×28×1 inputs with ReLU and max-pooling (16·4·4 = 256 features into the 120-unit layer); Tensile and PyTorch are NCHW, tfjs NHWC (its native layout).',
     'W5 times one matmul call, result discarded (and disposed in tfjs); Tensile takes Aᵀ and Bᵀ as views, tfjs uses transposeA/transposeB, PyTorch .t() views.',
     'W6 tracked = one input requires grad, so each add records a graph node; tfjs records only inside tf.grad scopes, so it has no tracked figure.',
+    'W1-guard is W1 with the NaN guard on (nanGuard: each op output, gradient and updated parameter checked by the backend’s allFinite kernel); W6 runs with the profiler off, where an op pays one flag check for it.',
     `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS.`,
     ...('blas' in torchMeta && torchMeta.blas && /libblas\.so/.test(torchMeta.blas) && !/openblas|mkl/i.test(torchMeta.blas) ? [`PyTorch here is Debian's python3-torch linked against the reference BLAS (libblas3), not OpenBLAS or MKL, so its matmul-bound figures are far below the issue's (~130 GFLOP/s for matmul 512 on one thread with OpenBLAS); the PyTorch ratios are against this weaker build.`] : []),
     ...(torch && torch.defaultThreads === 1 ? [`PyTorch's default thread count here is 1, so its multi-thread column sets torch.set_num_threads(${os.cpus().length}) (the core count).`] : []),

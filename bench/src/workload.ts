@@ -11,6 +11,8 @@ export interface Variant {
   unit: string;
   /** Skipped by --quick unless --only names this variant. */
   heavy?: boolean;
+  /** Measures a Tensile feature the peers lack (W1-guard): not sent to the PyTorch script. */
+  tensileOnly?: boolean;
 }
 
 /** A prepared case: `fn` is one timed call worth `unitsPerCall` units (samples, GFLOP, ops). */

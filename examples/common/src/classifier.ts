@@ -3,18 +3,19 @@
 import { copyFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StateDictError, loadSafetensors, type Module } from '@tensile/nn';
+import { StateDictError, loadSafetensors, summary, type Module } from '@tensile/nn';
 import { save, writeFileAtomic } from '@tensile/nn/node';
 import { exportOnnx } from '@tensile/onnx';
 import type { Dialect } from '@tensile/optim';
-import { Generator, getBackend, getNumThreads, listBackends, manualSeed, setBackend, type Tensor } from '@tensile/tensor';
+import { Generator, NonFiniteError, getBackend, getNumThreads, isProfiling, listBackends, manualSeed, setBackend, stopProfiler, type Tensor } from '@tensile/tensor';
+import { writeChromeTrace } from '@tensile/tensor/node';
 import { DataLoader, transforms } from '@tensile/data';
 import {
-  CheckpointError, NonFiniteLossError, classificationStep, evaluate, fit, formatDuration, formatLr, formatPercent,
+  CheckpointError, NonFiniteLossError, classificationStep, evaluate, fit, formatDuration, formatLr, formatPercent, profileSteps,
   type Callback, type JsonValue, type StepRecord, type TrainingState,
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
-import { UsageError, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
+import { UsageError, bool, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
 import { commonFlags } from './cli.js';
 import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
 import { plural } from './format.js';
@@ -102,6 +103,8 @@ export function classifierFlags(ex: ClassifierExample) {
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
     exportOnnx: path('also write the trained model as ONNX (opset 17, any batch size) to this .onnx file; it takes the inputs as the model does (normalised, flattened for the MLP)', { value: '<file>' }),
+    summary: bool('print the model summary first: each layer\'s output shape and parameters, and the memory for parameters, gradients and optimizer state'),
+    profile: path('profile 20 training steps (after 5): print the per-op and per-module tables and write a Chrome trace to this file (open it in ui.perfetto.dev or chrome://tracing)', { value: '<file>' }),
   };
 }
 
@@ -285,6 +288,22 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     progress.line(`  resumed from ${resumePath} after ${plural(resume.epoch, 'epoch')}${batches > 0 ? ` and ${plural(batches, 'batch', 'batches')}` : ''} (step ${resume.step})`);
   }
 
+  if (values.summary) {
+    const images = data.train.tensors[0];
+    const batch = transforms.compose(...prepare)(images.narrow(0, 0, Math.min(config.batchSize, images.shape[0]!)));
+    progress.line(summary(model, batch, { optimizer }).toString());
+  }
+  const profilePath = values.profile === undefined ? null : userPath(values.profile);
+  const profiler = profilePath === null ? [] : [profileSteps({
+    skip: 5, steps: 20,
+    onProfile: async (p) => {
+      progress.line(p.table({ limit: 20 }));
+      progress.line(p.table({ groupBy: 'module', limit: 12 }));
+      await writeChromeTrace(profilePath, p);
+      progress.line(`  profile of 20 steps: Chrome trace in ${profilePath} (open it in https://ui.perfetto.dev or chrome://tracing)`);
+    },
+  })];
+
   const title = `${ex.name} on ${config.dataset}`;
   const plotOptions = { title, classes: data.classes, stepsPerEpoch: train.length };
   const history = new JsonlHistory(join(out, 'metrics.jsonl'));
@@ -298,11 +317,18 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
       onNonFinite: 'throw', maxLoss: DIVERGED_LOSS,
       extra: { example: ex.name, config: config as unknown as JsonValue, out },
       callbacks: [
-        progress, plots,
+        progress, plots, ...profiler,
         ...(checkpointPath ? [fileCheckpoint(checkpointPath, { everySteps: values.checkpointEvery ?? 0 })] : []),
       ],
     });
   } catch (e) {
+    if (isProfiling()) stopProfiler();
+    if (e instanceof NonFiniteError) {
+      // The NaN guard (on in fit by default) named the op, the pass, the layer and the parameter.
+      progress.stop();
+      writePlots(out, classificationPlots(history.records, plotOptions));
+      throw e;
+    }
     if (!(e instanceof NonFiniteLossError)) throw e;
     progress.stop();
     // The curves up to the bad step show how it got there.

@@ -2,6 +2,7 @@
 // and an exit status.
 import { StateDictError } from '@tensile/nn';
 import { DatasetNotFoundError } from '@tensile/data';
+import { NonFiniteError } from '@tensile/tensor';
 import { StateDictError as OptimizerStateDictError } from '@tensile/optim';
 import { CheckpointError as TrainCheckpointError } from '@tensile/train';
 import { UsageError, choice, int, path, positive } from './args.js';
@@ -25,11 +26,11 @@ export function commonFlags(defaults: { epochs: string; batchSize: string; lr: s
 }
 
 /** Errors a user can fix get one line; anything else is a bug and shows its stack. */
-const USER_ERRORS = [UsageError, CheckpointError, TrainCheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError];
+const USER_ERRORS = [UsageError, CheckpointError, TrainCheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError, NonFiniteError];
 
 /**
  * Runs an example's main function: a usage error prints one line naming the flag and exits with status 2;
- * a bad checkpoint, a missing dataset or a loss that turned NaN prints one line and exits with status 1.
+ * a bad checkpoint, a missing dataset, a loss that turned NaN or the NaN guard's error prints one line and exits with status 1.
  */
 export async function runMain(program: string, main: (argv: string[]) => Promise<void>): Promise<void> {
   try {

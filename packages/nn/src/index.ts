@@ -1,5 +1,10 @@
 // The public surface of @tensile/nn (re-exports only).
 export { Module, type AnyModule, type ParameterList } from './module.js';
+export {
+  registerModuleForwardPreHook, registerModuleForwardHook, registerModuleFullBackwardHook, currentModule,
+  type ForwardPreHook, type ForwardHook, type FullBackwardHook,
+} from './hooks.js';
+export { summary, ModelSummary, type SummaryRow, type SummaryOptions, type SummaryOptimizer } from './summary.js';
 export { Parameter } from './parameter.js';
 export { StateDictError, type StateDictInput, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
 export { saveSafetensors, loadSafetensors, SafetensorsError, type SafetensorsContents } from './safetensors.js';

@@ -1,4 +1,5 @@
-import { Tensor, checkOptions, type DType, isFloat, noGrad } from '@tensile/tensor';
+import { Tensor, checkOptions, type DType, isFloat, noGrad, type RemovableHandle } from '@tensile/tensor';
+import { addModuleHook, wrapForward, type ForwardHook, type ForwardPreHook, type FullBackwardHook } from './hooks.js';
 import { Parameter } from './parameter.js';
 import { indentTail } from './repr.js';
 import { loadStateDictInto, type LoadStateDictOptions, type LoadStateDictResult, type StateDictInput } from './state-dict.js';
@@ -23,6 +24,22 @@ function stateNamesOf(m: object): Readonly<Record<string, string>> {
 /** The class's name for messages, read from the prototype: a field named `constructor` cannot hide it. */
 function classNameOf(m: object): string {
   return (Object.getPrototypeOf(m) as { constructor?: { name?: string } } | null)?.constructor?.name ?? 'Module';
+}
+
+const wrapped = new WeakSet<object>();
+
+/**
+ * Routes each class's own `forward` (from `proto` up to Module) through the module-call machinery of
+ * hooks.ts, once per class: hooks, the NaN guard's module path and the profiler see every call.
+ */
+function wrapForwards(proto: object): void {
+  for (let p: object | null = proto; p !== null && p !== Module.prototype && !wrapped.has(p); p = Object.getPrototypeOf(p) as object | null) {
+    wrapped.add(p);
+    const own = Object.getOwnPropertyDescriptor(p, 'forward');
+    if (own !== undefined && typeof own.value === 'function') {
+      Object.defineProperty(p, 'forward', { ...own, value: wrapForward(own.value as (...args: unknown[]) => unknown) });
+    }
+  }
 }
 
 /**
@@ -55,6 +72,37 @@ export abstract class Module<I extends unknown[] = [Tensor], O = Tensor> {
   training = true;
 
   abstract forward(...inputs: I): O;
+
+  constructor() {
+    wrapForwards(new.target.prototype as object);
+  }
+
+  /**
+   * Registers `hook(module, inputs)` to run before each `forward` (PyTorch's `register_forward_pre_hook`).
+   * Returning an array replaces the arguments, another value the single argument.
+   * @example const h = model.registerForwardPreHook((m, [x]) => [x.mul(2)]); … h.remove();
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addModuleHook(this, 'pre', hook, `${classNameOf(this)}.registerForwardPreHook`);
+  }
+
+  /**
+   * Registers `hook(module, inputs, output)` to run after each `forward` (PyTorch's `register_forward_hook`);
+   * a returned value replaces the output.
+   * @example model.fc1.registerForwardHook((m, inputs, out) => console.log(out.shape));
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addModuleHook(this, 'fwd', hook, `${classNameOf(this)}.registerForwardHook`);
+  }
+
+  /**
+   * Registers `hook(module, gradInput, gradOutput)` to run once the gradients with respect to the module's
+   * inputs are computed (PyTorch's `register_full_backward_hook`); a returned array replaces `gradInput`.
+   * @example fc.registerFullBackwardHook((m, gIn, gOut) => gIn.map((g) => g?.clamp(-1, 1) ?? null));
+   */
+  registerFullBackwardHook(hook: FullBackwardHook): RemovableHandle {
+    return addModuleHook(this, 'bwd', hook, `${classNameOf(this)}.registerFullBackwardHook`);
+  }
 
   /**
    * The fields the walks visit, as `[name, value]` pairs: own enumerable fields by default, each then

@@ -2,7 +2,10 @@
 // per-name state, the step count, the scheduler, the notebook's per-parameter clipNorm, noGrad, zeroGrad,
 // and all-or-nothing state dicts. A concrete optimizer is `static defaults`, `initState` and one
 // `updateParam(param, grad, state, h, name)` that changes `param` in place.
-import { Tensor, ShapeError, checkOptions, checkTensor, enableGrad, fmtShape, noGrad, shapesEqual } from '@tensile/tensor';
+import {
+  Tensor, ShapeError, checkOptions, checkParamUpdate, checkTensor, enableGrad, fmtShape, isNanGuardEnabled, noGrad, recordFunction,
+  shapesEqual, type ModuleScope,
+} from '@tensile/tensor';
 import { StateDictError } from './errors.js';
 import { checkUnique, describe, hasNamedParameters, isParamSource, namedTensors, type NamedTensor, type ParamSource } from './params.js';
 import { resolveOptions, rules, type HyperValue, type Resolution, type Rule } from './hyperparams.js';
@@ -181,12 +184,18 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
     const scheduled = this.askScheduler(step, lossValue);
     this.stepCount = step;
     this.lastLr = resolved.map(({ group }) => this.groupLr(group, scheduled));
-    noGrad(() => {
+    const guard = isNanGuardEnabled();
+    recordFunction(`${this.name}.step`, () => noGrad(() => {
       resolved.forEach(({ group, params }, i) => {
         const h = { ...group.options, lr: this.lastLr[i]! };
-        for (const [name, p] of params) if (p.grad !== null) this.apply(p, p.grad, name, h);
+        for (const [name, p] of params) {
+          if (p.grad === null) continue;
+          this.apply(p, p.grad, name, h);
+          // The NaN guard: a parameter that the update made non-finite names itself and its module.
+          if (guard) checkParamUpdate(this.name, name, p, ownerScope(group.source, name));
+        }
       });
-    });
+    }), { pass: 'optimizer' });
     return value;
   }
 
@@ -463,4 +472,17 @@ function lossToNumber(owner: string, loss: LossLike): number {
 
 function quote(name: string): string {
   return JSON.stringify(name);
+}
+
+/**
+ * The module that owns the parameter `name` (`"encoder.fc2.weight"` → `"encoder.fc2"`), for the NaN guard's
+ * message: its class is looked up when the optimizer was given the model itself.
+ */
+function ownerScope(source: ParamSource | null, name: string): ModuleScope {
+  const dot = name.lastIndexOf('.');
+  const path = dot < 0 ? '' : name.slice(0, dot);
+  const modules = (source as { namedModules?: () => [string, object][] } | null)?.namedModules;
+  const owner = typeof modules === 'function' ? modules.call(source).find(([n]) => n === path)?.[1] : undefined;
+  const className = owner === undefined ? 'unknown class' : (Object.getPrototypeOf(owner) as { constructor: { name: string } }).constructor.name;
+  return { parent: null, className, path: () => path, memberName: () => name };
 }

@@ -9,6 +9,7 @@ export { sumColsF32, sumColsF64, sumRowsF32, sumRowsF64 } from './reduce';
 export { unaryF32, unaryF64, binaryF32, binaryF64, compareF32, compareF64, boolToF32, boolToF64 } from './elementwise';
 export { softmaxF32, softmaxF64, crossEntropyF32, crossEntropyF64 } from './softmax';
 export { adamF32 } from './optim';
+export { allFiniteF32, allFiniteF64 } from './finite';
 
 /** First free byte after static data: the JS side manages memory from here up. */
 export function heapBase(): usize {

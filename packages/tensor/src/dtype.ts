@@ -1,5 +1,6 @@
 import { AllocationError, DTypeError } from './errors.js';
 import { fmtShape, type Shape } from './shape.js';
+import { countAllocation } from './autograd/instrument.js';
 
 /** Element types. `bool` is stored as one byte per element (0 or 1). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -39,6 +40,7 @@ export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Sha
     const count = shape ? `${size} elements, ${fmtBytes(size * BYTES[dtype])}` : fmtBytes(size * BYTES[dtype]);
     throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
   }
+  countAllocation(size * BYTES[dtype]);
   // Only a large array can be refused by the engine; the small ones every op allocates skip the try.
   if (size < LARGE) return newArray(dtype, size);
   try {

@@ -26,3 +26,26 @@ export class AnomalyError extends Error {
 export class AllocationError extends RangeError {
   override name = 'AllocationError';
 }
+
+/** Which pass the NaN guard was checking: an op's output, a gradient, or a parameter after its update. */
+export type GuardPass = 'forward' | 'backward' | 'optimizer step';
+
+/**
+ * The first NaN or ±Inf the NaN guard (`nanGuard`) found. `op` is the op (or the optimizer) that made it,
+ * `pass` where, `modulePath` and `moduleClass` the module whose forward was running when the op was
+ * recorded (`"encoder.layers.1.fc2"`, `"Linear"`; `""` is the outermost module called; null outside any
+ * module), and `paramName` the parameter's qualified name when the value is a parameter's gradient or update.
+ */
+export class NonFiniteError extends AnomalyError {
+  override name = 'NonFiniteError';
+  constructor(
+    message: string,
+    readonly op: string,
+    readonly pass: GuardPass,
+    readonly modulePath: string | null,
+    readonly moduleClass: string | null,
+    readonly paramName: string | null,
+  ) {
+    super(message);
+  }
+}

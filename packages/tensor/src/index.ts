@@ -1,7 +1,7 @@
 // The public surface of @tensile/tensor (re-exports only).
 export { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
 export { type DType, type TypedArray, DTYPES, MAX_ELEMENTS, promoteTypes, isFloat } from './dtype.js';
-export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError } from './errors.js';
+export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError, NonFiniteError, type GuardPass } from './errors.js';
 export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf, shapesEqual } from './shape.js';
 export { checkTensor, checkOptions, describeValue } from './check.js';
 export { layoutProblem } from './storage.js';
@@ -11,6 +11,13 @@ export { noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly, isA
 export { backward, grad, type BackwardOptions, type GradOptions } from './autograd/engine.js';
 export { defineOp, OpContext, type Node, type OpDef } from './autograd/op.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
+export { nanGuard, setNanGuard, isNanGuardEnabled, isAllFinite, checkParamUpdate, describeScope } from './autograd/guard.js';
+export { RemovableHandle, type TensorHook, groupForBackward, type BackwardGroup } from './autograd/hooks.js';
+export { isWatching, getCurrentScope, setCurrentScope, getRecorder, type ModuleScope, type Recorder } from './autograd/instrument.js';
+export {
+  profile, startProfiler, stopProfiler, isProfiling, recordFunction, Profile,
+  type ProfileEvent, type ProfileEventKind, type ProfileRow, type ProfileOptions, type TableOptions, type TraceEvent, type ChromeTrace,
+} from './profiler.js';
 
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry, UpdateRule } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';

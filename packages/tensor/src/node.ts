@@ -4,7 +4,9 @@
 // asking; `setNumThreads(1)` turns them off.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { writeFile } from 'node:fs/promises';
 import { setThreadHost } from './backend/wasm/threads.js';
+import type { Profile } from './profiler.js';
 
 setThreadHost({
   cores: availableParallelism(),
@@ -16,3 +18,13 @@ setThreadHost({
 });
 
 export * from './index.js';
+
+/**
+ * Writes `profile` as a Chrome trace (JSON in the trace event format) to `path`; open it in
+ * https://ui.perfetto.dev or chrome://tracing.
+ * @example await writeChromeTrace('trace.json', profile(() => trainStep()));
+ */
+export async function writeChromeTrace(path: string, profile: Profile): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`writeChromeTrace: expected a file path, got ${JSON.stringify(path)}`);
+  await writeFile(path, JSON.stringify(profile.toChromeTrace()));
+}

@@ -1,6 +1,7 @@
 import type { Node } from './autograd/op.js';
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
 import { isGradEnabled } from './autograd/grad-mode.js';
+import { RemovableHandle, type TensorHook } from './autograd/hooks.js';
 import { dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
 import { AutogradError, DTypeError } from './errors.js';
 import { formatTensor } from './format.js';
@@ -42,6 +43,7 @@ export class Tensor {
   private _requiresGrad = false;
   private _node: Node | null = null;
   private _retainsGrad = false;
+  private _hooks: TensorHook[] | null = null;
 
   // The storage's version counter, shared by every view of it; made on first use, since most tensors are
   // never viewed, saved for backward or written in place.
@@ -129,6 +131,30 @@ export class Tensor {
   retainGrad(): this {
     this._retainsGrad = true;
     return this;
+  }
+
+  /** @internal The gradient hooks, in registration order, or null. */
+  get hooks(): readonly TensorHook[] | null {
+    return this._hooks;
+  }
+
+  /**
+   * Registers a hook that the backward pass calls with this tensor's gradient, before it is accumulated into
+   * `.grad` (a leaf) or passed on to the op that made it; a returned tensor of the same shape replaces the
+   * gradient (PyTorch's `Tensor.register_hook`). Hooks run in registration order.
+   * @example const h = w.registerHook((g) => g.mul(0.5)); … h.remove();
+   */
+  registerHook(hook: TensorHook): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerHook: expected a function, got ${hook === null ? 'null' : typeof hook}`);
+    if (!this._requiresGrad) {
+      throw new AutogradError(`registerHook: cannot register a hook on a tensor that doesn't require gradient (shape ${fmtShape(this.shape)})`);
+    }
+    (this._hooks ??= []).push(hook);
+    return new RemovableHandle(() => {
+      const i = this._hooks?.indexOf(hook) ?? -1;
+      if (i >= 0) this._hooks!.splice(i, 1);
+      if (this._hooks?.length === 0) this._hooks = null;
+    });
   }
 
   /** @internal Attaches the node that produced this tensor (done by `defineOp`). */

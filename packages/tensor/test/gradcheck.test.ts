@@ -45,6 +45,10 @@ describe('the op registry', () => {
       'shapesEqual', 'checkTensor', 'checkOptions', 'describeValue',
       'variance', // exported twice: as `var` (registry name) and `variance`
       'add_', 'sub_', 'mul_', 'div_', 'addcmul_', 'addcdiv_', 'copy_', 'fill_', 'clamp_', 'fusedUpdate_',
+      // the NaN guard, hooks and the profiler
+      'NonFiniteError', 'nanGuard', 'setNanGuard', 'isNanGuardEnabled', 'isAllFinite', 'checkParamUpdate', 'describeScope',
+      'RemovableHandle', 'groupForBackward', 'isWatching', 'getCurrentScope', 'setCurrentScope', 'getRecorder',
+      'profile', 'startProfiler', 'stopProfiler', 'isProfiling', 'recordFunction', 'Profile',
     ]);
     const registered = new Set(OPS.map((en) => en.op));
     const missing = Object.entries(api)

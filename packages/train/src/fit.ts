@@ -3,7 +3,7 @@
 // trains on the same batches with the same random numbers and records the same metrics, bit for bit.
 import type { AnyModule } from '@tensile/nn';
 import type { DataLoader } from '@tensile/data';
-import { checkOptions, copy_, noGrad, type Generator } from '@tensile/tensor';
+import { NonFiniteError, checkOptions, copy_, noGrad, setNanGuard, type Generator } from '@tensile/tensor';
 import { availableMetrics, type Callback, type FitContext, type StopInfo } from './callbacks.js';
 import { CheckpointError, NonFiniteLossError } from './errors.js';
 import { MemoryHistory, metricOf, type EpochRecord, type MetricsHistory, type MetricsRecord, type StepRecord } from './history.js';
@@ -44,6 +44,15 @@ export interface FitOptions<B> {
    * NaN and ±Infinity). A classifier's cross-entropy past 10,000 has diverged and does not come back.
    */
   maxLoss?: number;
+  /**
+   * The NaN guard (`nanGuard` of @tensile/tensor) during each training step (default true): the first NaN or
+   * ±Inf in a forward output, a gradient or an updated parameter raises a NonFiniteError naming the op, the
+   * pass, the module path and the parameter. `onNonFinite` decides as for a non-finite loss: `stop` ends the
+   * fit with `stopped.message` holding the guard's message, `throw` rethrows the error. A forward or backward
+   * NaN leaves the model as after the step before (buffers put back); one in the optimizer step leaves the
+   * parameters updated up to the one named.
+   */
+  nanGuard?: boolean;
   /** JSON saved in every checkpoint beside the run (settings); the key `fit` is fit's own. */
   extra?: Readonly<Record<string, unknown>>;
 }
@@ -73,7 +82,7 @@ interface FitState {
   stopped: StopInfo | null;
 }
 
-const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step', 'metrics', 'callbacks', 'generators', 'history', 'resume', 'onNonFinite', 'maxLoss', 'extra'];
+const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step', 'metrics', 'callbacks', 'generators', 'history', 'resume', 'onNonFinite', 'maxLoss', 'nanGuard', 'extra'];
 
 /**
  * Trains `model` for `epochs` epochs over `train`: per batch, `optimizer.zeroGrad()`, the step's loss,
@@ -89,12 +98,13 @@ const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step',
  */
 export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   checkOptions('fit', opts, FIT_KEYS);
-  const { model, optimizer, train, validation = null, epochs, metrics = {}, callbacks = [], generators = {}, extra = {}, onNonFinite = 'stop', maxLoss = Infinity } = opts;
+  const { model, optimizer, train, validation = null, epochs, metrics = {}, callbacks = [], generators = {}, extra = {}, onNonFinite = 'stop', maxLoss = Infinity, nanGuard = true } = opts;
   const stepFn = opts.step ?? (classificationStep() as unknown as StepFn<B>);
   const history = opts.history ?? new MemoryHistory();
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
   if (typeof stepFn !== 'function') throw new TypeError('fit: step must be a function (batch, ctx) => { loss, … }');
   if (onNonFinite !== 'stop' && onNonFinite !== 'throw') throw new TypeError(`fit: onNonFinite must be 'stop' or 'throw', got ${JSON.stringify(onNonFinite)}`);
+  if (typeof nanGuard !== 'boolean') throw new TypeError(`fit: nanGuard must be a boolean, got ${JSON.stringify(nanGuard)}`);
   if (typeof maxLoss !== 'number' || !(maxLoss > 0)) throw new RangeError(`fit: maxLoss must be a number > 0 (Infinity for no bound), got ${maxLoss}`);
   if ('fit' in extra) throw new TypeError('fit: extra.fit is reserved for fit\'s own state; use another key');
   if (train === null || typeof train !== 'object' || typeof train.state !== 'function') throw new TypeError('fit: train must be a DataLoader from @tensile/data');
@@ -161,8 +171,34 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
       // The forward pass moves buffers (batch norm's running statistics); a step refused below puts them back.
       const buffers = model.namedBuffers().map(([, t]) => t);
       const saved = noGrad(() => buffers.map((t) => t.clone()));
-      const out = stepFn(b, { model, training: true, step, epoch });
-      const { size, values } = measure('fit', out, metrics);
+      // The guard is a global flag: on for the synchronous part of the step only, never across an await.
+      const prevGuard = setNanGuard(nanGuard);
+      let guardError: NonFiniteError | null = null;
+      let measured: ReturnType<typeof measure> | null = null;
+      try {
+        const out = stepFn(b, { model, training: true, step, epoch });
+        measured = measure('fit', out, metrics);
+        const { values } = measured;
+        if (Number.isFinite(values.loss) && Math.abs(values.loss) <= maxLoss) {
+          out.loss.backward();
+          optimizer.step(values.loss);
+        }
+      } catch (err) {
+        if (!(err instanceof NonFiniteError)) throw err;
+        guardError = err;
+      } finally {
+        setNanGuard(prevGuard);
+      }
+      if (guardError !== null) {
+        if (guardError.pass !== 'optimizer step') noGrad(() => buffers.forEach((t, i) => copy_(t, saved[i]!)));
+        if (onNonFinite === 'throw') throw guardError;
+        const after = guardError.pass === 'optimizer step'
+          ? `the optimizer had updated the parameters up to "${guardError.paramName}"`
+          : `the optimizer did not take that step, so the model is as after step ${step}`;
+        stopped = { by: 'nonFinite', message: `${guardError.message} (at step ${step + 1}, epoch ${epoch}, batch ${batch + 1}; ${after})`, step: step + 1, epoch };
+        break;
+      }
+      const { size, values } = measured!;
       if (!Number.isFinite(values.loss) || Math.abs(values.loss) > maxLoss) {
         noGrad(() => buffers.forEach((t, i) => copy_(t, saved[i]!)));
         const what = Number.isFinite(values.loss) ? `${values.loss}, past maxLoss ${maxLoss},` : `${values.loss}`;
@@ -171,8 +207,6 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
         stopped = { by: 'nonFinite', message, step: step + 1, epoch };
         break;
       }
-      out.loss.backward();
-      optimizer.step(values.loss);
       step += 1;
       batch += 1;
       addBatch(sums, size, values);

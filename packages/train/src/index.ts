@@ -21,6 +21,7 @@ export {
 } from './callbacks.js';
 export { MetricScheduler } from './metric-scheduler.js';
 export { fit, type FitOptions, type FitResult } from './fit.js';
+export { profileSteps, type ProfileStepsOptions } from './profile-steps.js';
 export { formatDuration, formatLr, formatPercent, formatRate } from './format.js';
 export {
   PALETTE, chartGroup, chartRow, legendGroup, legendWidth, lineChart, logTicks, niceTicks, smooth, svgDocument, escapeXml, tickLabels,

@@ -7,6 +7,10 @@ import { onesLike } from '../ops/creation.js';
 import { trackAllocations } from '../ops/raw.js';
 import { checkFinite } from './op.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
+import { checkBackward } from './guard.js';
+import { runTensorHooks, type BackwardGroup } from './hooks.js';
+import { guardOn, recorder, setCurrentPass } from './instrument.js';
+import { zerosLike } from '../ops/creation.js';
 
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through the graph again. Default: `createGraph`. */
@@ -82,6 +86,13 @@ function run(
   opts: { retainGraph: boolean; createGraph: boolean; accumulate: boolean; keep: ReadonlySet<Tensor> },
 ): Map<Tensor, Tensor> {
   const order = topoOrder(roots);
+  // Where each backward group (module backward hooks) has its last member: its gradients are complete there.
+  let groupLast: Map<BackwardGroup, number> | null = null;
+  let groupGrads: Map<BackwardGroup, (Tensor | null)[]> | null = null;
+  for (let k = 0; k < order.length; k++) {
+    const group = order[k]!.gradFn!.group;
+    if (group !== undefined) (groupLast ??= new Map()).set(group, k);
+  }
   const grads = new Map<Tensor, Tensor>();
   const kept = new Map<Tensor, Tensor>();
   const push = (t: Tensor, g: Tensor): void => {
@@ -90,17 +101,29 @@ function run(
   };
   roots.forEach((r, i) => push(r, rootGrads[i]!));
   const prevMode = setGradEnabled(opts.createGraph);
+  const prevPass = setCurrentPass('backward');
+  const rec = recorder;
   // Storage allocated during this pass: a leaf may adopt such a gradient instead of copying it (below).
   const born = opts.accumulate && !opts.createGraph ? new WeakSet<object>() : null;
   const prevTracking = trackAllocations(born);
   try {
-    for (const t of order) {
-      const g = grads.get(t);
+    for (let k = 0; k < order.length; k++) {
+      const t = order[k]!;
+      const node = t.gradFn!;
+      let g = grads.get(t);
+      if (node.group !== undefined) {
+        grads.delete(t);
+        const pending = (groupGrads ??= new Map()).get(node.group) ?? node.group.inputs.map(() => null);
+        groupGrads.set(node.group, pending);
+        pending[node.index!] = g ?? null;
+        if (groupLast!.get(node.group) === k) fireGroup(node.group, pending, push);
+        continue;
+      }
       if (g === undefined) continue;
+      if (t.hooks !== null) g = runTensorHooks(t.hooks, g, t);
       if (opts.keep.has(t)) kept.set(t, g);
       if (t.retainsGrad && opts.accumulate) t.accumulateGrad(g, opts.createGraph);
       grads.delete(t);
-      const node = t.gradFn!;
       const ctx = node.ctx;
       if (ctx.freed) {
         throw new AutogradError(
@@ -111,11 +134,13 @@ function run(
       // NOTE: under detectAnomaly the ops inside a backward formula are not checked one by one, so a NaN
       // is reported below under this node's op (sqrt), not under the helper op that made it (div).
       const anomaly = setDetectAnomaly(false);
+      const token = rec === null ? -1 : rec.begin(`${node.op}Backward`, 'backward', node.scope);
       let inputGrads: readonly (Tensor | null)[];
       try {
         inputGrads = node.backward(ctx, g);
       } finally {
         setDetectAnomaly(anomaly);
+        if (rec !== null) rec.end(token);
       }
       node.inputs.forEach((inp, i) => {
         if (!ctx.needsInputGrad[i]) return;
@@ -128,12 +153,15 @@ function run(
         }
         if (gi.dtype !== inp.dtype) gi = gi.to(inp.dtype);
         if (isAnomalyEnabled()) checkFinite(node.op, 'backward', gi, node.inputs.map((x) => x.shape), node.createdAt);
+        if (guardOn) checkBackward(node, i, gi, g);
         push(inp, gi);
       });
       if (!opts.retainGraph && ctx.saved.length > 0) ctx.release();
     }
+    for (const [t, g] of grads) if (t.hooks !== null) grads.set(t, runTensorHooks(t.hooks, g, t));
   } finally {
     setGradEnabled(prevMode);
+    setCurrentPass(prevPass);
     trackAllocations(prevTracking);
   }
   // What is left in `grads` belongs to leaves (tensors without a node). A gradient whose buffer was
@@ -151,6 +179,28 @@ function run(
     }
   }
   return kept;
+}
+
+/**
+ * A backward group's gradients are complete: hand them to its callback (members without one get zeros,
+ * as PyTorch materializes them) and pass what it returns on to the group's inputs.
+ */
+function fireGroup(group: BackwardGroup, pending: (Tensor | null)[], push: (t: Tensor, g: Tensor) => void): void {
+  if (pending.every((g) => g === null)) return;
+  const full = pending.map((g, j) => g ?? zerosLike(group.inputs[j]!));
+  const out = group.onGrads(full);
+  const result = out === undefined ? full : out;
+  if (result.length !== full.length) {
+    throw new AutogradError(`${group.op}: the hook returned ${result.length} gradients, but expected ${full.length}`);
+  }
+  result.forEach((g, j) => {
+    if (g === null || g === undefined) return;
+    const inp = group.inputs[j]!;
+    if (!shapesEqual(g.shape, inp.shape)) {
+      throw new AutogradError(`${group.op}: the hook returned a gradient of shape ${fmtShape(g.shape)} for input ${j}, which has shape ${fmtShape(inp.shape)}`);
+    }
+    push(inp, g.dtype === inp.dtype ? g : g.to(inp.dtype));
+  });
 }
 
 /**

@@ -25,7 +25,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * (before it runs, when it is declared `async`; else as soon as it returns a promise, with the flag
  * already restored).
  */
-function scoped<T>(name: string, mode: string, set: (on: boolean) => boolean, on: boolean, fn: () => T): T {
+export function scoped<T>(name: string, mode: string, set: (on: boolean) => boolean, on: boolean, fn: () => T): T {
   if (typeof fn !== 'function') throw new TypeError(`${name}: expected a function, got ${fn === null ? 'null' : typeof fn}`);
   if (fn.constructor.name === 'AsyncFunction' || fn.constructor.name === 'AsyncGeneratorFunction') throw asyncError(name, mode);
   const prev = set(on);

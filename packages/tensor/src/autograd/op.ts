@@ -2,6 +2,9 @@ import { AnomalyError, AutogradError } from '../errors.js';
 import { fmtShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
+import { checkForward } from './guard.js';
+import type { BackwardGroup } from './hooks.js';
+import { currentPass, currentScope, guardOn, recorder, watching, type ModuleScope } from './instrument.js';
 
 // Most ops save nothing (add, sub, views): they share this frozen empty list instead of allocating two.
 const NOTHING_SAVED: never[] = [];
@@ -103,6 +106,11 @@ export interface Node {
   readonly backward: BackwardFn<unknown>;
   /** The stack where the op ran, kept only under anomaly detection. */
   readonly createdAt: string | undefined;
+  /** The module call the op ran in, kept only while the NaN guard or the profiler is on (else null). */
+  readonly scope: ModuleScope | null;
+  /** For the identity views of a `BackwardGroup` (module backward hooks): the group and this view's place in it. */
+  readonly group?: BackwardGroup;
+  readonly index?: number;
 }
 
 export interface OpDef<I extends readonly Tensor[], A> {
@@ -122,7 +130,7 @@ export type OpFn<I extends readonly Tensor[], A> = (inputs: I, attrs: A) => Tens
  */
 export function defineOp<I extends readonly Tensor[], A = undefined>(def: OpDef<I, A>): OpFn<I, A> {
   const { name, forward, backward } = def;
-  return (inputs: I, attrs: A): Tensor => {
+  const call = (inputs: I, attrs: A): Tensor => {
     let record = false;
     if (backward !== undefined && isGradEnabled()) {
       for (const t of inputs) if (t.requiresGrad) record = true;
@@ -145,10 +153,29 @@ export function defineOp<I extends readonly Tensor[], A = undefined>(def: OpDef<
         ctx: ctx as OpContext<unknown>,
         backward: backward as BackwardFn<unknown>,
         createdAt: isAnomalyEnabled() ? new Error().stack : undefined,
+        scope: currentScope,
       });
     }
     return out;
   };
+  // The one flag the hot path reads: the guard and the profiler take the instrumented path.
+  return (inputs: I, attrs: A): Tensor => (watching ? instrumented(name, call, inputs, attrs) : call(inputs, attrs));
+}
+
+/** An op's call while the guard or the profiler is on: timed, and its output checked. */
+function instrumented<I extends readonly Tensor[], A>(name: string, call: OpFn<I, A>, inputs: I, attrs: A): Tensor {
+  const rec = recorder;
+  const token = rec === null ? -1 : rec.begin(name, 'op', currentScope);
+  let out: Tensor;
+  try {
+    out = call(inputs, attrs);
+  } finally {
+    if (rec !== null) rec.end(token);
+  }
+  // Ops inside a backward formula or an optimizer's update are checked by the engine (each gradient) and by
+  // the optimizer (each updated parameter), which name the node and the parameter; not here.
+  if (guardOn && currentPass === 'forward') checkForward(name, out, inputs);
+  return out;
 }
 
 /** Throws an AnomalyError when a float tensor holds NaN or ±Inf. */

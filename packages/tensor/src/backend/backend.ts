@@ -134,8 +134,10 @@ export interface Backend {
   /**
    * One optimizer step in a single pass: updates `param` and `state` in place from `grad`. All arrays are
    * contiguous, of the same float type and length (callers pass subarrays); `state` is in the order `rule` lists.
+   * With `checkFinite` (the NaN guard), returns whether every updated parameter value is finite, checked
+   * where the kernel has them at hand; else returns true.
    */
-  update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void;
+  update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[], checkFinite?: boolean): boolean;
   /**
    * LSTM's pointwise step over rows of `hidden`, all arrays contiguous and of one float type: from the
    * pre-activation gates `xg + hg (+ bias)` `[rows, 4H]` (i, f, g, o; `bias` `[4H]` or null) and `c` `[rows, H]`,
@@ -152,4 +154,6 @@ export interface Backend {
   lstmCellBackward(
     acts: TypedArray, c: TypedArray, tanhC: TypedArray, dh: TypedArray, dc: TypedArray, hidden: number, dGates: TypedArray, dcPrev: TypedArray,
   ): void;
+  /** Whether every element of `x` is finite (no NaN, no ±Inf); true for integer and bool views. The NaN guard's check. */
+  allFinite(x: View): boolean;
 }

@@ -37,3 +37,10 @@ export function setBackend(backend: string | Backend): Backend {
 export function listBackends(): string[] {
   return [...backends.keys()];
 }
+
+/** @internal Makes `backend` current without registering it (the profiler's timed wrapper); returns the previous one. */
+export function swapCurrentBackend(backend: Backend): Backend {
+  const prev = current;
+  current = backend;
+  return prev;
+}

@@ -2,6 +2,8 @@
 // contiguous runs, and runs the backend's `update` kernel, one pass over the parameter instead of one
 // pass (and one new array) per tensor op.
 import type { UpdateRule } from '../backend/backend.js';
+import { guardOn } from '../autograd/instrument.js';
+import { noteCheckedUpdate } from '../autograd/guard.js';
 import { getBackend } from '../backend/registry.js';
 import { isFloat, type TypedArray } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
@@ -95,7 +97,9 @@ export function fusedUpdate_(rule: UpdateRule, param: Tensor, grad: Tensor, stat
   const arrays = targets.map(([, t], i) => copies[i]?.data ?? run(t)!);
   const ownGrad = grad.dtype === param.dtype && !targets.some(([, t]) => t.data === grad.data) ? run(grad) : null;
   const g = ownGrad ?? copyK(grad, param.dtype).data;
-  getBackend().update(rule, arrays[0]!, g, arrays.slice(1));
+  const finite = getBackend().update(rule, arrays[0]!, g, arrays.slice(1), guardOn);
   copies.forEach((c, i) => c && getBackend().copy(c, targets[i]![1]));
   for (const [, t] of targets) t.versionCounter.bump(op);
+  // The NaN guard reads this instead of checking the parameter a second time (checkParamUpdate).
+  if (guardOn) noteCheckedUpdate(param, finite);
 }

@@ -8,6 +8,7 @@ import { bmm, matmul } from './matmul.js';
 import { update } from './optim.js';
 import { topk } from './sort.js';
 import { lstmCell, lstmCellBackward } from './lstm.js';
+import { allFinite } from './finite.js';
 import { reduce, softmax } from './reduce.js';
 
 /** The reference backend: plain loops over strided typed arrays, with contiguous fast paths. */
@@ -15,6 +16,6 @@ export const jsBackend: Backend = {
   name: 'js',
   copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul, bmm,
   conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
-  gather, scatterAdd, update, topk,
+  gather, scatterAdd, update, topk, allFinite,
   lstmCell, lstmCellBackward,
 };

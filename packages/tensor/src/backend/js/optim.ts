@@ -5,10 +5,16 @@
 // it is loop-invariant, so always predicted, and hoisting it too would double every loop.
 import type { UpdateRule } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
+import { allFinite } from './finite.js';
 
 type Rule<K extends UpdateRule['kind']> = Extract<UpdateRule, { kind: K }>;
 
-export function update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void {
+export function update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[], checkFinite = false): boolean {
+  apply(rule, param, grad, state);
+  return !checkFinite || allFinite({ data: param, shape: [param.length], strides: [1], offset: 0 });
+}
+
+function apply(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[]): void {
   switch (rule.kind) {
     case 'sgd': return sgd(rule, param, grad, state[0]!);
     case 'sgdTorch': return sgdTorch(rule, param, grad, state[0]);

@@ -6,6 +6,7 @@ import { makeElementwise } from './elementwise.js';
 import { makeConv2d } from './conv2d.js';
 import { makeBmm, makeGemm, makeMatmul } from './matmul.js';
 import { makeUpdate } from './optim.js';
+import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
 
@@ -18,6 +19,8 @@ import { makeCrossEntropy, makeSoftmax } from './softmax.js';
  * threads where available (threads.ts). Null where the engine lacks WebAssembly SIMD; then only the JS
  * backend is registered.
  */
+const wasmAllFinite = kernels === null ? null : makeAllFinite(kernels);
+
 export const wasmBackend: Backend | null = kernels === null ? null : {
   ...jsBackend,
   ...makeElementwise(kernels),
@@ -29,5 +32,6 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   reduce: makeReduce(kernels),
   softmax: makeSoftmax(kernels),
   crossEntropy: makeCrossEntropy(kernels),
-  update: makeUpdate(kernels),
+  update: makeUpdate(kernels, wasmAllFinite!),
+  allFinite: wasmAllFinite!,
 };

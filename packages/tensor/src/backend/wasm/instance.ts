@@ -49,6 +49,9 @@ export interface WasmExports {
   readonly crossEntropyF64: (x: number, rows: number, ls: number, n: number, target: number, out: number) => void;
   readonly adamF32: (p: number, g: number, m: number, v: number, n: number, decay1: number, decay2: number, c1: number, c2: number,
     lrBc1: number, invSqrtBc2: number, eps: number, scale: number, wd: number) => void;
+  /** 1 when the n values at x are all finite, else 0. */
+  readonly allFiniteF32: (x: number, n: number) => number;
+  readonly allFiniteF64: (x: number, n: number) => number;
   readonly F32_PACK_A: WebAssembly.Global;
   readonly F32_PACK_B: WebAssembly.Global;
   readonly F64_PACK_A: WebAssembly.Global;

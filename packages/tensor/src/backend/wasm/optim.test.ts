@@ -6,6 +6,7 @@ import type { UpdateRule } from '../backend.js';
 import { update as jsUpdate } from '../js/optim.js';
 import { kernels } from './instance.js';
 import { makeUpdate } from './optim.js';
+import { makeAllFinite } from './finite.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -16,7 +17,7 @@ function rng(seed: number): () => number {
 }
 
 describe.runIf(kernels !== null)('wasm fused Adam', () => {
-  const update = makeUpdate(kernels!);
+  const update = makeUpdate(kernels!, makeAllFinite(kernels!));
   const base = { kind: 'adam', lr: 1e-3, decay1: 0.9, decay2: 0.999, eps: 1e-7, amsgrad: false } as const;
   const rules: [string, (step: number) => Extract<UpdateRule, { kind: 'adam' }>][] = [
     ['plain', (step) => ({ ...base, weightDecay: 0, decoupled: false, step })],
@@ -62,6 +63,19 @@ describe.runIf(kernels !== null)('wasm fused Adam', () => {
       jsUpdate(r, pj, g, sj);
       expect(Array.from(pw)).toEqual(Array.from(pj));
       sw.forEach((s, i) => expect(Array.from(s)).toEqual(Array.from(sj[i]!)));
+    }
+  });
+
+  it('with checkFinite, says whether the new parameter is finite (the NaN guard), in wasm and in the JS fallback', () => {
+    for (const n of [5000, 10]) { // 10: below the wasm threshold, the JS kernel
+      const p = new Float32Array(n).fill(0.5);
+      const g = new Float32Array(n).fill(0.1);
+      const rule = (eps: number) => ({ ...base, eps, weightDecay: 0, decoupled: false, step: 1 });
+      expect(update(rule(1e-7), p, g, [new Float32Array(n), new Float32Array(n)], true)).toBe(true);
+      g[n - 1] = 0; // m = v = 0 there: 0 / (0 + eps) with eps = 0 is NaN
+      expect(update(rule(0), p, g, [new Float32Array(n), new Float32Array(n)], true)).toBe(false);
+      expect(Number.isNaN(p[n - 1])).toBe(true);
+      expect(update(rule(0), p, g, [new Float32Array(n), new Float32Array(n)])).toBe(true); // not asked: not checked
     }
   });
 });

@@ -1,0 +1,77 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  AnomalyError, NonFiniteError, getBackend, isNanGuardEnabled, listBackends, nanGuard, randn, setBackend, setNanGuard, tensor, zeros,
+} from '../index.js';
+
+describe.each(listBackends())('backend %s: allFinite', (name) => {
+  const initial = getBackend();
+  afterEach(() => void setBackend(initial));
+
+  test('finds a NaN or ±Inf anywhere in contiguous, strided and broadcast views, in both float dtypes', () => {
+    setBackend(name);
+    const k = getBackend();
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const n of [1, 3, 4, 5, 17, 1000, 2048, 5001, 100003]) { // past 2048 the wasm backend checks in wasm
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          for (const at of [0, n - 1, n >> 1]) {
+            const t = randn([n], { dtype });
+            expect(k.allFinite(t), `${dtype} n=${n} clean`).toBe(true);
+            t.data[at] = bad;
+            expect(k.allFinite(t), `${dtype} n=${n} ${bad} at ${at}`).toBe(false);
+          }
+        }
+      }
+      const m = randn([6, 5], { dtype });
+      m.data[7] = NaN; // row 1, column 2
+      expect(k.allFinite(m.t())).toBe(false);
+      expect(k.allFinite(m.narrow(0, 2, 4))).toBe(true); // the NaN is outside the view
+      expect(k.allFinite(m.narrow(1, 2, 1))).toBe(false);
+      expect(k.allFinite(m.narrow(1, 0, 2).t())).toBe(true);
+      expect(k.allFinite(tensor([Infinity], { dtype }).expand([3, 4]))).toBe(false);
+      const big = randn([300, 200], { dtype });
+      big.data[200 * 150 + 7] = -Infinity;
+      expect(k.allFinite(big.t())).toBe(false);
+      expect(k.allFinite(big.narrow(0, 151, 149))).toBe(true);
+      expect(k.allFinite(big.narrow(1, 7, 1).expand([300, 50]))).toBe(false);
+      expect(k.allFinite(big.narrow(1, 8, 100))).toBe(true); // sparse: every other half row
+      expect(k.allFinite(zeros([0], { dtype }))).toBe(true);
+      expect(k.allFinite(tensor([dtype === 'float64' ? 1e308 : 3e38], { dtype }))).toBe(true); // large but finite
+    }
+    expect(k.allFinite(tensor([1, 2], { dtype: 'int32' }))).toBe(true);
+    expect(k.allFinite(tensor([true, false]))).toBe(true);
+  });
+});
+
+describe('nanGuard', () => {
+  test('checks op outputs only while on, names the op and the pass, and is a NonFiniteError (an AnomalyError)', () => {
+    const x = tensor([1, 0, 2]);
+    expect(() => x.log()).not.toThrow();
+    let err: unknown;
+    try {
+      nanGuard(() => x.log());
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect(err).toBeInstanceOf(AnomalyError);
+    expect((err as NonFiniteError).message).toBe(
+      'nanGuard: -Infinity in the forward of log outside any module: its output of shape [3] has -Infinity at element 1. Its inputs (shapes [3]) were finite',
+    );
+    expect([(err as NonFiniteError).op, (err as NonFiniteError).pass, (err as NonFiniteError).modulePath]).toEqual(['log', 'forward', null]);
+    expect(isNanGuardEnabled()).toBe(false);
+  });
+
+  test('checks the gradients of backward, naming the node', () => {
+    const x = tensor([0, 1], { requiresGrad: true });
+    const y = nanGuard(() => x.sqrt().sum()); // finite forward
+    expect(() => nanGuard(() => y.backward())).toThrow(/^nanGuard: Infinity in the backward of sqrt outside any module: the gradient of its input 0 of shape \[2\] has Infinity at element 0/);
+  });
+
+  test('setNanGuard returns the previous value and takes only booleans; async functions are refused', () => {
+    expect(setNanGuard(true)).toBe(false);
+    expect(setNanGuard(false)).toBe(true);
+    expect(() => setNanGuard(1 as never)).toThrow(/setNanGuard: expected a boolean, got number/);
+    expect(() => nanGuard((async () => 1) as never)).toThrow(/nanGuard: the function is async/);
+    expect(isNanGuardEnabled()).toBe(false);
+  });
+});
