@@ -4,7 +4,7 @@
 // Rosenbrock valley. Plots: curves.svg, lr-schedules.svg, rosenbrock.svg; numbers: metrics.jsonl (every
 // record tagged with its optimizer); checkpoints: see manifest.ts.
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Flatten, Linear, ReLU, Sequential } from '@tensile/nn';
 import { save } from '@tensile/nn/node';
 import { Generator, listBackends, manualSeed, setBackend } from '@tensile/tensor';
@@ -85,7 +85,7 @@ const settings = (c: CompareConfig) => JSON.stringify({ ...c, epochs: 0 });
 async function readRunStates(manifestPath: string, manifest: Manifest): Promise<Map<OptimizerName, TrainingState>> {
   const states = new Map<OptimizerName, TrainingState>();
   for (const name of manifest.config.optimizers) {
-    const file = join(manifestPath, '..', manifest.runs[name]!.file);
+    const file = join(dirname(manifestPath), manifest.runs[name]!.file);
     const state = await loadCheckpoint(file, { ifExists: true });
     if (state === null) {
       if (manifest.runs[name]!.finished) throw new CheckpointError('file', `${manifestPath}: ${OPTIMIZER_LABELS[name]} finished, but its checkpoint ${file} is missing`);
@@ -178,8 +178,10 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
     })),
   };
   if (checkpoint) {
-    // Checkpointing to a new file: the optimizers' checkpoints so far go with it.
-    if (resumePath !== null && checkpoint !== resumePath) for (const [name, state] of states) await saveCheckpoint(runFile(checkpoint, name), state);
+    // Checkpointing to new files (another --checkpoint, or a manifest renamed since): the checkpoints so far go with it.
+    for (const [name, state] of states) {
+      if (runFile(checkpoint, name) !== join(dirname(resumePath!), manifest0!.runs[name]!.file)) await saveCheckpoint(runFile(checkpoint, name), state);
+    }
     await writeManifest(checkpoint, manifest);
   }
 

@@ -21,6 +21,7 @@ const root = mkdtempSync(join(tmpdir(), 'tensile-compare-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const quiet = { write: () => true, isTTY: false };
 const SMALL = ['--train-size', '384', '--test-size', '300', '--batch-size', '16', '--rosenbrock-steps', '200'];
+const TINY = ['--train-size', '192', '--test-size', '100', '--batch-size', '16', '--rosenbrock-steps', '50'];
 
 const stepsOf = (records: MetricsRecord[], run: string) => records.filter((r): r is StepRecord => r.type === 'step' && r.run === run);
 const epochsOf = (records: MetricsRecord[], run: string) => records.filter((r): r is EpochRecord => r.type === 'epoch' && r.run === run);
@@ -129,21 +130,22 @@ describe('optimizer-comparison, small', () => {
   });
 
   it('stopped by an exception in the middle of its second optimizer and resumed, it ends as if never stopped', async () => {
-    const args = [...SMALL, '--optimizer', 'rmsprop,adagrad', '--epochs', '2', '--checkpoint-every', '5'];
+    // 12 steps per epoch, a checkpoint every 5 steps.
+    const args = [...TINY, '--optimizer', 'rmsprop,adagrad', '--epochs', '2', '--checkpoint-every', '5'];
     const whole = { out: join(root, 'whole-2'), ckpt: join(root, 'whole-2.safetensors') };
     await runComparison([...args, '--out', whole.out, '--checkpoint', whole.ckpt], { stream: quiet });
-    // The crash: the progress line of AdaGrad's epoch 2 at 75% (step 42; its last checkpoint is step 40's).
+    // The crash: the progress line of AdaGrad's epoch 2 at 75% (step 21; its last checkpoint is step 20's).
     const cut = { out: join(root, 'cut'), ckpt: join(root, 'cut.safetensors') };
     const crash = { write: (t: string) => { if (/^AdaGrad +epoch 2\/2 +75%/.test(t)) throw new Error('crash'); return true; }, isTTY: false };
     await expect(runComparison([...args, '--out', cut.out, '--checkpoint', cut.ckpt], { stream: crash })).rejects.toThrow('crash');
     const manifest = await readManifest(cut.ckpt);
     expect([manifest.runs.rmsprop!.finished, manifest.runs.adagrad!.finished]).toEqual([true, false]);
-    expect((await loadCheckpoint(runFile(cut.ckpt, 'adagrad'))).step).toBe(40);
-    // The killed run wrote records past its checkpoint (steps 41, 42); the resume drops and redoes them.
-    expect(stepsOf(readMetrics(join(cut.out, 'metrics.jsonl')), 'adagrad').at(-1)!.step).toBe(42);
+    expect((await loadCheckpoint(runFile(cut.ckpt, 'adagrad'))).step).toBe(20);
+    // The stopped run wrote a record past its checkpoint (step 21); the resume drops and redoes it.
+    expect(stepsOf(readMetrics(join(cut.out, 'metrics.jsonl')), 'adagrad').at(-1)!.step).toBe(21);
     let text = '';
     await runComparison(['--resume', cut.ckpt], { stream: { write: (t: string) => (text += t), isTTY: false } });
-    expect(text).toContain(': RMSProp after 2 epochs · AdaGrad after 1 epoch and 16 batches\n');
+    expect(text).toContain(': RMSProp after 2 epochs · AdaGrad after 1 epoch and 8 batches\n');
     expect(text).toContain('RMSProp  trained its 2 epochs before the resume\n');
     expect(text).not.toMatch(/^RMSProp +epoch/m);
     await expectSameComparison(whole, cut, ['rmsprop', 'adagrad']);
@@ -240,7 +242,7 @@ function spawnCompare(args: string[], killWhen?: () => boolean): Promise<{ code:
 describe('optimizer-comparison killed', () => {
   it('SIGKILLed at a random step and resumed, it ends with the uninterrupted comparison\'s metrics, models and checkpoints', async () => {
     // 2 optimizers × 2 epochs × 12 steps: 52 records, a checkpoint every 3 steps.
-    const args = ['--train-size', '192', '--test-size', '100', '--batch-size', '16', '--rosenbrock-steps', '50', '--optimizer', 'sgd,adam', '--epochs', '2', '--checkpoint-every', '3'];
+    const args = [...TINY, '--optimizer', 'sgd,adam', '--epochs', '2', '--checkpoint-every', '3'];
     const whole = { out: join(root, 'k-whole'), ckpt: join(root, 'k-whole.safetensors') };
     const w = await spawnCompare([...args, '--out', whole.out, '--checkpoint', whole.ckpt]);
     expect([w.code, w.stderr]).toEqual([0, '']);
