@@ -3,7 +3,7 @@
 // @tensile/train's fit; then the learning-rate schedules are previewed and each optimizer walks the
 // Rosenbrock valley. Plots: curves.svg, lr-schedules.svg, rosenbrock.svg; numbers: metrics.jsonl (every
 // record tagged with its optimizer); checkpoints: see manifest.ts.
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Flatten, Linear, ReLU, Sequential } from '@tensile/nn';
 import { save } from '@tensile/nn/node';
@@ -166,9 +166,10 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
 
   const out = output.create();
   const metricsPath = join(out, 'metrics.jsonl');
-  if (metricsSource === null) writeFileSync(metricsPath, '');
   // Resumed into another folder: the records so far come along from the comparison's own folder.
-  else if (!output.continuing) copyFileSync(metricsSource, metricsPath);
+  if (metricsSource !== null && existsSync(metricsSource)) {
+    if (!output.continuing) copyFileSync(metricsSource, metricsPath);
+  } else writeFileSync(metricsPath, '');
   const manifest: Manifest = {
     config, out,
     runs: Object.fromEntries(config.optimizers.map((name) => {
