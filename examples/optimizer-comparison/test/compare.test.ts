@@ -85,7 +85,7 @@ describe('optimizer-comparison, small', () => {
     expect(readFileSync(join(out, 'curves.svg'), 'utf8').match(/<path d="M/g)).toHaveLength(12);
     expect(text).toMatch(/^AdaGrad {9}epoch 1\/1  loss \d\.\d{4}  acc [\d.]+%  │  test loss \d\.\d{4}  acc [\d.]+%  │  lr 1\.00e-2 /m);
     expect(text).toMatch(/^SGD \+ momentum {2}1\.00e-2 {3}\d\.\d{4} {6}[\d.]+% +│/m);
-  });
+  }, 120_000);
 
   it('resumed from a checkpoint for more epochs, it ends where an uninterrupted run does, bit for bit', async () => {
     const args = [...SMALL, '--optimizer', 'momentum,adam'];
@@ -127,7 +127,7 @@ describe('optimizer-comparison, small', () => {
     expect((done as Error).message).toBe(
       `${parts.ckpt}: this comparison already trained 2 epochs; there is nothing to resume unless --epochs asks for more (--epochs 3 or above); its plots and metrics are in ${parts.out}`,
     );
-  });
+  }, 120_000);
 
   it('stopped by an exception in the middle of its second optimizer and resumed, it ends as if never stopped', async () => {
     // 12 steps per epoch, a checkpoint every 5 steps.
@@ -156,7 +156,7 @@ describe('optimizer-comparison, small', () => {
     await runComparison(['--resume', join(root, 'cut-2.safetensors'), '--out', again.out, '--checkpoint', again.ckpt], { stream: quiet });
     await expectSameComparison(whole, again, ['rmsprop', 'adagrad']);
     expect(readFileSync(runFile(cut.ckpt, 'adagrad')).equals(before)).toBe(true);
-  });
+  }, 240_000);
 
   it('refuses a file as --out, and an --out that holds another run, before any work', async () => {
     const file = await runComparison([...SMALL, '--out', join(root, 'c.safetensors')], { stream: quiet }).catch((e: unknown) => e);
@@ -255,7 +255,7 @@ describe('optimizer-comparison killed', () => {
     expect([r.code, r.stderr], `killed once metrics.jsonl had ${at} records`).toEqual([0, '']);
     expect(r.stdout).toContain(`  resumed from ${killed.ckpt}: `);
     await expectSameComparison(whole, killed, ['sgd', 'adam']);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('Rosenbrock', () => {
