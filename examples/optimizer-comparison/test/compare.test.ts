@@ -2,7 +2,7 @@
 // written, a comparison interrupted anywhere (an exception mid-run, a SIGKILL at a random step) and resumed
 // ends where an uninterrupted one does, bit for bit, and each optimizer descends Rosenbrock.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,7 +168,7 @@ describe('optimizer-comparison, small', () => {
     expect((every as Error).message).toBe('--checkpoint-every needs --checkpoint <file>');
   });
 
-  it('refuses to resume from an old examples checkpoint, one optimizer\'s checkpoint, a foreign or missing file, or metrics that lost records', async () => {
+  it('refuses to resume from an old examples checkpoint, one optimizer\'s checkpoint, a foreign or missing file, or metrics that lost records; resumes a renamed one', async () => {
     const refusal = async (path: string) => {
       const lines: string[] = [];
       const err = await runComparison(['--resume', path], { stream: { write: (t: string) => lines.push(t) } }).catch((e: unknown) => e);
@@ -195,6 +195,12 @@ describe('optimizer-comparison, small', () => {
     // The comparison's metrics.jsonl cut to its first 10 lines.
     const cut = join(root, 'cut-metrics');
     await runComparison([...SMALL, '--optimizer', 'sgd', '--epochs', '1', '--out', cut, '--checkpoint', join(root, 'cm.safetensors')], { stream: quiet });
+    // A renamed comparison checkpoint resumes, and checkpoints under its new name from then on.
+    const renamed = join(root, 'renamed.safetensors');
+    copyFileSync(join(root, 'cm.safetensors'), renamed);
+    await runComparison(['--resume', renamed, '--epochs', '2'], { stream: quiet });
+    expect((await readManifest(renamed)).runs.sgd).toEqual({ file: 'renamed.sgd.safetensors', finished: true, epochs: 2, step: 48 });
+    expect([(await loadCheckpoint(runFile(renamed, 'sgd'))).epoch, (await loadCheckpoint(runFile(join(root, 'cm.safetensors'), 'sgd'))).epoch]).toEqual([2, 1]);
     writeFileSync(join(cut, 'metrics.jsonl'), readFileSync(join(cut, 'metrics.jsonl'), 'utf8').split('\n').slice(0, 10).join('\n') + '\n');
     expect(await refusal(join(root, 'cm.safetensors'))).toBe(`${join(root, 'cm.safetensors')}: this comparison already trained 1 epoch; there is nothing to resume unless --epochs asks for more (--epochs 2 or above); its plots and metrics are in ${cut}`);
     const err = await runComparison(['--resume', join(root, 'cm.safetensors'), '--epochs', '2'], { stream: quiet }).catch((e: unknown) => e);
