@@ -10,8 +10,8 @@ import { save } from '@tensile/nn/node';
 import { Generator, listBackends, manualSeed, setBackend } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
 import {
-  DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PIXEL_STATS, UsageError,
-  checkpointFile, choice, choiceList, commonFlags, describeBackend, helpText, int, loadImages, makeOptimizer, parseFlags, planOutput, plural,
+  DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PIXEL_STATS, SCHEDULE_NAMES, UsageError,
+  checkpointFile, choice, choiceList, commonFlags, describeBackend, helpText, int, loadImages, makeOptimizer, makeSchedule, parseFlags, planOutput, plural,
   userPath, type OptimizerName,
 } from '@tensile/examples-common';
 import {
@@ -40,6 +40,7 @@ export function compareFlags() {
     checkpoint: { ...common.checkpoint, help: "write the comparison's checkpoint to this .safetensors file (the settings, which optimizers finished) and each optimizer's training checkpoint beside it (<file>.<optimizer>.safetensors), after every epoch, atomically" },
     resume: { ...common.resume, help: 'continue the comparison saved in this checkpoint: finished optimizers are skipped, the others continue exactly where their checkpoints were taken; in its output folder unless --out says otherwise; --epochs may ask for more epochs' },
     checkpointEvery: int('also write the training checkpoint every n steps, mid-epoch', { min: 1 }),
+    schedule: choice("every optimizer's learning-rate schedule, peaking at its lr", SCHEDULE_NAMES, { default: 'constant' }),
     dataset: choice('dataset', DATASET_NAMES, { default: 'mnist' }),
     trainSize: int('train on the first n training samples only', { min: 1 }),
     testSize: int('evaluate on the first n test samples only', { min: 1 }),
@@ -71,6 +72,11 @@ function configOfManifest(saved: CompareConfig, v: Record<string, unknown>): Com
   const epochs = v.epochs as number | undefined;
   if (epochs !== undefined && epochs < saved.epochs) {
     throw new UsageError(`--epochs ${epochs} is fewer than the checkpoint's ${saved.epochs}; a resumed comparison can train longer, not shorter`);
+  }
+  if (epochs !== undefined && epochs !== saved.epochs && saved.schedule !== 'constant') {
+    throw new UsageError(
+      `--epochs ${epochs} differs from the checkpoint's ${saved.epochs}; its ${saved.schedule} schedule is laid out over ${plural(saved.epochs, 'epoch')}, so it keeps them (only a constant schedule can train longer)`,
+    );
   }
   return { ...saved, epochs: epochs ?? saved.epochs };
 }
@@ -124,7 +130,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   const resumePath = v.resume === undefined ? null : userPath(v.resume);
   const manifest0 = resumePath === null ? null : await readManifest(resumePath);
   const config: CompareConfig = manifest0 ? configOfManifest(manifest0.config, v) : {
-    optimizers: v.optimizer ?? [...OPTIMIZER_NAMES], lr: v.lr ?? null, epochs: v.epochs ?? 5, batchSize: v.batchSize ?? 64,
+    optimizers: v.optimizer ?? [...OPTIMIZER_NAMES], lr: v.lr ?? null, schedule: v.schedule ?? 'constant', epochs: v.epochs ?? 5, batchSize: v.batchSize ?? 64,
     seed: v.seed ?? 0, dtype: v.dtype ?? 'float32', dataset: v.dataset ?? 'mnist', trainSize: v.trainSize ?? null,
     testSize: v.testSize ?? null, rosenbrockSteps: v.rosenbrockSteps ?? 2000, backend: v.backend ?? defaultBackend(),
   };
@@ -191,7 +197,7 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   const stepsPerEpoch = new DataLoader(data.train, { batchSize: config.batchSize }).length;
   header.line(
     `${EXAMPLE} · MLP 784-128-10 · ${DATASET_LABELS[config.dataset]}: ${data.train.length.toLocaleString('en-US')} train / ` +
-      `${data.test.length.toLocaleString('en-US')} test · ${plural(config.epochs, 'epoch')} of ${plural(stepsPerEpoch, 'step')} · batch ${config.batchSize} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
+      `${data.test.length.toLocaleString('en-US')} test · ${plural(config.epochs, 'epoch')} of ${plural(stepsPerEpoch, 'step')} · batch ${config.batchSize} · schedule ${config.schedule} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
   );
   header.line(`  ${config.optimizers.map((name) => `${OPTIMIZER_LABELS[name]} lr ${formatLr(lrOf(config, name))}`).join(' · ')}`);
   header.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
@@ -215,7 +221,10 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
     const train = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: new Generator(`${config.seed}/shuffle`) });
     // Each run has its loaders: their positions are part of its checkpoints.
     const validation = new DataLoader(data.test, { batchSize: 500 });
-    const optimizer = makeOptimizer(name, model, { lr: lrOf(config, name) });
+    const lr = lrOf(config, name);
+    // No scheduler for a constant rate: a constant comparison may be resumed for more epochs.
+    const scheduler = config.schedule === 'constant' ? null : makeSchedule(config.schedule, lr, config.epochs * train.length, train.length);
+    const optimizer = makeOptimizer(name, model, { lr, scheduler });
     const progress = new TerminalProgress({ stream, valLabel: 'test', prefix: `${label.padEnd(width)}  ` });
     const history = new JsonlHistory(metricsPath, { run: name });
     if (state !== null && state.epoch >= config.epochs) progress.line(`${label.padEnd(width)}  trained its ${plural(state.epoch, 'epoch')} before the resume`);

@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { SafetensorsError, loadSafetensors, saveSafetensors } from '@tensile/nn';
 import { writeFileAtomic } from '@tensile/nn/node';
 import { CHECKPOINT_FORMAT, CheckpointError } from '@tensile/train';
-import { OLD_EXAMPLES_FORMAT, oldCheckpointError, type DatasetName, type OptimizerName } from '@tensile/examples-common';
+import { OLD_EXAMPLES_FORMAT, oldCheckpointError, type DatasetName, type OptimizerName, type ScheduleName } from '@tensile/examples-common';
 
 /** The `format` of the manifest's metadata. */
 export const COMPARISON_FORMAT = 'tensile-optimizer-comparison';
@@ -25,6 +25,8 @@ export interface CompareConfig {
   optimizers: OptimizerName[];
   /** One learning rate for all, or null for each optimizer's usual one (DEFAULT_LR). */
   lr: number | null;
+  /** Every optimizer's learning-rate schedule, peaking at its lr, laid out over `epochs`. */
+  schedule: ScheduleName;
   epochs: number;
   batchSize: number;
   seed: number;

@@ -209,6 +209,26 @@ describe('optimizer-comparison, small', () => {
     );
   });
 
+  it('--schedule gives every optimizer that schedule, peaking at its lr; such a comparison keeps its epochs when resumed', async () => {
+    const ckpt = join(root, 'cosine.safetensors');
+    const out = join(root, 'cosine');
+    let text = '';
+    await runComparison([...TINY, '--optimizer', 'sgd,adam', '--schedule', 'cosine', '--epochs', '1', '--out', out, '--checkpoint', ckpt], { stream: { write: (t: string) => (text += t), isTTY: false } });
+    expect(text).toContain(' · batch 16 · schedule cosine · ');
+    const records = readMetrics(join(out, 'metrics.jsonl'));
+    for (const [name, lr] of [['sgd', 0.1], ['adam', 1e-3]] as const) {
+      // CosineAnnealingLR from lr down to lr/100 over the 12 steps: step k uses lr/100 + (lr − lr/100)(1 + cos(π(k − 1)/12))/2.
+      const lrs = stepsOf(records, name).map((r) => r.lr);
+      expect(lrs).toHaveLength(12);
+      lrs.forEach((v, i) => expect(v, `${name} step ${i + 1}`).toBeCloseTo(lr / 100 + ((lr - lr / 100) * (1 + Math.cos((Math.PI * i) / 12))) / 2, 12));
+    }
+    const more = await runComparison(['--resume', ckpt, '--epochs', '2'], { stream: quiet }).catch((e: unknown) => e);
+    expect(more).toBeInstanceOf(UsageError);
+    expect((more as Error).message).toBe("--epochs 2 differs from the checkpoint's 1; its cosine schedule is laid out over 1 epoch, so it keeps them (only a constant schedule can train longer)");
+    const other = await runComparison(['--resume', ckpt, '--schedule', 'onecycle'], { stream: quiet }).catch((e: unknown) => e);
+    expect((other as Error).message).toMatch(/^--schedule onecycle differs from the checkpoint's cosine; /);
+  }, 120_000);
+
   it('a loss that turns NaN stops the comparison, naming the optimizer and the step', async () => {
     const out = join(root, 'nan');
     const err = await runComparison([...SMALL, '--optimizer', 'adam,sgd', '--lr', '1e9', '--out', out], { stream: quiet }).catch((e: unknown) => e);
