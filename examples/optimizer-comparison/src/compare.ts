@@ -141,7 +141,8 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
     if (done >= config.epochs) {
       throw new CheckpointError(
         'fit',
-        `${resumePath}: this comparison already trained ${plural(done, 'epoch')}; there is nothing to resume unless --epochs asks for more (--epochs ${done + 1} or above); its plots and metrics are in ${resumeFolder}`,
+        `${resumePath}: this comparison already trained ${plural(done, 'epoch')}; there is nothing to resume` +
+          `${config.schedule === 'constant' ? ` unless --epochs asks for more (--epochs ${done + 1} or above)` : ''}; its plots and metrics are in ${resumeFolder}`,
       );
     }
   }
@@ -276,14 +277,15 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
 
   // The table.
   const byRun = recordsByRun(readMetrics(metricsPath));
+  const column = Math.max(width, 'optimizer'.length);
   header.line('');
-  header.line(`${'optimizer'.padEnd(width)}  lr        train loss  test acc  │  Rosenbrock: lr     f after ${config.rosenbrockSteps} steps, at`);
+  header.line(`${'optimizer'.padEnd(column)}  lr        train loss  test acc  │  Rosenbrock: lr     f after ${config.rosenbrockSteps} steps, at`);
   for (const name of config.optimizers) {
     const last = (byRun.get(name) ?? []).filter((r): r is EpochRecord => r.type === 'epoch').at(-1);
     const path = paths.find((p) => p.name === name)!;
     const [x, y] = path.points.at(-1)!;
     header.line(
-      `${OPTIMIZER_LABELS[name].padEnd(width)}  ${formatLr(lrOf(config, name)).padEnd(8)}  ${(last?.train.loss?.toFixed(4) ?? '-').padEnd(10)}  ` +
+      `${OPTIMIZER_LABELS[name].padEnd(column)}  ${formatLr(lrOf(config, name)).padEnd(8)}  ${(last?.train.loss?.toFixed(4) ?? '-').padEnd(10)}  ` +
         `${(last?.val?.accuracy === undefined ? '-' : formatPercent(last.val.accuracy)).padEnd(8)}  │  ${formatLr(ROSENBROCK_LR[name]).padEnd(8)}  ${path.values.at(-1)!.toExponential(2)} at (${x.toFixed(3)}, ${y.toFixed(3)})`,
     );
   }

@@ -225,6 +225,11 @@ describe('optimizer-comparison, small', () => {
     const more = await runComparison(['--resume', ckpt, '--epochs', '2'], { stream: quiet }).catch((e: unknown) => e);
     expect(more).toBeInstanceOf(UsageError);
     expect((more as Error).message).toBe("--epochs 2 differs from the checkpoint's 1; its cosine schedule is laid out over 1 epoch, so it keeps them (only a constant schedule can train longer)");
+    const done = await runComparison(['--resume', ckpt], { stream: quiet }).catch((e: unknown) => e);
+    expect((done as Error).message).toBe(`${ckpt}: this comparison already trained 1 epoch; there is nothing to resume; its plots and metrics are in ${out}`);
+    // The table's first column is as wide as its heading.
+    expect(text).toMatch(/^optimizer  lr {8}train loss/m);
+    expect(text).toMatch(/^Adam {7}1\.00e-3 {3}\d\.\d{4}/m);
     const other = await runComparison(['--resume', ckpt, '--schedule', 'onecycle'], { stream: quiet }).catch((e: unknown) => e);
     expect((other as Error).message).toMatch(/^--schedule onecycle differs from the checkpoint's cosine; /);
   }, 120_000);
