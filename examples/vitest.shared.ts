@@ -9,8 +9,8 @@ export default defineConfig({
     alias: [
       // @tensile/tensor is its Node entry (worker threads), as Node's own resolution of the package gives.
       { find: /^@tensile\/tensor$/, replacement: here('../packages/tensor/src/node.ts') },
-      { find: /^@tensile\/(nn|optim|data|onnx)$/, replacement: here('../packages/$1/src/index.ts') },
-      { find: /^@tensile\/(tensor|nn|data)\/node$/, replacement: here('../packages/$1/src/node.ts') },
+      { find: /^@tensile\/(nn|optim|data|onnx|train)$/, replacement: here('../packages/$1/src/index.ts') },
+      { find: /^@tensile\/(tensor|nn|data|train)\/node$/, replacement: here('../packages/$1/src/node.ts') },
       { find: /^@tensile\/examples-common$/, replacement: here('./common/src/index.ts') },
     ],
   },

@@ -1,9 +1,8 @@
 // The command line of the image-classifier examples (mnist-mlp, mnist-cnn): flags → settings (a recipe's,
 // overridden by flags, or a checkpoint's when resuming) → data, model, optimizer, schedule → `fit`.
 import { copyFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StateDictError, loadSafetensors, summary, type Module } from '@tensile/nn';
+import { StateDictError, summary, type Module } from '@tensile/nn';
 import { save, writeFileAtomic } from '@tensile/nn/node';
 import { exportOnnx } from '@tensile/onnx';
 import type { Dialect } from '@tensile/optim';
@@ -12,7 +11,7 @@ import { writeChromeTrace } from '@tensile/tensor/node';
 import { DataLoader, transforms } from '@tensile/data';
 import {
   CheckpointError, NonFiniteLossError, classificationStep, evaluate, fit, formatDuration, formatLr, formatPercent, profileSteps,
-  type Callback, type JsonValue, type StepRecord, type TrainingState,
+  type Callback, type JsonValue, type TrainingState,
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
 import { UsageError, bool, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
@@ -21,7 +20,8 @@ import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetNam
 import { plural } from './format.js';
 import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, makeOptimizer, makeSchedule, type OptimizerName, type ScheduleName } from './optimizers.js';
 import { checkpointFile, planOutput, userPath } from './paths.js';
-import { DIVERGED_LOSS, DivergenceError } from './run.js';
+import { DIVERGED_LOSS, DivergenceError } from './divergence.js';
+import { OLD_EXAMPLES_FORMAT, oldCheckpointError, safetensorsFormat } from './old-format.js';
 
 /** The recipes `--recipe` takes: the tuned default, and PyTorch's reference recipe. */
 export const RECIPE_NAMES = ['tuned', 'pytorch'] as const;
@@ -171,9 +171,6 @@ function configOfCheckpoint(ex: ClassifierExample, state: TrainingState, path: s
   return config;
 }
 
-/** The format name of the checkpoints the examples wrote before they trained with @tensile/train. */
-const OLD_EXAMPLES_FORMAT = 'tensile-examples-checkpoint/1';
-
 /**
  * Reads the checkpoint `--resume` names. A checkpoint of the examples' earlier format gets one line saying
  * this version cannot continue it, rather than the generic "not a training checkpoint".
@@ -182,19 +179,8 @@ async function readResume(path: string): Promise<TrainingState> {
   try {
     return await loadCheckpoint(path);
   } catch (e) {
-    if (!(e instanceof CheckpointError) || e.part !== 'format') throw e;
-    let format: string | undefined;
-    try {
-      format = loadSafetensors(await readFile(path)).metadata?.format;
-    } catch {
-      // Unreadable as safetensors after all: the package's own message says enough.
-    }
-    if (format !== OLD_EXAMPLES_FORMAT) throw e;
-    throw new CheckpointError(
-      'format',
-      `${path} is a checkpoint of an older version of the examples (format "${OLD_EXAMPLES_FORMAT}"), which this version cannot resume; start a new run (leave --resume out)`,
-      { cause: e },
-    );
+    if (e instanceof CheckpointError && e.part === 'format' && (await safetensorsFormat(path)) === OLD_EXAMPLES_FORMAT) throw oldCheckpointError(path, e);
+    throw e;
   }
 }
 
@@ -333,9 +319,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     progress.stop();
     // The curves up to the bad step show how it got there.
     writePlots(out, classificationPlots(history.records, plotOptions));
-    const last = history.records.filter((r): r is StepRecord => r.type === 'step').at(-1);
-    const lastFinite = last ? { loss: last.metrics.loss!, step: last.step } : null;
-    const err = new DivergenceError(e.loss, e.epoch, e.batch, e.step, lastFinite);
+    const err = DivergenceError.from(e, history.records);
     err.message += `; try a smaller --lr (this run's is ${formatLr(config.lr)})`;
     throw err;
   }

@@ -4,10 +4,9 @@ import { StateDictError } from '@tensile/nn';
 import { DatasetNotFoundError } from '@tensile/data';
 import { NonFiniteError } from '@tensile/tensor';
 import { StateDictError as OptimizerStateDictError } from '@tensile/optim';
-import { CheckpointError as TrainCheckpointError } from '@tensile/train';
+import { CheckpointError } from '@tensile/train';
 import { UsageError, choice, int, path, positive } from './args.js';
-import { CheckpointError } from './checkpoint.js';
-import { DivergenceError } from './run.js';
+import { DivergenceError } from './divergence.js';
 import { OPTIMIZER_NAMES } from './optimizers.js';
 
 /** The flags every example takes (`defaults` fills in what `--help` shows). */
@@ -26,7 +25,7 @@ export function commonFlags(defaults: { epochs: string; batchSize: string; lr: s
 }
 
 /** Errors a user can fix get one line; anything else is a bug and shows its stack. */
-const USER_ERRORS = [UsageError, CheckpointError, TrainCheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError, NonFiniteError];
+const USER_ERRORS = [UsageError, CheckpointError, StateDictError, OptimizerStateDictError, DatasetNotFoundError, DivergenceError, NonFiniteError];
 
 /**
  * Runs an example's main function: a usage error prints one line naming the flag and exits with status 2;

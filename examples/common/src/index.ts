@@ -2,17 +2,15 @@
 export { UsageError, parseFlags, helpText, int, positive, choice, choiceList, path, bool, type Flag, type FlagSpec, type FlagValues } from './args.js';
 export { commonFlags, runMain } from './cli.js';
 export { checkpointFile, holdsRun, makeDir, newRunFolder, planOutput, userPath, writableFolder, type OutputPlan, type OutputRequest } from './paths.js';
-export { CHECKPOINT_FORMAT, CheckpointError, outputFolderOf, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 export {
   RECIPE_NAMES, classifierFlags, describeBackend, resolveConfig, runClassifier,
   type ClassifierConfig, type ClassifierExample, type Recipe, type RecipeName,
 } from './classifier.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';
 export { plural } from './format.js';
-export { MetricsLog, readMetrics, type MetricsRecord } from './metrics.js';
 export {
   DEFAULT_LR, OPTIMIZER_LABELS, OPTIMIZER_NAMES, SCHEDULE_NAMES, makeOptimizer, makeSchedule,
   type AnyOptimizer, type OptimizerName, type ScheduleName,
 } from './optimizers.js';
-export { Progress, type ProgressStats, type ProgressStream } from './progress.js';
-export { DIVERGED_LOSS, DivergenceError, Run, type Batch, type EpochTotals, type Evaluation, type RunParts, type StepResult } from './run.js';
+export { DIVERGED_LOSS, DivergenceError } from './divergence.js';
+export { OLD_EXAMPLES_FORMAT, oldCheckpointError, safetensorsFormat } from './old-format.js';

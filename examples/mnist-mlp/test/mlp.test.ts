@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadSafetensors } from '@tensile/nn';
-import { UsageError, runClassifier, writeCheckpoint } from '@tensile/examples-common';
+import { loadSafetensors, saveSafetensors } from '@tensile/nn';
+import { OLD_EXAMPLES_FORMAT, UsageError, runClassifier } from '@tensile/examples-common';
 import { CheckpointError, type MetricsRecord } from '@tensile/train';
 import { loadCheckpoint, readMetrics, saveCheckpoint } from '@tensile/train/node';
 import { tensor } from '@tensile/tensor';
@@ -254,7 +254,8 @@ describe('mnist-mlp checkpoints', () => {
 
   it('refuses a checkpoint of the earlier examples (format tensile-examples-checkpoint/1) with one line saying to start a new run', async () => {
     const old = join(root, 'old.safetensors');
-    await writeCheckpoint(old, { tensors: new Map([['model.fc1.weight', tensor([[1]])]]), meta: { example: 'mnist-mlp', run: { epochsDone: 1 } } });
+    // As the examples wrote them: tensors by name, every other value a JSON string in the metadata.
+    writeFileSync(old, saveSafetensors(new Map([['model.fc1.weight', tensor([[1]])]]), { format: OLD_EXAMPLES_FORMAT, example: '"mnist-mlp"', run: '{"epochsDone":1}' }));
     const err = await runClassifier(mlpExample, ['--resume', old], { stream: quiet }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as Error).message).toBe(

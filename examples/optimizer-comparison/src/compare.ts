@@ -1,39 +1,31 @@
 // pnpm compare: the reference notebook's story in numbers. The same MLP, from the same initial weights, is
-// trained by each optimizer on the same batches in the same order; then the learning-rate schedules are
-// previewed and each optimizer walks the Rosenbrock valley. Plots: curves.svg, lr-schedules.svg,
-// rosenbrock.svg; numbers: metrics.jsonl.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// trained by each optimizer on the same batches in the same order, one optimizer after another, each with
+// @tensile/train's fit; then the learning-rate schedules are previewed and each optimizer walks the
+// Rosenbrock valley. Plots: curves.svg, lr-schedules.svg, rosenbrock.svg; numbers: metrics.jsonl (every
+// record tagged with its optimizer); checkpoints: see manifest.ts.
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Flatten, Linear, ReLU, Sequential } from '@tensile/nn';
 import { save } from '@tensile/nn/node';
-import { Generator, getDefaultGenerator, listBackends, manualSeed, setBackend, type GeneratorState } from '@tensile/tensor';
+import { Generator, listBackends, manualSeed, setBackend } from '@tensile/tensor';
 import { DataLoader, transforms } from '@tensile/data';
 import {
-  CheckpointError, DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DivergenceError, MetricsLog, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PIXEL_STATS, Progress,
-  Run, UsageError, checkpointFile, choice, choiceList, commonFlags, describeBackend, helpText, int, loadImages, makeOptimizer, outputFolderOf,
-  parseFlags, planOutput, plural, readCheckpoint, userPath, writeCheckpoint, type DatasetName, type MetricsRecord, type OptimizerName,
-  type ProgressStream,
+  DATASET_LABELS, DATASET_NAMES, DEFAULT_LR, DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, OPTIMIZER_NAMES, PIXEL_STATS, SCHEDULE_NAMES, UsageError,
+  checkpointFile, choice, choiceList, commonFlags, describeBackend, helpText, int, loadImages, makeOptimizer, makeSchedule, parseFlags, planOutput, plural,
+  userPath, type OptimizerName,
 } from '@tensile/examples-common';
-import { PALETTE, chartGroup, contourGroup, formatDuration, formatLr, formatPercent, formatRate, lineChart, smooth, svgDocument } from '@tensile/train';
+import {
+  CheckpointError, NonFiniteLossError, PALETTE, chartGroup, classificationStep, comparisonChart, contourGroup, fit, formatLr, formatPercent,
+  lineChart, recordsByRun, svgDocument, type EpochRecord, type JsonValue, type MetricsRecord, type TrainingState,
+} from '@tensile/train';
+import { JsonlHistory, TerminalProgress, fileCheckpoint, loadCheckpoint, readMetrics, saveCheckpoint, type ProgressStream } from '@tensile/train/node';
+import { readManifest, runFile, writeManifest, type CompareConfig, type Manifest } from './manifest.js';
 import { ROSENBROCK_LR, ROSENBROCK_VIEW, rosenbrockPath } from './rosenbrock.js';
 import { schedulePreviews } from './schedules.js';
 
-/** Every setting of a comparison; saved in its checkpoints and locked when it is resumed. */
-export interface CompareConfig {
-  optimizers: OptimizerName[];
-  /** One learning rate for all, or null for each optimizer's usual one (DEFAULT_LR). */
-  lr: number | null;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  dtype: 'float32' | 'float64';
-  dataset: DatasetName;
-  trainSize: number | null;
-  testSize: number | null;
-  rosenbrockSteps: number;
-  backend: string;
-}
+export type { CompareConfig } from './manifest.js';
 
+const EXAMPLE = 'optimizer-comparison';
 const defaultBackend = () => (listBackends().includes('wasm') ? 'wasm' : 'js');
 
 /** The comparison's flags: the common ones, with `--optimizer` taking a list. */
@@ -45,6 +37,10 @@ export function compareFlags() {
   return {
     ...common,
     optimizer: choiceList('optimizers to compare', OPTIMIZER_NAMES, { default: 'all of them' }),
+    checkpoint: { ...common.checkpoint, help: "write the comparison's checkpoint to this .safetensors file (the settings, which optimizers finished) and each optimizer's training checkpoint beside it (<file>.<optimizer>.safetensors), after every epoch, atomically" },
+    resume: { ...common.resume, help: 'continue the comparison saved in this checkpoint: finished optimizers are skipped, the others continue exactly where their checkpoints were taken; in its output folder unless --out says otherwise; --epochs may ask for more epochs' },
+    checkpointEvery: int('also write the training checkpoint every n steps, mid-epoch', { min: 1 }),
+    schedule: choice("every optimizer's learning-rate schedule, peaking at its lr", SCHEDULE_NAMES, { default: 'constant' }),
     dataset: choice('dataset', DATASET_NAMES, { default: 'mnist' }),
     trainSize: int('train on the first n training samples only', { min: 1 }),
     testSize: int('evaluate on the first n test samples only', { min: 1 }),
@@ -61,6 +57,64 @@ function makeModel(config: CompareConfig, generator: Generator) {
   return new Sequential(new Flatten(), new Linear(784, 128, opts), new ReLU(), new Linear(128, 10, opts));
 }
 
+const lrOf = (config: CompareConfig, name: OptimizerName) => config.lr ?? DEFAULT_LR[name];
+
+/** The settings of a resumed comparison: its checkpoint's, with more epochs if `--epochs` asks; a flag that says otherwise is an error. */
+function configOfManifest(saved: CompareConfig, v: Record<string, unknown>): CompareConfig {
+  const given: Record<string, unknown> = { ...v, optimizers: v.optimizer };
+  for (const key of (Object.keys(saved) as (keyof CompareConfig)[]).filter((k) => k !== 'epochs')) {
+    const value = given[key];
+    if (value !== undefined && JSON.stringify(value) !== JSON.stringify(saved[key])) {
+      const flag = key === 'optimizers' ? 'optimizer' : kebab(key);
+      throw new UsageError(`--${flag} ${String(value)} differs from the checkpoint's ${String(saved[key])}; a resumed run keeps its checkpoint's settings, so leave --${flag} out`);
+    }
+  }
+  const epochs = v.epochs as number | undefined;
+  if (epochs !== undefined && epochs < saved.epochs) {
+    throw new UsageError(`--epochs ${epochs} is fewer than the checkpoint's ${saved.epochs}; a resumed comparison can train longer, not shorter`);
+  }
+  if (epochs !== undefined && epochs !== saved.epochs && saved.schedule !== 'constant') {
+    throw new UsageError(
+      `--epochs ${epochs} differs from the checkpoint's ${saved.epochs}; its ${saved.schedule} schedule is laid out over ${plural(saved.epochs, 'epoch')}, so it keeps them (only a constant schedule can train longer)`,
+    );
+  }
+  return { ...saved, epochs: epochs ?? saved.epochs };
+}
+
+/** The settings without their epochs, to compare a run's checkpoint with its comparison's. */
+const settings = (c: CompareConfig) => JSON.stringify({ ...c, epochs: 0 });
+
+/**
+ * The training checkpoint of each optimizer that has one beside the manifest, checked to belong to this
+ * comparison (an optimizer killed before its first checkpoint has none: it starts from the beginning).
+ */
+async function readRunStates(manifestPath: string, manifest: Manifest): Promise<Map<OptimizerName, TrainingState>> {
+  const states = new Map<OptimizerName, TrainingState>();
+  for (const name of manifest.config.optimizers) {
+    const file = join(dirname(manifestPath), manifest.runs[name]!.file);
+    const state = await loadCheckpoint(file, { ifExists: true });
+    if (state === null) {
+      if (manifest.runs[name]!.finished) throw new CheckpointError('file', `${manifestPath}: ${OPTIMIZER_LABELS[name]} finished, but its checkpoint ${file} is missing`);
+      continue;
+    }
+    const config = state.extra.config as unknown as CompareConfig | undefined;
+    if (state.extra.example !== EXAMPLE || state.extra.run !== name || typeof config !== 'object' || config === null || settings(config) !== settings(manifest.config)) {
+      throw new CheckpointError('extra', `${file} is not ${OPTIMIZER_LABELS[name]}'s checkpoint of the comparison in ${manifestPath} (its settings or its run differ)`);
+    }
+    states.set(name, state);
+  }
+  return states;
+}
+
+/** Batches of the epoch under way when a checkpoint was written (0 at an epoch's end). */
+function batchesDoneIn(state: TrainingState): number {
+  const f = state.extra.fit as { partial?: { batches?: unknown } | null } | undefined;
+  return typeof f?.partial?.batches === 'number' ? f.partial.batches : 0;
+}
+
+/** Records of the run `name` that its checkpoint counts (fit's `historyLength`). */
+const historyLengthOf = (state: TrainingState) => (state.extra.fit as { historyLength?: number } | undefined)?.historyLength ?? 0;
+
 /** Parses the command line and runs the comparison; lines go to `opts.stream` (default stdout). */
 export async function runComparison(argv: readonly string[], opts: { stream?: ProgressStream } = {}): Promise<void> {
   const stream = opts.stream ?? process.stdout;
@@ -68,135 +122,138 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
   const { values: v, help } = parseFlags(spec, argv);
   if (help) {
     stream.write(helpText('pnpm compare [options]',
-      'optimizer-comparison: trains the same 784-128-10 MLP with SGD, SGD + momentum, AdaGrad, RMSProp, Adam and AdamW\n' +
-      'from the same initial weights on the same batches, previews the learning-rate schedules, and runs each\n' +
-      'optimizer on the Rosenbrock function.', spec));
+      'optimizer-comparison: trains the same 784-128-10 MLP with SGD, SGD + momentum, AdaGrad, RMSProp, Adam and AdamW,\n' +
+      'one after another, from the same initial weights on the same batches; previews the learning-rate schedules;\n' +
+      'and runs each optimizer on the Rosenbrock function.', spec));
     return;
   }
   const resumePath = v.resume === undefined ? null : userPath(v.resume);
-  const ckpt = resumePath === null ? null : await readCheckpoint(resumePath);
-  let config: CompareConfig = {
-    optimizers: v.optimizer ?? [...OPTIMIZER_NAMES], lr: v.lr ?? null, epochs: v.epochs ?? 5, batchSize: v.batchSize ?? 64,
+  const manifest0 = resumePath === null ? null : await readManifest(resumePath);
+  const config: CompareConfig = manifest0 ? configOfManifest(manifest0.config, v) : {
+    optimizers: v.optimizer ?? [...OPTIMIZER_NAMES], lr: v.lr ?? null, schedule: v.schedule ?? 'constant', epochs: v.epochs ?? 5, batchSize: v.batchSize ?? 64,
     seed: v.seed ?? 0, dtype: v.dtype ?? 'float32', dataset: v.dataset ?? 'mnist', trainSize: v.trainSize ?? null,
     testSize: v.testSize ?? null, rosenbrockSteps: v.rosenbrockSteps ?? 2000, backend: v.backend ?? defaultBackend(),
   };
-  if (ckpt) {
-    if (ckpt.meta.example !== 'optimizer-comparison') throw new CheckpointError(`${resumePath} was written by ${JSON.stringify(ckpt.meta.example)}, not optimizer-comparison`);
-    const saved = ckpt.meta.config as CompareConfig;
-    const given: Record<string, unknown> = { ...v, optimizers: v.optimizer };
-    // There is no learning-rate schedule here, so a resumed comparison may run for more epochs.
-    for (const key of (Object.keys(saved) as (keyof CompareConfig)[]).filter((k) => k !== 'epochs')) {
-      const value = given[key];
-      if (value !== undefined && JSON.stringify(value) !== JSON.stringify(saved[key])) {
-        const flag = key === 'optimizers' ? 'optimizer' : kebab(key);
-        throw new UsageError(`--${flag} ${String(value)} differs from the checkpoint's ${String(saved[key])}; a resumed run keeps its checkpoint's settings, so leave --${flag} out`);
-      }
-    }
-    config = { ...saved, epochs: v.epochs ?? saved.epochs };
-    const done = Math.min(...config.optimizers.map((name) => (ckpt.meta[`${name}/run`] as { epochsDone?: number } | undefined)?.epochsDone ?? 0));
+  const states = manifest0 ? await readRunStates(resumePath!, manifest0) : new Map<OptimizerName, TrainingState>();
+  const resumeFolder = manifest0?.out ?? null;
+  if (manifest0) {
+    const done = Math.min(...config.optimizers.map((name) => states.get(name)?.epoch ?? 0));
     if (done >= config.epochs) {
-      const where = outputFolderOf(ckpt);
       throw new CheckpointError(
-        `${resumePath}: this comparison already trained ${plural(done, 'epoch')}; there is nothing to resume unless --epochs asks for more (--epochs ${done + 1} or above)${where ? `; its plots and metrics are in ${where}` : ''}`,
+        'fit',
+        `${resumePath}: this comparison already trained ${plural(done, 'epoch')}; there is nothing to resume` +
+          `${config.schedule === 'constant' ? ` unless --epochs asks for more (--epochs ${done + 1} or above)` : ''}; its plots and metrics are in ${resumeFolder}`,
       );
     }
   }
+  if (v.checkpointEvery !== undefined && v.checkpoint === undefined && resumePath === null) throw new UsageError('--checkpoint-every needs --checkpoint <file>');
   // Every path is checked before the data loads.
   const checkpoint = v.checkpoint !== undefined ? checkpointFile(v.checkpoint, 'checkpoint') : v.resume !== undefined ? checkpointFile(v.resume, 'resume') : null;
-  const resumeFolder = outputFolderOf(ckpt);
-  const output = planOutput({ out: v.out, base: 'runs/optimizer-comparison', resumeFolder });
+  const output = planOutput({ out: v.out, base: `runs/${EXAMPLE}`, resumeFolder });
+  // The run's metrics.jsonl must still hold the records each optimizer's checkpoint counts.
+  const metricsSource = resumeFolder === null ? null : join(resumeFolder, 'metrics.jsonl');
+  if (metricsSource !== null) {
+    const have = recordsByRun(readMetrics(metricsSource));
+    for (const [name, state] of states) {
+      const n = have.get(name)?.length ?? 0;
+      if (n < historyLengthOf(state)) {
+        throw new CheckpointError(
+          'fit',
+          `${resumePath}: the comparison's ${metricsSource} has ${n} complete records of ${OPTIMIZER_LABELS[name]} but its checkpoint was written after ${historyLengthOf(state)}; it was moved, cut or replaced, so this comparison cannot continue its metrics (start a new one)`,
+        );
+      }
+    }
+  }
 
   setBackend(config.backend);
-  manualSeed(config.seed);
   const data = await loadImages(config.dataset, { trainSize: config.trainSize, testSize: config.testSize, dtype: config.dtype });
   const { mean, std } = PIXEL_STATS[config.dataset];
   const prepare = transforms.normalize(mean, std);
-  // Each run gets generators with the same seeds: the same initial weights and the same batches.
-  const runs = config.optimizers.map((name) => {
-    const model = makeModel(config, new Generator(`${config.seed}/init`));
-    const loader = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: new Generator(`${config.seed}/shuffle`) });
-    const optimizer = makeOptimizer(name, model, { lr: config.lr ?? DEFAULT_LR[name] });
-    return { name, run: new Run({ model, optimizer, loader, trainTransform: prepare, evalTransform: prepare }) };
-  });
-  if (ckpt) {
-    try {
-      for (const { name, run } of runs) run.restore(ckpt, `${name}/`);
-    } catch (e) {
-      if (e instanceof Error) e.message = `${resumePath}: ${e.message}`;
-      throw e;
-    }
-    getDefaultGenerator().setState(ckpt.meta.defaultGenerator as GeneratorState);
-  }
+  const step = classificationStep({ transform: prepare, evalTransform: prepare });
 
   const out = output.create();
-  const progress = new Progress({ stream });
-  const stepsPerEpoch = runs[0]!.run.batchesPerEpoch;
-  const done = runs[0]!.run.epochsDone;
-  progress.line(
-    `optimizer-comparison · MLP 784-128-10 · ${DATASET_LABELS[config.dataset]}: ${data.train.length.toLocaleString('en-US')} train / ` +
-      `${data.test.length.toLocaleString('en-US')} test · ${plural(config.epochs, 'epoch')} · batch ${config.batchSize} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
-  );
-  progress.line(`  ${runs.map(({ name, run }) => `${OPTIMIZER_LABELS[name]} lr ${formatLr(run.parts.optimizer.defaults.lr)}`).join(' · ')}`);
-  progress.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
-  if (ckpt) progress.line(`  resumed from ${resumePath} after ${plural(done, 'epoch')}`);
-
-  const metrics = new MetricsLog(
-    join(out, 'metrics.jsonl'),
-    ckpt ? { keepUpToStep: runs[0]!.run.step, from: !output.continuing && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : undefined } : {},
-  );
-  const width = Math.max(...runs.map(({ name }) => OPTIMIZER_LABELS[name].length));
-  const seconds = new Map<OptimizerName, number>();
-  for (let epoch = done + 1; epoch <= config.epochs; epoch++) {
-    for (const { name, run } of runs) {
-      const label = `${OPTIMIZER_LABELS[name].padEnd(width)}  epoch ${epoch}/${config.epochs}`;
-      const start = performance.now();
-      progress.start(label, stepsPerEpoch);
-      const it = run.trainEpoch();
-      let r;
-      try {
-        for (r = it.next(); !r.done; r = it.next()) {
-          const s = r.value;
-          progress.update(s.batch, { loss: s.totals.lossSum / s.totals.samples, accuracy: s.totals.correct / s.totals.samples, samplesPerSec: s.totals.samples / ((performance.now() - start) / 1000) });
-          metrics.write({ type: 'step', run: name, epoch, step: s.step, loss: s.loss, accuracy: s.accuracy, lr: s.lr });
-        }
-      } catch (e) {
-        if (e instanceof DivergenceError) {
-          progress.stop();
-          writeCurves(out, config, metrics.records, stepsPerEpoch);
-          e.message = `${OPTIMIZER_LABELS[name]}: ${e.message}; try a smaller --lr (its lr is ${formatLr(run.parts.optimizer.defaults.lr)}), or leave it out of --optimizer`;
-        }
-        throw e;
-      }
-      const totals = r.value;
-      const trainSeconds = (performance.now() - start) / 1000;
-      const test = run.evaluate(data.test);
-      const elapsed = (performance.now() - start) / 1000;
-      seconds.set(name, (seconds.get(name) ?? 0) + elapsed);
-      const record: MetricsRecord = {
-        type: 'epoch', run: name, epoch, step: run.step, lr: run.parts.optimizer.lastLr[0]!,
-        trainLoss: totals.lossSum / totals.samples, trainAccuracy: totals.correct / totals.samples,
-        testLoss: test.loss, testAccuracy: test.accuracy, seconds: elapsed, samplesPerSec: totals.samples / trainSeconds,
-      };
-      metrics.write(record);
-      progress.finish(
-        `${label}  loss ${record.trainLoss.toFixed(4)}  acc ${formatPercent(record.trainAccuracy)}  │  test loss ${record.testLoss.toFixed(4)}  ` +
-          `acc ${formatPercent(record.testAccuracy)}  │  ${formatDuration(elapsed)}  ${formatRate(record.samplesPerSec)} samples/s`,
-      );
+  const metricsPath = join(out, 'metrics.jsonl');
+  // Resumed into another folder: the records so far come along from the comparison's own folder.
+  if (metricsSource !== null && existsSync(metricsSource)) {
+    if (!output.continuing) copyFileSync(metricsSource, metricsPath);
+  } else writeFileSync(metricsPath, '');
+  const manifest: Manifest = {
+    config, out,
+    runs: Object.fromEntries(config.optimizers.map((name) => {
+      const state = states.get(name);
+      const finished = state !== undefined && state.epoch >= config.epochs;
+      return [name, { file: checkpoint ? basename(runFile(checkpoint, name)) : '', finished, epochs: finished ? state.epoch : 0, step: finished ? state.step : 0 }];
+    })),
+  };
+  if (checkpoint) {
+    // Checkpointing to new files (another --checkpoint, or a manifest renamed since): the checkpoints so far go with it.
+    for (const [name, state] of states) {
+      if (runFile(checkpoint, name) !== join(dirname(resumePath!), manifest0!.runs[name]!.file)) await saveCheckpoint(runFile(checkpoint, name), state);
     }
-    if (checkpoint) {
-      const tensors = new Map();
-      const meta: Record<string, unknown> = { example: 'optimizer-comparison', config, out, defaultGenerator: getDefaultGenerator().getState() };
-      for (const { name, run } of runs) {
-        const s = run.state(`${name}/`);
-        for (const [k, t] of s.tensors) tensors.set(k, t);
-        Object.assign(meta, s.meta);
-      }
-      await writeCheckpoint(checkpoint, { tensors, meta });
-    }
-    writeCurves(out, config, metrics.records, stepsPerEpoch);
+    await writeManifest(checkpoint, manifest);
   }
-  writeCurves(out, config, metrics.records, stepsPerEpoch);
-  for (const { name, run } of runs) await save(join(out, `${name}.safetensors`), run.parts.model);
+
+  const width = Math.max(...config.optimizers.map((name) => OPTIMIZER_LABELS[name].length));
+  const header = new TerminalProgress({ stream });
+  const stepsPerEpoch = new DataLoader(data.train, { batchSize: config.batchSize }).length;
+  header.line(
+    `${EXAMPLE} · MLP 784-128-10 · ${DATASET_LABELS[config.dataset]}: ${data.train.length.toLocaleString('en-US')} train / ` +
+      `${data.test.length.toLocaleString('en-US')} test · ${plural(config.epochs, 'epoch')} of ${plural(stepsPerEpoch, 'step')} · batch ${config.batchSize} · schedule ${config.schedule} · seed ${config.seed} · ${config.dtype} · backend ${describeBackend(config.backend)}`,
+  );
+  header.line(`  ${config.optimizers.map((name) => `${OPTIMIZER_LABELS[name]} lr ${formatLr(lrOf(config, name))}`).join(' · ')}`);
+  header.line(`  output ${out}${checkpoint ? ` · checkpoint ${checkpoint}` : ''}`);
+  if (manifest0) {
+    const where = config.optimizers.map((name) => {
+      const s = states.get(name);
+      if (s === undefined) return `${OPTIMIZER_LABELS[name]} from the start`;
+      const batches = batchesDoneIn(s);
+      return `${OPTIMIZER_LABELS[name]} after ${plural(s.epoch, 'epoch')}${batches > 0 ? ` and ${plural(batches, 'batch', 'batches')}` : ''}`;
+    });
+    header.line(`  resumed from ${resumePath}: ${where.join(' · ')}`);
+  }
+
+  const curves = () => writeCurves(out, config, readMetrics(metricsPath), stepsPerEpoch);
+  for (const name of config.optimizers) {
+    const label = OPTIMIZER_LABELS[name];
+    const state = states.get(name) ?? null;
+    // Each optimizer starts from the same place: the same default generator, initial weights and batches.
+    manualSeed(config.seed);
+    const model = makeModel(config, new Generator(`${config.seed}/init`));
+    const train = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: new Generator(`${config.seed}/shuffle`) });
+    // Each run has its loaders: their positions are part of its checkpoints.
+    const validation = new DataLoader(data.test, { batchSize: 500 });
+    const lr = lrOf(config, name);
+    // No scheduler for a constant rate: a constant comparison may be resumed for more epochs.
+    const scheduler = config.schedule === 'constant' ? null : makeSchedule(config.schedule, lr, config.epochs * train.length, train.length);
+    const optimizer = makeOptimizer(name, model, { lr, scheduler });
+    const progress = new TerminalProgress({ stream, valLabel: 'test', prefix: `${label.padEnd(width)}  ` });
+    const history = new JsonlHistory(metricsPath, { run: name });
+    if (state !== null && state.epoch >= config.epochs) progress.line(`${label.padEnd(width)}  trained its ${plural(state.epoch, 'epoch')} before the resume`);
+    try {
+      await fit({
+        model, optimizer, train, validation, step, history, epochs: config.epochs, resume: state,
+        onNonFinite: 'throw', maxLoss: DIVERGED_LOSS,
+        extra: { example: EXAMPLE, run: name, config: config as unknown as JsonValue, out },
+        callbacks: [
+          progress,
+          // The curves so far after each epoch, so a long comparison can be watched.
+          { onEpochEnd: curves },
+          ...(checkpoint ? [fileCheckpoint(runFile(checkpoint, name), { everySteps: v.checkpointEvery ?? 0 })] : []),
+        ],
+      });
+    } catch (e) {
+      if (!(e instanceof NonFiniteLossError)) throw e;
+      progress.stop();
+      curves();
+      const err = DivergenceError.from(e, history.records);
+      err.message = `${label}: ${err.message}; try a smaller --lr (its lr is ${formatLr(lrOf(config, name))}), or leave it out of --optimizer`;
+      throw err;
+    }
+    await save(join(out, `${name}.safetensors`), model);
+    manifest.runs[name] = { ...manifest.runs[name]!, finished: true, epochs: config.epochs, step: optimizer.stepCount };
+    if (checkpoint) await writeManifest(checkpoint, manifest);
+  }
+  curves();
 
   // The learning-rate schedules, previewed over this run's steps.
   const previews = schedulePreviews(1e-3, config.epochs * stepsPerEpoch, stepsPerEpoch);
@@ -211,41 +268,36 @@ export async function runComparison(argv: readonly string[], opts: { stream?: Pr
     contourGroup({
       title: `Rosenbrock (1 − x)² + 100(y − x²)² from (−1.2, 1), ${config.rosenbrockSteps} steps`,
       ...ROSENBROCK_VIEW,
-      paths: paths.map((p, i) => ({ name: `${OPTIMIZER_LABELS[p.name]} (lr ${ROSENBROCK_LR[p.name]})`, points: p.points, color: PALETTE[OPTIMIZER_NAMES.indexOf(p.name) % 10] ?? PALETTE[i] })),
+      paths: paths.map((p) => ({ name: `${OPTIMIZER_LABELS[p.name]} (lr ${ROSENBROCK_LR[p.name]})`, points: p.points, color: colorOf(p.name) })),
     }, 0, 0, 600, 560) +
     chartGroup({
       title: 'f along each path', xLabel: 'step', yLabel: 'f(x, y)', logY: true,
-      series: paths.map((p) => ({ name: OPTIMIZER_LABELS[p.name], points: p.values.map((f, i) => [i, f] as [number, number]), color: PALETTE[OPTIMIZER_NAMES.indexOf(p.name) % 10] })),
+      series: paths.map((p) => ({ name: OPTIMIZER_LABELS[p.name], points: p.values.map((f, i) => [i, f] as [number, number]), color: colorOf(p.name) })),
     }, 600, 0, 600, 560)));
 
   // The table.
-  const epochs = metrics.records.filter((r): r is Extract<MetricsRecord, { type: 'epoch' }> => r.type === 'epoch');
-  progress.line('');
-  progress.line(`${'optimizer'.padEnd(width)}  lr        train loss  test acc  │  Rosenbrock: lr     f after ${config.rosenbrockSteps} steps, at`);
-  for (const { name, run } of runs) {
-    const last = epochs.filter((r) => r.run === name).at(-1);
+  const byRun = recordsByRun(readMetrics(metricsPath));
+  const column = Math.max(width, 'optimizer'.length);
+  header.line('');
+  header.line(`${'optimizer'.padEnd(column)}  lr        train loss  test acc  │  Rosenbrock: lr     f after ${config.rosenbrockSteps} steps, at`);
+  for (const name of config.optimizers) {
+    const last = (byRun.get(name) ?? []).filter((r): r is EpochRecord => r.type === 'epoch').at(-1);
     const path = paths.find((p) => p.name === name)!;
     const [x, y] = path.points.at(-1)!;
-    progress.line(
-      `${OPTIMIZER_LABELS[name].padEnd(width)}  ${formatLr(run.parts.optimizer.defaults.lr).padEnd(8)}  ${(last?.trainLoss.toFixed(4) ?? '-').padEnd(10)}  ` +
-        `${(last ? formatPercent(last.testAccuracy) : '-').padEnd(8)}  │  ${formatLr(ROSENBROCK_LR[name]).padEnd(8)}  ${path.values.at(-1)!.toExponential(2)} at (${x.toFixed(3)}, ${y.toFixed(3)})`,
+    header.line(
+      `${OPTIMIZER_LABELS[name].padEnd(column)}  ${formatLr(lrOf(config, name)).padEnd(8)}  ${(last?.train.loss?.toFixed(4) ?? '-').padEnd(10)}  ` +
+        `${(last?.val?.accuracy === undefined ? '-' : formatPercent(last.val.accuracy)).padEnd(8)}  │  ${formatLr(ROSENBROCK_LR[name]).padEnd(8)}  ${path.values.at(-1)!.toExponential(2)} at (${x.toFixed(3)}, ${y.toFixed(3)})`,
     );
   }
-  progress.line(`plots: ${out}/curves.svg, lr-schedules.svg, rosenbrock.svg · metrics.jsonl`);
+  header.line(`plots: ${out}/curves.svg, lr-schedules.svg, rosenbrock.svg · metrics.jsonl`);
 }
 
-/** Loss (per step, smoothed) and test accuracy (per epoch) of every optimizer, on one SVG. */
+/** Each optimizer keeps its color in every plot, whichever subset is compared. */
+const colorOf = (name: OptimizerName) => PALETTE[OPTIMIZER_NAMES.indexOf(name) % PALETTE.length]!;
+
+/** Every optimizer's training loss (per step, smoothed) and test accuracy (per epoch), on one SVG. */
 function writeCurves(out: string, config: CompareConfig, records: readonly MetricsRecord[], stepsPerEpoch: number): void {
-  const color = (name: OptimizerName) => PALETTE[OPTIMIZER_NAMES.indexOf(name) % 10];
-  const steps = (name: string) => records.filter((r) => r.type === 'step' && r.run === name) as Extract<MetricsRecord, { type: 'step' }>[];
-  const epochs = (name: string) => records.filter((r) => r.type === 'epoch' && r.run === name) as Extract<MetricsRecord, { type: 'epoch' }>[];
-  writeFileSync(join(out, 'curves.svg'), svgDocument(1200, 460,
-    chartGroup({
-      title: 'training loss (moving average over steps)', xLabel: 'epoch', yLabel: 'cross-entropy loss', logY: true,
-      series: config.optimizers.map((name) => ({ name: OPTIMIZER_LABELS[name], color: color(name), points: smooth(steps(name).map((r) => [r.step / stepsPerEpoch, r.loss])) })),
-    }, 0, 0, 600, 460) +
-    chartGroup({
-      title: 'test accuracy', xLabel: 'epoch', yLabel: 'accuracy', yFormat: 'percent', legend: 'bottom-right',
-      series: config.optimizers.map((name) => ({ name: OPTIMIZER_LABELS[name], color: color(name), markers: true, points: epochs(name).map((r) => [r.epoch, r.testAccuracy]) })),
-    }, 600, 0, 600, 460)));
+  const byRun = recordsByRun(records);
+  const runs = config.optimizers.map((name) => ({ name: OPTIMIZER_LABELS[name], color: colorOf(name), records: byRun.get(name) ?? [] }));
+  writeFileSync(join(out, 'curves.svg'), comparisonChart(runs, { metric: 'val.accuracy', metricTitle: 'test accuracy', stepsPerEpoch }));
 }

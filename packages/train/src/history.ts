@@ -10,6 +10,8 @@ export type MetricValues = Readonly<Record<string, number>>;
 /** One training step: the batch's loss, the rate this step used, and the step's metrics. */
 export interface StepRecord {
   readonly type: 'step';
+  /** The run's name, when several runs share one history file (`JsonlHistory`'s `run` option); absent otherwise. */
+  readonly run?: string;
   /** The epoch under way (1 for the first). */
   readonly epoch: number;
   /** Optimizer steps taken, this one included (1 for the first). */
@@ -25,6 +27,8 @@ export interface StepRecord {
 /** One epoch: the means over its training batches, the validation results, the time. */
 export interface EpochRecord {
   readonly type: 'epoch';
+  /** The run's name, when several runs share one history file; absent otherwise. */
+  readonly run?: string;
   readonly epoch: number;
   /** Optimizer steps taken by the end of this epoch. */
   readonly step: number;
@@ -113,4 +117,20 @@ export function metricOf(record: EpochRecord, path: string): number | undefined 
   const [group, name] = path.split('.', 2) as [string, string | undefined];
   if (name === undefined || (group !== 'train' && group !== 'val')) return undefined;
   return record[group]?.[name];
+}
+
+/**
+ * The records of a history several runs share (each tagged with `run`, as `JsonlHistory`'s `run` option
+ * writes them), by run name in order of first appearance; untagged records are under `""`.
+ * @example const byRun = recordsByRun(readMetrics('runs/compare/metrics.jsonl')); lossChart(byRun.get('adam')!);
+ */
+export function recordsByRun(records: readonly MetricsRecord[]): Map<string, MetricsRecord[]> {
+  const out = new Map<string, MetricsRecord[]>();
+  for (const r of records) {
+    const name = r.run ?? '';
+    let list = out.get(name);
+    if (list === undefined) out.set(name, (list = []));
+    list.push(r);
+  }
+  return out;
 }

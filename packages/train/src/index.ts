@@ -9,7 +9,7 @@ export {
 } from './state.js';
 export { checkpointToBytes, checkpointFromBytes, CHECKPOINT_FORMAT } from './serialize.js';
 export { IndexedDBCheckpointStore, checkpointBlob, downloadCheckpoint, type IndexedDBStoreOptions } from './browser.js';
-export { MemoryHistory, metricOf, type MetricsHistory, type MetricsRecord, type StepRecord, type EpochRecord, type MetricValues } from './history.js';
+export { MemoryHistory, metricOf, recordsByRun, type MetricsHistory, type MetricsRecord, type StepRecord, type EpochRecord, type MetricValues } from './history.js';
 export {
   classificationStep, regressionStep, evaluate,
   type StepFn, type StepContext, type StepOutput, type MetricFn, type ClassificationStepOptions, type RegressionStepOptions,
@@ -34,3 +34,4 @@ export {
   lossChart, metricChart, accuracyChart, lrChart, confusionMatrix, classificationPlots,
   type HistoryChartOptions, type TestPredictions,
 } from './plot/training.js';
+export { comparisonChart, runsLossChart, runsMetricChart, type NamedRun, type RunsChartOptions } from './plot/runs.js';

@@ -10,7 +10,8 @@ import { IndexedDBCheckpointStore, checkpointBlob } from '../browser.js';
 import { CheckpointError } from '../errors.js';
 import { fit } from '../fit.js';
 import type { MetricsRecord, StepRecord } from '../history.js';
-import { captureState } from '../state.js';
+import { captureState, type TrainingState } from '../state.js';
+import { checkpoint } from '../callbacks.js';
 import { classificationStep } from '../steps.js';
 import { writePlots } from '../node.js';
 import { fileCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint-file.js';
@@ -85,6 +86,62 @@ describe('JsonlHistory', () => {
   });
 });
 
+describe('JsonlHistory shared by several runs', () => {
+  it('tags each record with the run; a fresh run removes only its own lines; a resumed one cuts back only its own', () => {
+    const path = join(dir, 'shared', 'metrics.jsonl');
+    const a = new JsonlHistory(path, { run: 'a' });
+    a.clear();
+    for (let i = 1; i <= 3; i++) a.append(step(i, i));
+    const b = new JsonlHistory(path, { run: 'b' });
+    b.clear();
+    for (let i = 1; i <= 3; i++) b.append(step(i, 10 * i));
+    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe('{"type":"step","run":"a","epoch":1,"step":1,"batch":1,"lr":0.1,"metrics":{"loss":1}}');
+    expect(b.records.map((r) => [r.run, r.step])).toEqual([['b', 1], ['b', 2], ['b', 3]]);
+    writeFileSync(path, `${readFileSync(path, 'utf8')}{"type":"step","run":"b","ep`); // torn by a kill
+    // b resumed from a checkpoint taken after its first record: a's lines stay, b's later ones and the torn line go.
+    const b2 = new JsonlHistory(path, { run: 'b' });
+    b2.resume(1, null);
+    expect(b2.records.map((r) => [r.run, r.step])).toEqual([['b', 1]]);
+    expect(readMetrics(path).map((r) => [r.run, r.step])).toEqual([['a', 1], ['a', 2], ['a', 3], ['b', 1]]);
+    b2.append(step(2, 5));
+    // a started afresh: only its own lines go.
+    new JsonlHistory(path, { run: 'a' }).clear();
+    expect(readMetrics(path).map((r) => [r.run, r.step, (r as StepRecord).metrics.loss])).toEqual([['b', 1, 10], ['b', 2, 5]]);
+    // A run with fewer records than its checkpoint counts is refused, and the file is left as it was.
+    const before = readFileSync(path, 'utf8');
+    expect(() => new JsonlHistory(path, { run: 'b' }).resume(3, null)).toThrow(`${path} has 2 complete records of the run "b" but the checkpoint was written after 3`);
+    expect(() => new JsonlHistory(path, { run: 'a' }).resume(1, null)).toThrow(/has 0 complete records of the run "a"/);
+    expect(readFileSync(path, 'utf8')).toBe(before);
+    // Records a checkpoint carries replace the run's own.
+    new JsonlHistory(path, { run: 'a' }).resume(1, [step(1, 7)]);
+    expect(readMetrics(path).map((r) => [r.run, (r as StepRecord).metrics.loss])).toEqual([['b', 10], ['b', 5], ['a', 7]]);
+    expect(() => new JsonlHistory(path, { run: '' })).toThrow('JsonlHistory: run must be a non-empty string, got ""');
+    expect(() => new JsonlHistory(path, { name: 'x' } as never)).toThrow(/JsonlHistory/);
+  });
+
+  it('two fits share one file; the second, resumed from its checkpoint, ends with the records of an uninterrupted pair', async () => {
+    let kept: TrainingState | null = null;
+    const keepStep4 = checkpoint({ save: (st) => void (st.step === 4 && (kept = st)), everySteps: 1 });
+    const twoRuns = async (path: string, keep: boolean) => {
+      for (const [run, seed] of [['x', 1], ['y', 2]] as const) {
+        const r = makeRun({ plateau: false, samples: 24, seed });
+        await fit({ model: r.model, optimizer: r.optimizer, train: r.train, epochs: 2, history: new JsonlHistory(path, { run }), generators: { augment: r.augment }, callbacks: keep && run === 'y' ? [keepStep4] : [] });
+      }
+    };
+    const whole = join(dir, 'pair-whole.jsonl');
+    await twoRuns(whole, false);
+    const cut = join(dir, 'pair-cut.jsonl');
+    await twoRuns(cut, true);
+    // y resumed after step 4 (epoch 2, batch 1 of 3): its records after that are dropped and written again.
+    expect(kept!.epoch).toBe(1);
+    const r = makeRun({ plateau: false, samples: 24, seed: 2 });
+    await fit({ model: r.model, optimizer: r.optimizer, train: r.train, epochs: 2, history: new JsonlHistory(cut, { run: 'y' }), generators: { augment: r.augment }, resume: kept });
+    const numbers = (p: string) => readMetrics(p).map((rec) => (rec.type === 'epoch' ? { ...rec, seconds: 0, samplesPerSec: 0 } : rec));
+    expect(numbers(cut)).toEqual(numbers(whole));
+    expect(numbers(whole).map((rec) => rec.run)).toEqual([...Array(8).fill('x'), ...Array(8).fill('y')]);
+  });
+});
+
 describe('TerminalProgress', () => {
   it('writes plain lines at each quarter and a summary per epoch when not on a terminal', async () => {
     let out = '';
@@ -104,6 +161,17 @@ describe('TerminalProgress', () => {
       'epoch 1/1  loss 1.0000  │  test loss 2.0000  acc 50.00%  │  lr 1.00e-1  1.0s  10 samples/s',
     );
     expect(() => new TerminalProgress({ valLabel: '' })).toThrow('TerminalProgress: valLabel must be a non-empty string, got ""');
+  });
+
+  it('starts each epoch line with the prefix (a run\'s name in a comparison)', async () => {
+    let out = '';
+    const bar = new TerminalProgress({ stream: { write: (t: string) => (out += t) }, prefix: 'Adam   ', valLabel: 'test' });
+    const a = makeRun({ plateau: false, samples: 64 });
+    await fit({ model: a.model, optimizer: a.optimizer, train: a.train, validation: a.validation, epochs: 1, callbacks: [bar, { onStepEnd: (ctx) => { if (ctx.step === 7) ctx.stop('enough'); } }] });
+    const lines = out.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.startsWith('Adam   epoch 1/1  ') || l.startsWith('Adam   stopped at step 7: enough'), l).toBe(true);
+    expect(() => new TerminalProgress({ prefix: 3 as never })).toThrow('TerminalProgress: prefix must be a string, got 3');
   });
 });
 

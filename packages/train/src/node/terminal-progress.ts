@@ -50,19 +50,26 @@ export class TerminalProgress implements Callback {
   private samplesBefore = 0;
 
   private readonly valLabel: string;
+  private readonly prefix: string;
 
-  /** `valLabel` names the validation metrics on the summary line (default `val`). */
-  constructor(opts: { stream?: ProgressStream; tty?: boolean; valLabel?: string } = {}) {
-    checkOptions('TerminalProgress', opts, ['stream', 'tty', 'valLabel']);
+  /**
+   * `valLabel` names the validation metrics on the summary line (default `val`); `prefix` starts each line
+   * about an epoch (the bar, the quarter lines, the summary, the stop line): a run's name, padded so that
+   * several runs' lines align.
+   */
+  constructor(opts: { stream?: ProgressStream; tty?: boolean; valLabel?: string; prefix?: string } = {}) {
+    checkOptions('TerminalProgress', opts, ['stream', 'tty', 'valLabel', 'prefix']);
     this.valLabel = opts.valLabel ?? 'val';
     if (typeof this.valLabel !== 'string' || this.valLabel === '') throw new TypeError(`TerminalProgress: valLabel must be a non-empty string, got ${JSON.stringify(opts.valLabel)}`);
+    this.prefix = opts.prefix ?? '';
+    if (typeof this.prefix !== 'string') throw new TypeError(`TerminalProgress: prefix must be a string, got ${JSON.stringify(opts.prefix)}`);
     this.stream = opts.stream ?? process.stdout;
     this.tty = opts.tty ?? (this.stream.isTTY === true && process.env.TERM !== 'dumb');
   }
 
   onEpochStart(ctx: FitContext): void {
     this.stopBar();
-    this.label = `epoch ${String(ctx.epoch).padStart(String(ctx.epochs).length)}/${ctx.epochs}`;
+    this.label = `${this.prefix}epoch ${String(ctx.epoch).padStart(String(ctx.epochs).length)}/${ctx.epochs}`;
     this.total = ctx.batchesPerEpoch;
     this.startValue = ctx.batch;
     this.began = performance.now();
@@ -105,12 +112,12 @@ export class TerminalProgress implements Callback {
 
   onEpochEnd(ctx: FitContext, record: EpochRecord): void {
     this.stopBar();
-    this.line(epochSummary(record, ctx.epochs, this.valLabel));
+    this.line(`${this.prefix}${epochSummary(record, ctx.epochs, this.valLabel)}`);
   }
 
   onFitEnd(ctx: FitContext): void {
     this.stopBar();
-    if (ctx.stopped) this.line(`stopped at step ${ctx.stopped.step}: ${ctx.stopped.message}`);
+    if (ctx.stopped) this.line(`${this.prefix}stopped at step ${ctx.stopped.step}: ${ctx.stopped.message}`);
   }
 
   /** Removes the bar, if one is showing: for a fit that threw (it then calls no `onFitEnd`). */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { chartRow, lineChart, logTicks, niceTicks, smooth } from './chart.js';
 import { contourGroup, contourSegments } from './contour.js';
 import { base64, confusionMatrixSvg, grayscalePng, imageGridSvg, zlibStored } from './images.js';
+import { comparisonChart, runsLossChart, runsMetricChart } from './runs.js';
 import { accuracyChart, classificationPlots, confusionMatrix, lossChart, lrChart, metricChart } from './training.js';
 import { tensor } from '@tensile/tensor';
 import type { MetricsRecord } from '../history.js';
@@ -164,5 +165,54 @@ describe('charts of a metrics history', () => {
     expect(files['misclassified.svg']!.match(/data:image\/png;base64,/g)).toHaveLength(1);
     expect(files['misclassified.svg']).toContain('b → a');
     expect(() => confusionMatrix([0, 2], [0, 1], 2)).toThrow('confusionMatrix: sample 1 has label 2 and prediction 1; both must be integers in [0, 2)');
+  });
+});
+
+describe('charts of several runs', () => {
+  /** A run of 2 epochs of 3 steps whose loss is `scale / step` and whose validation accuracy is `acc[epoch - 1]`. */
+  const run = (scale: number, acc: number[]): MetricsRecord[] => {
+    const out: MetricsRecord[] = [];
+    for (let epoch = 1; epoch <= 2; epoch++) {
+      for (let batch = 1; batch <= 3; batch++) {
+        const step = (epoch - 1) * 3 + batch;
+        out.push({ type: 'step', epoch, step, batch, lr: 0.1, metrics: { loss: scale / step } });
+      }
+      out.push({ type: 'epoch', epoch, step: epoch * 3, lr: 0.1, train: { loss: scale / epoch }, val: { loss: 1, accuracy: acc[epoch - 1]! }, seconds: 1, samplesPerSec: 1 });
+    }
+    return out;
+  };
+  const runs = [{ name: 'SGD', records: run(4, [0.5, 0.6]) }, { name: 'Adam', records: run(2, [0.7, 0.9]), color: '#123456' }];
+  const paths = (svg: string) => [...svg.matchAll(/<path d="([^"]+)" fill="none" stroke="([^"]+)"/g)].map((m) => ({ d: m[1]!, color: m[2]! }));
+  const coords = (d: string) => [...d.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+
+  it('runsLossChart: one smoothed line per run, each step at its epoch position, in the run\'s color', () => {
+    const svg = runsLossChart(runs);
+    const p = paths(svg);
+    expect(p.map((l) => l.color)).toEqual(['#4e79a7', '#123456']);
+    for (const l of p) expect(coords(l.d)).toHaveLength(6);
+    // Step 3 closes epoch 1 and step 6 epoch 2: the x of the last point of each run is the chart's right edge.
+    expect(coords(p[0]!.d).at(-1)![0]).toBe(coords(p[1]!.d).at(-1)![0]);
+    // Adam's loss is half SGD's at every step, so on the log axis its line is below (larger y) everywhere.
+    coords(p[1]!.d).forEach(([, y], i) => expect(y).toBeGreaterThan(coords(p[0]!.d)[i]![1]!));
+    expect(svg).toContain('>SGD</text>');
+  });
+
+  it('runsMetricChart: a marker per epoch per run, in percent for accuracies; a missing metric draws nothing', () => {
+    const svg = runsMetricChart(runs, 'val.accuracy', { title: 'test accuracy' });
+    expect(svg).toContain('>test accuracy</text>');
+    expect(svg.match(/<circle/g)).toHaveLength(4);
+    expect(svg).toContain('%</text>');
+    expect(runsMetricChart(runs, 'val.mae').match(/<circle/g)).toBeNull();
+    expect(() => runsMetricChart([{ name: 'x' } as never])).toThrow('runsMetricChart: runs[0] must be { name: string, records: MetricsRecord[], color? }');
+    expect(() => runsLossChart(runs, { logY: true } as never)).toThrow(/runsLossChart/);
+  });
+
+  it('comparisonChart: both side by side; a run with no records yet is drawn as nothing', () => {
+    const svg = comparisonChart([...runs, { name: 'AdaGrad', records: [] }], { metricTitle: 'test accuracy', stepsPerEpoch: 3 });
+    expect(svg).toMatch(/^<svg[^>]* width="1200" height="460"/);
+    expect(svg).toContain('>training loss (moving average over steps)</text>');
+    expect(svg).toContain('>test accuracy</text>');
+    expect(svg.match(/<g transform="translate\(600 0\)">/g)).toHaveLength(1);
+    expect(paths(svg)).toHaveLength(4); // two loss lines, two accuracy lines
   });
 });
