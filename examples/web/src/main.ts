@@ -20,12 +20,22 @@ let longestTask = 0;
 const hook = {
   state: runState as RunState,
   step: 0,
+  /** Runs started in this page (each start, continuation or upload). */
+  runs: 0,
   savedStep: -1,
   ready: null as (FromWorker & { type: 'ready' }) | null,
   prediction: null as number[] | null,
   longestTask: 0,
+  /** The longest handling of each kind of message from the worker, in ms (what the page's tasks spend). */
+  slowestMessage: {} as Record<string, number>,
   errors: [] as string[],
+  /** Times the bench's W1 workload in the worker (no run may be training). */
+  bench: (steps = 200) => new Promise<FromWorker & { type: 'bench' }>((resolve) => {
+    benchDone = resolve;
+    send({ type: 'bench', steps });
+  }),
 };
+let benchDone: ((r: FromWorker & { type: 'bench' }) => void) | null = null;
 (globalThis as { tensileApp?: typeof hook }).tensileApp = hook;
 
 /** Messages wait until the worker says it is alive (see the end of worker.ts). */
@@ -40,7 +50,12 @@ function startWorker(): void {
   alive = false;
   queued = [];
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'tensile-training' });
-  worker.onmessage = (e: MessageEvent<FromWorker>) => receive(e.data);
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const t = performance.now();
+    receive(e.data);
+    const ms = performance.now() - t;
+    if (ms > (hook.slowestMessage[e.data.type] ?? 0)) hook.slowestMessage[e.data.type] = ms;
+  };
   worker.onerror = (e) => showError(`the training worker failed: ${e.message}`);
   send({ type: 'init', dataUrl: new URL('data/', document.baseURI).href });
 }
@@ -139,6 +154,7 @@ function receive(m: FromWorker): void {
       setState(m.state, m.message);
       return;
     case 'settings':
+      hook.runs += 1;
       showSettings(m.settings);
       return;
     case 'progress': {
@@ -180,6 +196,10 @@ function receive(m: FromWorker): void {
       return;
     case 'dataset':
       $('status').textContent = m.message;
+      return;
+    case 'bench':
+      benchDone?.(m);
+      benchDone = null;
       return;
     case 'error':
       showError(m.message);

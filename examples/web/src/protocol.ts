@@ -43,7 +43,9 @@ export type ToWorker =
   | { type: 'continue' }
   | { type: 'predict'; id: number; pixels: Float32Array }
   | { type: 'download'; what: 'checkpoint' | 'model' }
-  | { type: 'discard-saved' };
+  | { type: 'discard-saved' }
+  /** Times the bench's W1 workload (src/w1.ts) when no run is training. */
+  | { type: 'bench'; steps: number };
 
 /** The state of the worker, as the page's buttons follow it. */
 export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'done' | 'error';
@@ -78,6 +80,7 @@ export type FromWorker =
   | { type: 'file'; name: string; bytes: ArrayBuffer }
   | { type: 'saved'; step: number; epoch: number }
   | { type: 'dataset'; message: string }
+  | { type: 'bench'; samplesPerSec: number; msPerStep: number; threads: number }
   | { type: 'error'; message: string };
 
 /** One epoch's line of the table under the charts. */

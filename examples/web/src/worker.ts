@@ -16,10 +16,11 @@ import {
   type IdxArray, type ImageClassificationData,
 } from '@tensile/data';
 import {
-  IndexedDBCheckpointStore, MemoryHistory, accuracyChart, checkpoint, checkpointFromBytes, checkpointToBytes, classificationPlots,
-  evaluate, fit, lossChart, type Callback, type EpochRecord, type FitContext, type TrainingState,
+  IndexedDBCheckpointStore, MemoryHistory, checkpoint, checkpointFromBytes, checkpointToBytes, classificationPlots,
+  evaluate, fit, lineChart, lossChart, smooth, type Callback, type EpochRecord, type FitContext, type MetricsRecord, type StepRecord, type TrainingState,
 } from '@tensile/train';
 import { kernelBuild } from './kernels.js';
+import { w1 } from './w1.js';
 import type { EpochRow, FromWorker, IdxFiles, Progress, SavedRun, Settings, ToWorker } from './protocol.js';
 
 type Batch = [Tensor, Tensor];
@@ -159,9 +160,26 @@ function epochRows(records: MemoryHistory['records']): EpochRow[] {
   }));
 }
 
+/** Accuracy per step (its moving average) and per epoch (training mean and validation), in percent. */
+function accuracyChart(records: readonly MetricsRecord[], stepsPerEpoch: number, width: number, height: number): string {
+  const steps = records.filter((r): r is StepRecord => r.type === 'step').map((r) => [r.step / stepsPerEpoch, r.metrics.accuracy ?? NaN] as const);
+  const epochs = records.filter((r): r is EpochRecord => r.type === 'epoch');
+  return lineChart({
+    title: 'accuracy', xLabel: 'epoch', yLabel: 'accuracy', yFormat: 'percent', legend: 'bottom-right',
+    series: [
+      { name: 'train (moving average)', points: smooth(steps), color: '#4e79a7' },
+      { name: 'train (epoch mean)', points: epochs.map((r) => [r.epoch, r.train.accuracy ?? NaN]), color: '#4e79a7', markers: true, dashed: true },
+      { name: 'validation', points: epochs.map((r) => [r.epoch, r.val?.accuracy ?? NaN]), color: '#e15759', markers: true },
+    ],
+  }, width, height);
+}
+
 function postCharts(c: Current): void {
   const opts = { stepsPerEpoch: c.run.train.length, width: 560, height: 300 };
-  post({ type: 'charts', loss: lossChart(c.history.records, opts), accuracy: accuracyChart(c.history.records, opts), epochTable: epochRows(c.history.records) });
+  post({
+    type: 'charts', loss: lossChart(c.history.records, opts), accuracy: accuracyChart(c.history.records, opts.stepsPerEpoch, opts.width, opts.height),
+    epochTable: epochRows(c.history.records),
+  });
 }
 
 /** The confusion matrix and the misclassified test images of the model as it is now. */
@@ -191,6 +209,18 @@ async function train(config: ClassifierConfig, model: Settings['model'], resume:
   let lastCharts = 0;
   const window: [number, number][] = []; // (time, samples so far) over the last second or so
   let samples = 0;
+  let last: { ctx: FitContext; record: StepRecord; now: number } | null = null;
+  const postProgress = () => {
+    if (last === null) return;
+    const { ctx, record, now } = last;
+    const [t0, s0] = window[0]!;
+    const progress: Progress = {
+      epoch: record.epoch, epochs: ctx.epochs, step: record.step, batch: record.batch, batchesPerEpoch: ctx.batchesPerEpoch,
+      loss: record.metrics.loss!, accuracy: record.metrics.accuracy!, lr: record.lr,
+      samplesPerSec: now > t0 ? ((samples - s0) * 1000) / (now - t0) : 0,
+    };
+    post({ type: 'progress', progress });
+  };
   const control: Callback = {
     onFitStart(ctx) {
       c.ctx = ctx;
@@ -202,15 +232,10 @@ async function train(config: ClassifierConfig, model: Settings['model'], resume:
       samples += ctx.samplesPerEpoch / ctx.batchesPerEpoch;
       window.push([now, samples]);
       while (window.length > 2 && now - window[0]![0] > 1500) window.shift();
-      if (now - lastProgress > 100) {
+      last = { ctx, record, now };
+      if (now - lastProgress > 100 || record.step === ctx.epochs * ctx.batchesPerEpoch) {
         lastProgress = now;
-        const [t0, s0] = window[0]!;
-        const progress: Progress = {
-          epoch: record.epoch, epochs: ctx.epochs, step: record.step, batch: record.batch, batchesPerEpoch: ctx.batchesPerEpoch,
-          loss: record.metrics.loss!, accuracy: record.metrics.accuracy!, lr: record.lr,
-          samplesPerSec: now > t0 ? ((samples - s0) * 1000) / (now - t0) : 0,
-        };
-        post({ type: 'progress', progress });
+        postProgress();
       }
       if (now - lastCharts > 750) {
         postCharts(c);
@@ -229,6 +254,7 @@ async function train(config: ClassifierConfig, model: Settings['model'], resume:
       await yieldToEvents();
     },
     onFitEnd(ctx) {
+      postProgress();
       c.final = ctx.capture();
       c.ctx = null;
     },
@@ -328,6 +354,10 @@ async function handle(m: ToWorker): Promise<void> {
       return download(m.what);
     case 'discard-saved':
       await store.delete(KEY);
+      return;
+    case 'bench':
+      if (current?.ctx) throw new Error('the benchmark runs only while no run is training');
+      post({ type: 'bench', ...w1(m.steps) });
       return;
   }
 }

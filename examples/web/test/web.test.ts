@@ -25,6 +25,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const WEB = here('../');
 const MLP = here('../../mnist-mlp/');
 const OUTPUT = join(WEB, 'test-output');
+const FASHION = '/usr/share/datasets/fashion-mnist';
 const dir = mkdtempSync(join(tmpdir(), 'tensile-web-'));
 
 /** The run every test trains: `pnpm mnist --recipe pytorch --epochs 2 --seed 5` (Adam lr 1e-3, batch 64). */
@@ -39,6 +40,10 @@ function node(args: string[]): string {
 }
 
 const pnpmMnist = (args: string[]) => node(['src/main.ts', ...args]);
+
+const W1_STEPS = 300;
+const w1InNode = (threads?: number) =>
+  JSON.parse(node([fileURLToPath(new URL('./w1-node.ts', import.meta.url)), String(W1_STEPS), ...(threads ? [String(threads)] : [])]).trim()) as unknown;
 
 let browser: Browser;
 let isolated: { url: string; server: Server };
@@ -78,10 +83,12 @@ afterAll(async () => {
 interface Hook {
   state: string;
   step: number;
+  runs: number;
   savedStep: number;
   ready: { isolated: boolean; threads: number; kernels: string; backend: string; saved: { step: number } | null } | null;
   prediction: number[] | null;
   longestTask: number;
+  slowestMessage: Record<string, number>;
   errors: string[];
 }
 const hook = (page: Page) => page.evaluate(() => (globalThis as unknown as { tensileApp: Hook }).tensileApp);
@@ -157,13 +164,16 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
     expectSameRecords(recordsOf(state)!, reference.records);
     expect(steps(reference.records)).toHaveLength(STEPS);
 
-    // The page stayed responsive: the longest task on its thread while training (0: none over 50 ms).
+    // The page stayed responsive: the longest task on its thread while training (0: none over 50 ms). On a
+    // machine shared with other work that includes time the thread waited for a core, so the bound is loose:
+    // an epoch on the page's thread would block it for seconds.
     speed.longestMainThreadTaskMs = app.longestTask;
-    expect(app.longestTask).toBeLessThan(250);
+    speed.slowestMessageHandlingMs = app.slowestMessage;
+    expect(app.longestTask).toBeLessThan(1500);
     speed.threads = ready.threads;
     speed.chromiumSamplesPerSec = recordsOf(state)!.flatMap((r) => (r.type === 'epoch' ? [r.samplesPerSec] : []));
     speed.nodeSamplesPerSec = reference.samplesPerSec;
-    console.log('MLP epochs (samples/s), Chromium:', speed.chromiumSamplesPerSec, 'Node:', speed.nodeSamplesPerSec, 'longest page task (ms):', app.longestTask);
+    console.log('MLP epochs (samples/s), Chromium:', speed.chromiumSamplesPerSec, 'Node:', speed.nodeSamplesPerSec, 'longest page task (ms):', app.longestTask, 'slowest message handling (ms):', app.slowestMessage);
 
     // Draw a 7 with the mouse: a prediction with ten probabilities appears.
     const box = (await page.locator('#draw').boundingBox())!;
@@ -180,6 +190,14 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
     expect(await page.locator('#probs li').count()).toBe(10);
     expect(await page.textContent('#guess')).toMatch(/Prediction: \d/);
     await page.screenshot({ path: join(OUTPUT, 'trained.png'), fullPage: true });
+
+    // W1 (the bench's MLP step) in the page's worker and in Node, the same function and kernel build.
+    speed.w1 = {
+      chromium: await page.evaluate((n) => (globalThis as unknown as { tensileApp: { bench(n: number): Promise<unknown> } }).tensileApp.bench(n), W1_STEPS),
+      node: w1InNode(),
+      nodeOneThread: w1InNode(1),
+    };
+    console.log('W1 samples/s:', speed.w1);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(OUTPUT, 'phone.png'), fullPage: true });
     await page.context().close();
@@ -231,12 +249,40 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
     node([fileURLToPath(new URL('./node-fit.ts', import.meta.url)), settings, nodeFile, '100']);
     await page.click('#resume');
     await waitFor(page, "app.state === 'done'");
+    const runs = (await hook(page)).runs;
     await page.setInputFiles('#upload', nodeFile);
-    await waitFor(page, "app.state === 'training' || app.state === 'done'");
-    await waitFor(page, "app.state === 'done'");
+    await waitFor(page, `app.runs > ${runs} && app.state === 'done'`);
     const continued = checkpointFromBytes(await downloadCheckpoint(page));
     expectSameState(continued, reference.state);
     expectSameRecords(recordsOf(continued)!, reference.records.filter((r) => r.step > 100));
+    await page.context().close();
+  });
+
+  it('trains the CNN on Fashion-MNIST chosen from disk as Node does', async () => {
+    const page = await open(isolated.url);
+    await page.selectOption('#dataset', 'fashion-mnist');
+    const files = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
+    await page.setInputFiles('#fashion', files.map((f) => join(FASHION, f)));
+    await page.waitForFunction(() => /Fashion-MNIST: 60,000 train \/ 10,000 test/.test(document.querySelector('#status')!.textContent!), null, { timeout: 60_000 });
+    await page.selectOption('#model', 'cnn');
+    await page.selectOption('#recipe', 'tuned'); // batch norm, dropout, shifts, one-cycle: every generator at work
+    await page.fill('#epochs', '1');
+    await page.fill('#seed', '2');
+    await page.click('#start');
+    await waitFor(page, 'app.step >= 6');
+    await page.click('#pause');
+    await waitFor(page, "app.state === 'paused'");
+    const state = checkpointFromBytes(await downloadCheckpoint(page));
+    expect(state.extra).toMatchObject({ example: 'mnist-cnn', config: { dataset: 'fashion-mnist', recipe: 'tuned', batchNorm: true } });
+    // Node: the same run (pnpm mnist:cnn --dataset fashion-mnist --epochs 1 --seed 2), to the same step.
+    const settings = join(dir, 'fashion.json');
+    writeFileSync(settings, JSON.stringify({ dataset: 'fashion-mnist', recipe: 'tuned', epochs: 1, seed: 2 }));
+    mkdirSync(join(dir, 'node-cnn'));
+    const nodeFile = join(dir, 'node-cnn', 'cnn.safetensors');
+    node([fileURLToPath(new URL('./node-fit.ts', import.meta.url)), settings, nodeFile, String(state.step), 'cnn']);
+    const inNode = checkpointFromBytes(readFileSync(nodeFile));
+    expectSameState(state, inNode);
+    expectSameRecords(recordsOf(state)!, readMetrics(join(dir, 'node-cnn', 'metrics.jsonl')));
     await page.context().close();
   });
 
@@ -251,6 +297,10 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
     expectSameState(state, reference.state);
     expectSameRecords(recordsOf(state)!, reference.records);
     await page.screenshot({ path: join(OUTPUT, 'not-isolated.png'), fullPage: true });
+    speed.w1OneThread = {
+      chromium: await page.evaluate((n) => (globalThis as unknown as { tensileApp: { bench(n: number): Promise<unknown> } }).tensileApp.bench(n), W1_STEPS),
+    };
+    console.log('W1 samples/s, page not isolated:', speed.w1OneThread);
     await page.context().close();
   });
 });
