@@ -125,7 +125,8 @@ function setState(state: RunState, message: string): void {
   $<HTMLButtonElement>('resume').disabled = state !== 'paused';
   $<HTMLButtonElement>('download-checkpoint').disabled = !(state === 'training' || state === 'paused' || state === 'done');
   $<HTMLButtonElement>('download-model').disabled = $<HTMLButtonElement>('download-checkpoint').disabled;
-  for (const el of $('settings').querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) el.disabled = busy;
+  for (const el of $('settings').querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) el.disabled = busy && el.id !== 'threads';
+  select('threads').disabled = ready === null || ready.maxThreads === 1;
   $<HTMLInputElement>('upload').disabled = busy;
 }
 
@@ -144,8 +145,8 @@ function receive(m: FromWorker): void {
     case 'ready': {
       ready = m;
       hook.ready = m;
-      const threads = `${m.threads} thread${m.threads === 1 ? '' : 's'}`;
-      $('env').textContent = `backend ${m.kernels} · ${threads} · ${m.isolated ? 'cross-origin isolated (SharedArrayBuffer)' : 'not cross-origin isolated: one thread'}`;
+      select('threads').innerHTML = Array.from({ length: m.maxThreads }, (_, i) => `<option value="${i + 1}">${i + 1}</option>`).join('');
+      showEnv(m.threads);
       applyRecipe('recipe');
       showSaved(m.saved);
       return;
@@ -197,6 +198,9 @@ function receive(m: FromWorker): void {
     case 'dataset':
       $('status').textContent = m.message;
       return;
+    case 'threads':
+      showEnv(m.threads);
+      return;
     case 'bench':
       benchDone?.(m);
       benchDone = null;
@@ -205,6 +209,13 @@ function receive(m: FromWorker): void {
       showError(m.message);
       return;
   }
+}
+
+function showEnv(threads: number): void {
+  const m = ready!;
+  select('threads').value = String(threads);
+  const count = `${threads} thread${threads === 1 ? '' : 's'}`;
+  $('env').textContent = `backend ${m.kernels} · ${count} · ${m.isolated ? 'cross-origin isolated (SharedArrayBuffer)' : 'not cross-origin isolated: one thread'}`;
 }
 
 function showSaved(saved: SavedRun | null): void {
@@ -294,6 +305,7 @@ $('upload').addEventListener('change', async () => {
 });
 $('clear').addEventListener('click', () => pad.clear());
 select('recipe').addEventListener('change', () => applyRecipe('recipe'));
+select('threads').addEventListener('change', () => send({ type: 'threads', threads: Number(select('threads').value) }));
 select('model').addEventListener('change', () => applyRecipe('recipe'));
 select('optimizer').addEventListener('change', () => applyRecipe('optimizer'));
 select('dataset').addEventListener('change', () => {

@@ -44,6 +44,8 @@ export type ToWorker =
   | { type: 'predict'; id: number; pixels: Float32Array }
   | { type: 'download'; what: 'checkpoint' | 'model' }
   | { type: 'discard-saved' }
+  /** The kernels' thread count (the results do not depend on it). */
+  | { type: 'threads'; threads: number }
   /** Times the bench's W1 workload (src/w1.ts) when no run is training. */
   | { type: 'bench'; steps: number };
 
@@ -66,7 +68,7 @@ export interface Progress {
 export type FromWorker =
   | { type: 'alive' }
   | {
-    type: 'ready'; backend: string; threads: number; isolated: boolean; kernels: string; saved: SavedRun | null;
+    type: 'ready'; backend: string; threads: number; maxThreads: number; isolated: boolean; kernels: string; saved: SavedRun | null;
     /** Each model's recipes by dataset, and each optimizer's usual learning rate, for the form's defaults. */
     recipes: Record<Settings['model'], Record<RecipeName, Record<DatasetName, Recipe>>>;
     defaultLr: Record<OptimizerName, number>;
@@ -80,6 +82,7 @@ export type FromWorker =
   | { type: 'file'; name: string; bytes: ArrayBuffer }
   | { type: 'saved'; step: number; epoch: number }
   | { type: 'dataset'; message: string }
+  | { type: 'threads'; threads: number }
   | { type: 'bench'; samplesPerSec: number; msPerStep: number; threads: number }
   | { type: 'error'; message: string };
 

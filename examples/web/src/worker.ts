@@ -43,7 +43,8 @@ const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIs
 // blocks, so here that wait would last its full 5 s and fall back to one thread. With a count set, the pool
 // starts on first use, its threads join as soon as this worker yields (between training steps), and the
 // calling thread runs the jobs of any that has not started yet. Threads give the same results as one.
-if (isolated) setNumThreads(Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)));
+const maxThreads = isolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) : 1;
+if (isolated) setNumThreads(Math.min(4, maxThreads));
 
 let dataUrl = '';
 let digits: Promise<Float64Array[]> | null = null;
@@ -315,7 +316,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'init': {
       dataUrl = m.dataUrl;
       post({
-        type: 'ready', backend, threads: getNumThreads(), isolated, kernels: kernelBuild(backend), saved: await savedRun(),
+        type: 'ready', backend, threads: getNumThreads(), maxThreads, isolated, kernels: kernelBuild(backend), saved: await savedRun(),
         recipes: { mlp: recipesOf(mlpExample), cnn: recipesOf(cnnExample) }, defaultLr: DEFAULT_LR,
       });
       state({ type: 'state', state: 'idle', message: 'ready' });
@@ -354,6 +355,10 @@ async function handle(m: ToWorker): Promise<void> {
       return download(m.what);
     case 'discard-saved':
       await store.delete(KEY);
+      return;
+    case 'threads':
+      setNumThreads(Math.max(1, Math.min(maxThreads, m.threads)));
+      post({ type: 'threads', threads: getNumThreads() });
       return;
     case 'bench':
       if (current?.ctx) throw new Error('the benchmark runs only while no run is training');
