@@ -164,12 +164,11 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
     expectSameRecords(recordsOf(state)!, reference.records);
     expect(steps(reference.records)).toHaveLength(STEPS);
 
-    // The page stayed responsive: the longest task on its thread while training (0: none over 50 ms). On a
-    // machine shared with other work that includes time the thread waited for a core, so the bound is loose:
-    // an epoch on the page's thread would block it for seconds.
+    // How responsive the page stayed: the longest task on its thread while training (0: none over 50 ms) and
+    // its longest handling of each kind of message, reported rather than asserted (no timing assertions in
+    // tests: on a shared machine they include time the thread waited for a core).
     speed.longestMainThreadTaskMs = app.longestTask;
     speed.slowestMessageHandlingMs = app.slowestMessage;
-    expect(app.longestTask).toBeLessThan(1500);
     speed.threads = ready.threads;
     speed.chromiumSamplesPerSec = recordsOf(state)!.flatMap((r) => (r.type === 'epoch' ? [r.samplesPerSec] : []));
     speed.nodeSamplesPerSec = reference.samplesPerSec;
