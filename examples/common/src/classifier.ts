@@ -8,17 +8,17 @@ import { exportOnnx } from '@tensile/onnx';
 import type { Dialect } from '@tensile/optim';
 import { Generator, NonFiniteError, getBackend, getNumThreads, isProfiling, listBackends, manualSeed, setBackend, stopProfiler, type Tensor } from '@tensile/tensor';
 import { writeChromeTrace } from '@tensile/tensor/node';
-import { DataLoader, transforms } from '@tensile/data';
 import {
-  CheckpointError, NonFiniteLossError, classificationStep, evaluate, fit, formatDuration, formatLr, formatPercent, profileSteps,
-  type Callback, type JsonValue, type TrainingState,
+  CheckpointError, NonFiniteLossError, evaluate, fit, formatDuration, formatLr, formatPercent, profileSteps,
+  type Callback, type StepRecord, type TrainingState,
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
 import { UsageError, bool, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
 import { commonFlags } from './cli.js';
-import { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName } from './datasets.js';
+import { buildClassifierRun } from './build.js';
+import { DATASET_LABELS, DATASET_NAMES, loadImages, type DatasetName } from './datasets.js';
 import { plural } from './format.js';
-import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, makeOptimizer, makeSchedule, type OptimizerName, type ScheduleName } from './optimizers.js';
+import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from './optimizers.js';
 import { checkpointFile, planOutput, userPath } from './paths.js';
 import { DIVERGED_LOSS, DivergenceError } from './divergence.js';
 import { OLD_EXAMPLES_FORMAT, oldCheckpointError, safetensorsFormat } from './old-format.js';
@@ -226,20 +226,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   setBackend(config.backend);
   manualSeed(config.seed);
   const data = await loadImages(config.dataset, { trainSize: config.trainSize, testSize: config.testSize, dtype: config.dtype });
-  const gen = (what: string) => new Generator(`${config.seed}/${what}`);
-  // The dropout generator is found in the model by fit's checkpoints; the augmentation's only a closure holds.
-  const augmentGenerator = gen('augment');
-  const model = ex.buildModel(config, { init: gen('init'), dropout: gen('dropout') });
-  const { mean, std } = PIXEL_STATS[config.dataset];
-  const prepare = [...(config.normalize ? [transforms.normalize(mean, std)] : []), ...(ex.flatten ? [transforms.flatten()] : [])];
-  const augment = config.shift > 0 ? [transforms.randomShift(config.shift, { generator: augmentGenerator })] : [];
-  const train = new DataLoader(data.train, { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
-  const validation = new DataLoader(data.test, { batchSize: 500 });
-  const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * train.length, train.length);
-  const optimizer = makeOptimizer(config.optimizer, model, { lr: config.lr, scheduler, dialect: config.dialect });
-  const step = classificationStep({
-    transform: transforms.compose(...augment, ...prepare), evalTransform: transforms.compose(...prepare), labelSmoothing: config.labelSmoothing,
-  });
+  const { model, optimizer, train, validation, step, generators, extra } = buildClassifierRun(ex, config, data);
 
   // The run's metrics.jsonl must still hold the records the checkpoint counts (fit cuts it back to them).
   const metricsSource = resume && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : null;
@@ -299,9 +286,9 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   try {
     await fit({
       model, optimizer, train, validation, epochs: config.epochs, step, history, resume,
-      generators: { augment: augmentGenerator },
+      generators,
       onNonFinite: 'throw', maxLoss: DIVERGED_LOSS,
-      extra: { example: ex.name, config: config as unknown as JsonValue, out },
+      extra: { ...extra, out },
       callbacks: [
         progress, plots, ...profiler,
         ...(checkpointPath ? [fileCheckpoint(checkpointPath, { everySteps: values.checkpointEvery ?? 0 })] : []),

@@ -2,19 +2,8 @@
 import { TensorDataset, fashionMnist, mnist, type ImageClassificationData } from '@tensile/data/node';
 import type { Tensor } from '@tensile/tensor';
 
-/** The datasets `--dataset` takes. */
-export const DATASET_NAMES = ['mnist', 'fashion-mnist'] as const;
-/** `mnist` (the digits of the mnist package) or `fashion-mnist`. */
-export type DatasetName = (typeof DATASET_NAMES)[number];
-
-/** What the user reads: `MNIST digits (8,000 train / 2,000 held out)`. */
-export const DATASET_LABELS: Record<DatasetName, string> = { mnist: 'MNIST digits', 'fashion-mnist': 'Fashion-MNIST' };
-
-/** Pixel mean and standard deviation of the training images (in [0, 1]), for normalisation. */
-export const PIXEL_STATS: Record<DatasetName, { mean: number; std: number }> = {
-  mnist: { mean: 0.1307, std: 0.3081 },
-  'fashion-mnist': { mean: 0.286, std: 0.353 },
-};
+export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, type DatasetName } from './dataset-names.js';
+import type { DatasetName } from './dataset-names.js';
 
 /** Images `[N, 1, 28, 28]` in [0, 1] and int32 labels, train and test. */
 export interface ImageData extends ImageClassificationData {

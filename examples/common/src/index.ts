@@ -6,6 +6,7 @@ export {
   RECIPE_NAMES, classifierFlags, describeBackend, resolveConfig, runClassifier,
   type ClassifierConfig, type ClassifierExample, type Recipe, type RecipeName,
 } from './classifier.js';
+export { buildClassifierRun, type ClassifierRun } from './build.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';
 export { plural } from './format.js';
 export {
