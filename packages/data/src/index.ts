@@ -11,6 +11,10 @@ export {
   mnistFromDigits, idxImageDataset, MNIST_CLASSES, FASHION_MNIST_CLASSES,
   type MnistOptions, type ImageOptions, type ImageClassificationData,
 } from './mnist.js';
+export {
+  Vocabulary, parseWords, splitWords, contextWindows, nextTokenSequences,
+  type VocabularyJSON, type ParseWordsOptions, type SequenceOptions,
+} from './text.js';
 export * as transforms from './transforms.js';
 export type { Transform, RandomShiftOptions } from './transforms.js';
 export { IdxFormatError, DatasetNotFoundError, type IdxProblem } from './errors.js';

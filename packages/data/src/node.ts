@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { DatasetNotFoundError, IdxFormatError } from './errors.js';
 import { decodeIdx, encodeIdx, isGzip, type IdxArray, type IdxInput } from './idx.js';
+import { PARSE_WORDS_KEYS, parseWords, type ParseWordsOptions } from './text.js';
 import {
   FASHION_MNIST_CLASSES, IMAGE_OPTION_KEYS, MNIST_CLASSES, MNIST_OPTION_KEYS, idxImageDataset, mnistFromDigits,
   type ImageClassificationData, type ImageOptions, type MnistOptions,
@@ -137,4 +138,21 @@ export async function fashionMnist(dir: string = FASHION_MNIST_DIR, opts: ImageO
       ? 'Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or download the four files from https://github.com/zalandoresearch/fashion-mnist and pass their folder: fashionMnist(dir).'
       : `Put the four files from https://github.com/zalandoresearch/fashion-mnist there, or call fashionMnist() without a folder to use Debian's dataset-fashion-mnist package (${FASHION_MNIST_DIR}).`;
   return loadIdxSplits('fashionMnist', dir, FASHION_MNIST_CLASSES, opts, hint);
+}
+
+/** Where Debian's `wamerican` package installs its English word list (about 100,000 lines). */
+export const WORDS_FILE = '/usr/share/dict/words';
+
+/**
+ * The words of a word-list file, one per line (default: Debian's `/usr/share/dict/words`), through
+ * `parseWords`: trimmed, lower-cased, ASCII letters only, each once. wamerican's list gives about 73,000.
+ * @example const words = await readWords(); // ['a', 'aachen', 'aaliyah', …]
+ */
+export async function readWords(path: string = WORDS_FILE, opts: ParseWordsOptions = {}): Promise<string[]> {
+  checkOptions('readWords', opts, PARSE_WORDS_KEYS);
+  if (!(await exists(path))) {
+    const hint = path === WORDS_FILE ? 'Install it with `sudo apt-get install wamerican` (Debian/Ubuntu), or pass the path of any file with one word per line.' : 'Pass the path of a file with one word per line.';
+    throw new DatasetNotFoundError(`readWords: ${path} does not exist. ${hint}`);
+  }
+  return parseWords(await readFile(path, 'utf8'), opts);
 }

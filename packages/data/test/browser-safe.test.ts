@@ -30,7 +30,7 @@ describe('entry points', () => {
   it('the core imports no node: module, directly or through its files', () => {
     const { files, external } = reachable('index.ts');
     expect(files.map((f) => f.slice(src.length + 1)).sort()).toEqual(
-      ['collate.ts', 'data-loader.ts', 'dataset.ts', 'errors.ts', 'idx.ts', 'index.ts', 'mnist.ts', 'transforms.ts'],
+      ['collate.ts', 'data-loader.ts', 'dataset.ts', 'errors.ts', 'idx.ts', 'index.ts', 'mnist.ts', 'text.ts', 'transforms.ts'],
     );
     const builtins = new Set(builtinModules);
     const nodeOnly = external.filter(([spec]) => spec.startsWith('node:') || builtins.has(spec.split('/')[0]!));

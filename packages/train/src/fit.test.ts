@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossEntropy, Linear } from '@tensile/nn';
-import { SGD } from '@tensile/optim';
+import { SGD, clipGradNorm } from '@tensile/optim';
 import { DataLoader, TensorDataset } from '@tensile/data';
 import { Generator, getDefaultGenerator, noGrad, randn, type Tensor } from '@tensile/tensor';
 import { makeRun, rejection, snapshot, type SmallRun } from '../test/helpers.js';
@@ -62,6 +62,32 @@ describe('fit', () => {
     expect(steps.map((r) => [r.epoch, r.step, r.batch])).toEqual([...Array(16)].map((_, i) => [i < 8 ? 1 : 2, i + 1, (i % 8) + 1]));
     expect(result.epochs.map((r) => [r.train.loss, r.train.accuracy, r.val!.loss])).toEqual(epochs.map((e) => [e.loss, e.accuracy, e.val]));
     expect(result).toMatchObject({ step: 16, epoch: 2, stopped: null, resumedFrom: null });
+  });
+
+  it('clipGradNorm clips the global gradient norm between backward and step, as clipGradNorm in a hand-written loop', async () => {
+    const a = makeRun({ plateau: false, optimizer: 'sgd' });
+    const result = await fit(fitOf(a, { epochs: 1, clipGradNorm: 0.05 }));
+    const b = makeRun({ plateau: false, optimizer: 'sgd' });
+    const norms: number[] = [];
+    b.model.train();
+    for (const [x, y] of b.train) {
+      b.optimizer.zeroGrad();
+      const loss = crossEntropy(b.model.forward(b.transform(x)), y);
+      const v = loss.item();
+      loss.backward();
+      norms.push(clipGradNorm(b.model, 0.05));
+      b.optimizer.step(v);
+    }
+    for (const _ of b.validation); // fit's validation pass moves that loader's position
+    expect(snapshot(b)).toEqual(snapshot(a));
+    const steps = result.history.filter((r) => r.type === 'step');
+    expect(steps.map((r) => r.metrics.gradNorm)).toEqual(norms);
+    // The clipping did something: most raw norms are past 0.05, and unclipped training ends elsewhere.
+    expect(norms.filter((n) => n > 0.05).length).toBeGreaterThan(4);
+    const c = makeRun({ plateau: false, optimizer: 'sgd' });
+    await fit(fitOf(c, { epochs: 1 }));
+    expect(snapshot(c)).not.toEqual(snapshot(a));
+    await expect(fit(fitOf(c, { clipGradNorm: 0 }))).rejects.toThrow('fit: clipGradNorm must be a number > 0 (or null for no clipping), got 0');
   });
 
   it('resumed from any of its checkpoints, it ends as the uninterrupted run: weights, optimizer, scheduler, early stopping, metrics', async () => {

@@ -2,6 +2,7 @@
 // the step, epoch and fit boundaries, and exact resumption: a run resumed from any of its checkpoints
 // trains on the same batches with the same random numbers and records the same metrics, bit for bit.
 import type { AnyModule } from '@tensile/nn';
+import { clipGradNorm } from '@tensile/optim';
 import type { DataLoader } from '@tensile/data';
 import { NonFiniteError, checkOptions, copy_, noGrad, setNanGuard, type Generator } from '@tensile/tensor';
 import { availableMetrics, type Callback, type FitContext, type StopInfo } from './callbacks.js';
@@ -55,6 +56,12 @@ export interface FitOptions<B> {
   nanGuard?: boolean;
   /** JSON saved in every checkpoint beside the run (settings); the key `fit` is fit's own. */
   extra?: Readonly<Record<string, unknown>>;
+  /**
+   * Clip the model's gradients to this global L2 norm after each backward, before the optimizer's step
+   * (`clipGradNorm` from @tensile/optim, PyTorch's `clip_grad_norm_`; Lightning's `gradient_clip_val`).
+   * Default: no clipping. The step record's `gradNorm` metric is the norm before clipping.
+   */
+  clipGradNorm?: number | null;
 }
 
 /** What `fit` returns. */
@@ -82,7 +89,7 @@ interface FitState {
   stopped: StopInfo | null;
 }
 
-const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step', 'metrics', 'callbacks', 'generators', 'history', 'resume', 'onNonFinite', 'maxLoss', 'nanGuard', 'extra'];
+const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step', 'metrics', 'callbacks', 'generators', 'history', 'resume', 'onNonFinite', 'maxLoss', 'nanGuard', 'extra', 'clipGradNorm'];
 
 /**
  * Trains `model` for `epochs` epochs over `train`: per batch, `optimizer.zeroGrad()`, the step's loss,
@@ -98,7 +105,7 @@ const FIT_KEYS = ['model', 'optimizer', 'train', 'validation', 'epochs', 'step',
  */
 export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   checkOptions('fit', opts, FIT_KEYS);
-  const { model, optimizer, train, validation = null, epochs, metrics = {}, callbacks = [], generators = {}, extra = {}, onNonFinite = 'stop', maxLoss = Infinity, nanGuard = true } = opts;
+  const { model, optimizer, train, validation = null, epochs, metrics = {}, callbacks = [], generators = {}, extra = {}, onNonFinite = 'stop', maxLoss = Infinity, nanGuard = true, clipGradNorm: maxNorm = null } = opts;
   const stepFn = opts.step ?? (classificationStep() as unknown as StepFn<B>);
   const history = opts.history ?? new MemoryHistory();
   if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`fit: epochs must be an integer ≥ 0, got ${epochs}`);
@@ -106,6 +113,7 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   if (onNonFinite !== 'stop' && onNonFinite !== 'throw') throw new TypeError(`fit: onNonFinite must be 'stop' or 'throw', got ${JSON.stringify(onNonFinite)}`);
   if (typeof nanGuard !== 'boolean') throw new TypeError(`fit: nanGuard must be a boolean, got ${JSON.stringify(nanGuard)}`);
   if (typeof maxLoss !== 'number' || !(maxLoss > 0)) throw new RangeError(`fit: maxLoss must be a number > 0 (Infinity for no bound), got ${maxLoss}`);
+  if (maxNorm !== null && (typeof maxNorm !== 'number' || !(maxNorm > 0))) throw new RangeError(`fit: clipGradNorm must be a number > 0 (or null for no clipping), got ${maxNorm}`);
   if ('fit' in extra) throw new TypeError('fit: extra.fit is reserved for fit\'s own state; use another key');
   if (train === null || typeof train !== 'object' || typeof train.state !== 'function') throw new TypeError('fit: train must be a DataLoader from @tensile/data');
   const ordered = [...callbacks.filter((c) => !c.last), ...callbacks.filter((c) => c.last)];
@@ -181,6 +189,7 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
         const { values } = measured;
         if (Number.isFinite(values.loss) && Math.abs(values.loss) <= maxLoss) {
           out.loss.backward();
+          if (maxNorm !== null) values.gradNorm = clipGradNorm(model, maxNorm);
           optimizer.step(values.loss);
         }
       } catch (err) {

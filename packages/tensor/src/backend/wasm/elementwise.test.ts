@@ -132,7 +132,9 @@ describe.runIf(kernels !== null)('wasm elementwise', () => {
   it('leaves strided views, short runs, ints, mixed dtypes and other ops to the JS kernels', () => {
     const x = values(Float32Array, 4096, 1);
     const strided: View = { data: x, shape: [2048], strides: [2], offset: 0 };
-    for (const [op, input, n] of [['relu', strided, 2048], ['exp', flat(x, 4096), 4096], ['relu', flat(x, 100), 100]] as const) {
+    // A scalar broadcast to 2048 elements (stride 0), as the backward of a mean hands it on.
+    const broadcast: View = { data: x, shape: [2048], strides: [0], offset: 5 };
+    for (const [op, input, n] of [['relu', strided, 2048], ['exp', flat(x, 4096), 4096], ['relu', flat(x, 100), 100], ['square', broadcast, 2048], ['abs', broadcast, 2048]] as const) {
       const want = new Float32Array(n);
       const got = new Float32Array(n);
       jsUnary(op, input, flat(want, n));

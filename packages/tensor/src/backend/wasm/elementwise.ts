@@ -109,7 +109,8 @@ export function makeElementwise(k: WasmKernels) {
     const code = UNARY[op];
     const size = floatKind(out.data);
     const it = code === undefined || size === 0 || x.data.constructor !== out.data.constructor ? null : runs(out.shape, [x, out], numelOf(out.shape));
-    if (!it || !k.reserve(2 * room(it.n, size))) {
+    // NOTE: the kernel reads x as a run of n elements; a broadcast input (one scalar, step 0) goes to JS.
+    if (!it || it.inner[0] !== 1 || !k.reserve(2 * room(it.n, size))) {
       jsUnary(op, x, out, p, q);
       return;
     }
