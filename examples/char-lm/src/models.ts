@@ -1,7 +1,7 @@
 // The character-level language models of `pnpm words`. Each maps int32 ids to next-character logits and
 // says how to score the next character after a batch of prefixes, which is all the sampler needs.
-import { Embedding, Linear, Module } from '@tensile/nn';
-import { cat, full, tanh, type DType, type Generator, type Tensor } from '@tensile/tensor';
+import { Embedding, LSTM, LayerNorm, Linear, Module, TransformerEncoder, TransformerEncoderLayer } from '@tensile/nn';
+import { arange, cat, full, tanh, type DType, type Generator, type Tensor } from '@tensile/tensor';
 
 /** A language model over token ids: the sampler calls `nextLogits`. */
 export interface CharModel extends Module<[Tensor], Tensor> {
@@ -68,8 +68,117 @@ export class CharMLP extends Module<[Tensor], Tensor> implements CharModel {
   }
 }
 
+/** Options of `CharLSTM`. */
+export interface CharLSTMOptions {
+  vocabSize: number;
+  embedding: number;
+  hidden: number;
+  layers: number;
+  /** Dropout between stacked LSTM layers (PyTorch's; none with one layer). */
+  dropout?: number;
+  dtype?: DType;
+  /** Draws the initial weights (and the LSTM's dropout masks): PyTorch's defaults. */
+  generator?: Generator;
+}
+
+/**
+ * An LSTM language model: character embeddings → a (stacked) LSTM over the word → the next character's
+ * logits at every position. Input `[B, T]` int32, output `[B, T, V]`.
+ * @example new CharLSTM({ vocabSize: 27, embedding: 64, hidden: 128, layers: 1 }).forward(ids) // [B, T, 27]
+ */
+export class CharLSTM extends Module<[Tensor], Tensor> implements CharModel {
+  embed: Embedding;
+  lstm: LSTM;
+  out: Linear;
+
+  constructor(opts: CharLSTMOptions) {
+    super();
+    const { vocabSize, embedding, hidden, layers, dropout = 0, dtype, generator } = opts;
+    this.embed = new Embedding(vocabSize, embedding, { dtype, generator });
+    this.lstm = new LSTM(embedding, hidden, { numLayers: layers, batchFirst: true, dropout: layers > 1 ? dropout : 0, dtype, generator });
+    this.out = new Linear(hidden, vocabSize, { dtype, generator });
+  }
+
+  get maxPrefix(): number {
+    return Infinity;
+  }
+
+  forward(x: Tensor): Tensor {
+    const [h] = this.lstm.forward(this.embed.forward(x));
+    return this.out.forward(h);
+  }
+
+  nextLogits(prefixes: Tensor): Tensor {
+    return lastPosition(this.forward(prefixes));
+  }
+}
+
+/** Options of `CharTransformer`. */
+export interface CharTransformerOptions {
+  vocabSize: number;
+  /** Positions (the longest word + 1): the size of the positional embedding. */
+  length: number;
+  /** Model width. */
+  width: number;
+  heads: number;
+  /** Feed-forward width. */
+  feedforward: number;
+  layers: number;
+  dropout?: number;
+  dtype?: DType;
+  generator?: Generator;
+}
+
+/**
+ * A decoder-only (GPT-style) transformer: token and learned positional embeddings, `layers` pre-norm
+ * blocks of causal self-attention and a GELU feed-forward (`TransformerEncoderLayer` with `isCausal`), a
+ * final LayerNorm and the next character's logits at every position. Input `[B, T]` int32 (T ≤ length),
+ * output `[B, T, V]`.
+ * @example new CharTransformer({ vocabSize: 27, length: 23, width: 128, heads: 4, feedforward: 512, layers: 4 })
+ */
+export class CharTransformer extends Module<[Tensor], Tensor> implements CharModel {
+  readonly length: number;
+  embed: Embedding;
+  position: Embedding;
+  blocks: TransformerEncoder;
+  norm: LayerNorm;
+  out: Linear;
+
+  constructor(opts: CharTransformerOptions) {
+    super();
+    const { vocabSize, length, width, heads, feedforward, layers, dropout = 0, dtype, generator } = opts;
+    this.length = length;
+    this.embed = new Embedding(vocabSize, width, { dtype, generator });
+    this.position = new Embedding(length, width, { dtype, generator });
+    const block = new TransformerEncoderLayer(width, heads, { dimFeedforward: feedforward, dropout, activation: 'gelu', batchFirst: true, normFirst: true, dtype, generator });
+    this.blocks = new TransformerEncoder(block, layers);
+    this.norm = new LayerNorm(width, { dtype });
+    this.out = new Linear(width, vocabSize, { dtype, generator });
+  }
+
+  get maxPrefix(): number {
+    return this.length;
+  }
+
+  forward(x: Tensor): Tensor {
+    const t = x.shape[1]!;
+    const h = this.embed.forward(x).add(this.position.forward(arange(0, t, 1, { dtype: 'int32' })));
+    return this.out.forward(this.norm.forward(this.blocks.forward(h, { isCausal: true })));
+  }
+
+  nextLogits(prefixes: Tensor): Tensor {
+    return lastPosition(this.forward(prefixes));
+  }
+}
+
+/** `[B, T, V]` → `[B, V]`: the logits after the last position. */
+function lastPosition(y: Tensor): Tensor {
+  const t = y.shape[1]!;
+  return y.narrow(1, t - 1, 1).reshape([y.shape[0]!, y.shape[2]!]);
+}
+
 /** The models `--model` takes. */
-export const MODEL_NAMES = ['mlp'] as const;
+export const MODEL_NAMES = ['mlp', 'lstm', 'transformer'] as const;
 /** One of `MODEL_NAMES`. */
 export type ModelName = (typeof MODEL_NAMES)[number];
 
@@ -85,11 +194,20 @@ export interface ModelSettings {
   dtype: DType;
 }
 
-/** Builds the model the settings name; `length` is the sequence models' number of positions. */
-export function buildModel(s: ModelSettings, ctx: { vocabSize: number; length: number; init: Generator; dropout: Generator }): CharModel {
+/**
+ * Builds the model the settings name; `length` is the sequence models' number of positions. `init` draws the
+ * initial weights, and the dropout masks of the layers that keep it (LSTM, transformer).
+ */
+export function buildModel(s: ModelSettings, ctx: { vocabSize: number; length: number; init: Generator }): CharModel {
   switch (s.model) {
     case 'mlp':
       return new CharMLP({ vocabSize: ctx.vocabSize, blockSize: s.blockSize, embedding: s.embedding, hidden: s.hidden, layers: s.layers, dtype: s.dtype, generator: ctx.init });
+    case 'lstm':
+      return new CharLSTM({ vocabSize: ctx.vocabSize, embedding: s.embedding, hidden: s.hidden, layers: s.layers, dropout: s.dropout, dtype: s.dtype, generator: ctx.init });
+    case 'transformer':
+      return new CharTransformer({
+        vocabSize: ctx.vocabSize, length: ctx.length, width: s.embedding, heads: s.heads, feedforward: s.hidden, layers: s.layers, dropout: s.dropout, dtype: s.dtype, generator: ctx.init,
+      });
   }
 }
 
@@ -98,5 +216,9 @@ export function describeModel(s: ModelSettings, vocabSize: number): string {
   switch (s.model) {
     case 'mlp':
       return `MLP: ${s.blockSize} × embedding ${s.embedding} → ${Array(s.layers).fill(`${s.hidden} tanh`).join(' → ')} → ${vocabSize}`;
+    case 'lstm':
+      return `LSTM: embedding ${s.embedding} → ${s.layers > 1 ? `${s.layers} layers of ` : ''}${s.hidden} hidden → ${vocabSize}`;
+    case 'transformer':
+      return `transformer: ${s.layers} pre-norm blocks, width ${s.embedding}, ${s.heads} heads, feed-forward ${s.hidden} (GELU), causal, learned positions, final LayerNorm → ${vocabSize}`;
   }
 }

@@ -49,6 +49,8 @@ export interface Recipe {
 /** The recipes, one per model: makemore part 2's MLP, a one-layer LSTM, a small decoder-only transformer. */
 export const RECIPES: Record<ModelName, Recipe> = {
   mlp: { blockSize: 3, embedding: 10, hidden: 200, layers: 1, heads: 1, dropout: 0, epochs: 10, batchSize: 64, lr: 3e-3, optimizer: 'adam', schedule: 'cosine', clip: 1 },
+  lstm: { blockSize: 3, embedding: 64, hidden: 128, layers: 1, heads: 1, dropout: 0, epochs: 5, batchSize: 64, lr: 3e-3, optimizer: 'adam', schedule: 'cosine', clip: 1 },
+  transformer: { blockSize: 3, embedding: 128, hidden: 512, layers: 4, heads: 4, dropout: 0, epochs: 5, batchSize: 64, lr: 1e-3, optimizer: 'adam', schedule: 'cosine', clip: 1 },
 };
 
 /** Every setting of a run; saved in its checkpoints and kept when it is resumed. */
@@ -233,7 +235,7 @@ export async function runCharLm(argv: readonly string[], opts: { stream?: Progre
     }
   }
   const gen = (what: string) => new Generator(`${config.seed}/${what}`);
-  const model = buildModel(config, { vocabSize: data.vocab.size, length: data.length, init: gen('init'), dropout: gen('dropout') });
+  const model = buildModel(config, { vocabSize: data.vocab.size, length: data.length, init: gen('init') });
   const train = new DataLoader(datasetOf(config, data, data.train), { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
   const validation = new DataLoader(datasetOf(config, data, data.val), { batchSize: 512 });
   const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * train.length, train.length);

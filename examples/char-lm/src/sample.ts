@@ -1,7 +1,7 @@
 // Sampling new words from a trained model: start every word with the boundary id, draw the next id from
-// softmax(logits / temperature) until the boundary comes back, all words of a batch at once.
+// softmax(logits / temperature) with `multinomial` until the boundary comes back, all words of a batch at once.
 import type { Vocabulary } from '@tensile/data';
-import { Generator, noGrad, softmax, tensor, type Tensor } from '@tensile/tensor';
+import { multinomial, noGrad, softmax, tensor, type Generator } from '@tensile/tensor';
 import type { CharModel } from './models.js';
 
 /** Options of `sampleWords`. */
@@ -14,31 +14,6 @@ export interface SampleOptions {
   generator: Generator;
   /** The longest word (default 30, and at most the model's longest prefix: each step reads the word so far and the boundary before it). */
   maxLength?: number;
-}
-
-/**
- * One id per row of `probs` (`[B, V]`, rows summing to 1), each drawn by inverting the cumulative
- * distribution at one uniform number from `generator` (row order), as `torch.multinomial(probs, 1)` draws
- * one category per row.
- */
-export function drawRows(probs: Tensor, generator: Generator): number[] {
-  const [b, v] = probs.shape as [number, number];
-  const p = probs.to('float64').contiguous().toTypedArray() as Float64Array;
-  const out: number[] = [];
-  for (let r = 0; r < b; r++) {
-    const u = generator.random();
-    let acc = 0;
-    let pick = v - 1;
-    for (let c = 0; c < v; c++) {
-      acc += p[r * v + c]!;
-      if (u < acc) {
-        pick = c;
-        break;
-      }
-    }
-    out.push(pick);
-  }
-  return out;
 }
 
 /**
@@ -62,7 +37,8 @@ export function sampleWords(model: CharModel, vocab: Vocabulary, opts: SampleOpt
       for (let t = 0; t < maxLength && done.includes(false); t++) {
         const logits = model.nextLogits(tensor(rows, { dtype: 'int32' }));
         const probs = softmax(temperature === 1 ? logits : logits.div(temperature), 1);
-        drawRows(probs, generator).forEach((id, k) => {
+        const ids = multinomial(probs, 1, { generator }).reshape([-1]).toArray() as number[];
+        ids.forEach((id, k) => {
           rows[k]!.push(id);
           if (done[k]) return;
           if (id === 0) done[k] = true;
