@@ -19,6 +19,8 @@ export interface ClassifierRun {
   /** The test set in batches of 500 (fit's validation loader). */
   validation: DataLoader<Batch, Batch>;
   step: StepFn<Batch>;
+  /** What the model's inputs go through outside training (normalisation, flattening): for a summary or an export. */
+  prepare: (x: Tensor) => Tensor;
   /** Generators only a closure holds (the augmentation's), for fit's `generators`. */
   generators: { augment: Generator };
   /** The checkpoints' `extra`: `{ example, config }`; `pnpm mnist --resume` reads the settings from it. */
@@ -44,8 +46,9 @@ export function buildClassifierRun(ex: ClassifierExample, config: ClassifierConf
   const validation = new DataLoader(data.test as TensorDataset<Batch>, { batchSize: 500 });
   const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * train.length, train.length);
   const optimizer = makeOptimizer(config.optimizer, model, { lr: config.lr, scheduler, dialect: config.dialect });
+  const evalTransform = transforms.compose(...prepare);
   const step = classificationStep({
-    transform: transforms.compose(...shifts, ...prepare), evalTransform: transforms.compose(...prepare), labelSmoothing: config.labelSmoothing,
+    transform: transforms.compose(...shifts, ...prepare), evalTransform, labelSmoothing: config.labelSmoothing,
   }) as StepFn<Batch>;
-  return { model, optimizer, train, validation, step, generators: { augment }, extra: { example: ex.name, config: config as unknown as JsonValue } };
+  return { model, optimizer, train, validation, step, prepare: evalTransform, generators: { augment }, extra: { example: ex.name, config: config as unknown as JsonValue } };
 }

@@ -226,7 +226,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   setBackend(config.backend);
   manualSeed(config.seed);
   const data = await loadImages(config.dataset, { trainSize: config.trainSize, testSize: config.testSize, dtype: config.dtype });
-  const { model, optimizer, train, validation, step, generators, extra } = buildClassifierRun(ex, config, data);
+  const { model, optimizer, train, validation, step, prepare, generators, extra } = buildClassifierRun(ex, config, data);
 
   // The run's metrics.jsonl must still hold the records the checkpoint counts (fit cuts it back to them).
   const metricsSource = resume && resumeFolder ? join(resumeFolder, 'metrics.jsonl') : null;
@@ -263,7 +263,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
 
   if (values.summary) {
     const images = data.train.tensors[0];
-    const batch = transforms.compose(...prepare)(images.narrow(0, 0, Math.min(config.batchSize, images.shape[0]!)));
+    const batch = prepare(images.narrow(0, 0, Math.min(config.batchSize, images.shape[0]!)));
     progress.line(summary(model, batch, { optimizer }).toString());
   }
   const profilePath = values.profile === undefined ? null : userPath(values.profile);
@@ -318,7 +318,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   await save(join(out, 'model.safetensors'), model);
   if (onnxPath !== null) {
     // Traced on two prepared test images; the file runs any batch size.
-    const sample = transforms.compose(...prepare)(images.narrow(0, 0, 2));
+    const sample = prepare(images.narrow(0, 0, 2));
     await writeFileAtomic(onnxPath, exportOnnx(model, sample));
     progress.line(`  ONNX model in ${onnxPath} (input "input" [batch, ${sample.shape.slice(1).join(', ')}]${config.normalize ? ', normalised' : ''}; output "output" logits [batch, ${data.classes.length}])`);
   }
