@@ -30,7 +30,7 @@ describe('profile', () => {
     expect(names('op', 'backward').length).toBeGreaterThan(0); // the ops inside backward formulas
     expect(names('range')).toEqual(['sgd']);
     expect(names('op', 'optimizer')).toEqual(expect.arrayContaining(['mul', 'sub']));
-    expect(names('kernel')).toEqual(expect.arrayContaining([`${backend.name}.matmul`, `${backend.name}.unary.tanh`]));
+    expect(names('kernel')).toEqual(expect.arrayContaining([`${backend.name}.bmm`, `${backend.name}.unary.tanh`]));
     const mm = prof.events.find((e) => e.name === 'matmul' && e.pass === 'forward')!;
     expect(mm.bytes).toBe(32 * 8 * 4); // its output, float32
     for (const e of prof.events) {

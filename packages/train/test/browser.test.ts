@@ -66,7 +66,7 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
     const browser = spawn(chromium!, [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
       `--user-data-dir=${profile}`, `http://127.0.0.1:${port}/`,
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ], { stdio: ['ignore', 'ignore', 'pipe'], detached: true }); // its own process group: its helpers die with it
     let stderr = '';
     browser.stderr!.on('data', (c) => (stderr = (stderr + String(c)).slice(-4000)));
     const exitedEarly = new Promise<never>((_, reject) => browser.once('exit', (code) => reject(new Error(`Chromium exited (${code}) before the page reported; its stderr:\n${stderr}`))));
@@ -82,7 +82,12 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
     } finally {
       clearTimeout(timer);
       const exited = new Promise((res) => browser.once('exit', res));
-      browser.kill();
+      // The renderer, GPU and crash-handler processes write to the profile too: stop the whole group.
+      try {
+        process.kill(-browser.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
       await Promise.race([exited, new Promise((res) => setTimeout(res, 5000))]);
       server.close();
       rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });

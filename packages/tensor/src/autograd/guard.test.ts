@@ -67,6 +67,20 @@ describe('nanGuard', () => {
     expect(() => nanGuard(() => y.backward())).toThrow(/^nanGuard: Infinity in the backward of sqrt outside any module: the gradient of its input 0 of shape \[2\] has Infinity at element 0/);
   });
 
+  test('lets deliberate infinities of a constant through (attention masks), but not a NaN, nor one that wants a gradient', () => {
+    const scores = tensor([[0.5, 1], [2, -1]], { requiresGrad: true });
+    const causal = tensor([[0, -Infinity], [0, 0]]); // a float mask, as PyTorch's generate_square_subsequent_mask
+    const p = nanGuard(() => scores.add(causal).softmax(-1));
+    expect(Array.from(p.toTypedArray() as Float32Array)[1]).toBe(0);
+    const masked = nanGuard(() => scores.maskedFill(tensor([[false, true], [false, false]]), -Infinity).softmax(-1));
+    expect(Array.from(masked.toTypedArray() as Float32Array)[1]).toBe(0);
+    expect(() => nanGuard(() => scores.add(tensor([[0, NaN], [0, 0]])))).toThrow(/^nanGuard: NaN in the forward of add outside any module: .*Its input 1 \(shape \[2, 2\]\) already held a non-finite value/);
+    const inf = tensor([Infinity, 1], { requiresGrad: true });
+    expect(() => nanGuard(() => inf.mul(2))).toThrow(/^nanGuard: Infinity in the forward of mul/);
+    // A fully masked row: softmax makes NaN from the -Infinity it was given, and that is reported.
+    expect(() => nanGuard(() => scores.add(tensor([[-Infinity, -Infinity], [0, 0]])).softmax(-1))).toThrow(/NaN in the forward of softmax/);
+  });
+
   test('setNanGuard returns the previous value and takes only booleans; async functions are refused', () => {
     expect(setNanGuard(true)).toBe(false);
     expect(setNanGuard(false)).toBe(true);

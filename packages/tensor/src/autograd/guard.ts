@@ -39,6 +39,12 @@ export function isAllFinite(t: Tensor): boolean {
   return getBackend().allFinite(t);
 }
 
+function holdsNaN(t: Tensor): boolean {
+  const a = t.toTypedArray();
+  for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i]!)) return true;
+  return false;
+}
+
 function firstBad(t: Tensor): [number, number] {
   const a = t.toTypedArray();
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return [i, a[i]!];
@@ -74,6 +80,11 @@ export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[])
   for (const t of inputs) if (t.data === out.data) return;
   if (getBackend().allFinite(out)) return;
   const bad = inputs.findIndex((t) => !getBackend().allFinite(t));
+  // Infinities in a constant (a tensor that wants no gradient) are deliberate: attention masks hold
+  // -Infinity (a float mask, or maskedFill's value), and softmax turns them into zeros. What is reported is
+  // an op that makes a non-finite value from finite inputs, any NaN, and a non-finite tensor that wants a
+  // gradient (a parameter, or a value computed from one).
+  if (bad >= 0 && !holdsNaN(out) && inputs.every((t) => getBackend().allFinite(t) || !t.requiresGrad && !holdsNaN(t))) return;
   const param = bad >= 0 ? paramNameOf(inputs[bad]!, currentScope) : null;
   const hint = bad < 0
     ? `Its inputs (shapes ${inputs.map((t) => fmtShape(t.shape)).join(', ')}) were finite`
