@@ -3,14 +3,13 @@ import { checkOptions, checkTensor } from '../check.js';
 import { fmtShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
-import { onesLike } from '../ops/creation.js';
+import { onesLike, zerosLike } from '../ops/creation.js';
 import { trackAllocations } from '../ops/raw.js';
 import { checkFinite } from './op.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 import { checkBackward } from './guard.js';
 import { runTensorHooks, type BackwardGroup } from './hooks.js';
 import { guardOn, recorder, setCurrentPass } from './instrument.js';
-import { zerosLike } from '../ops/creation.js';
 
 export interface BackwardOptions {
   /** Keep saved tensors so backward can run through the graph again. Default: `createGraph`. */

@@ -39,17 +39,14 @@ export function isAllFinite(t: Tensor): boolean {
   return getBackend().allFinite(t);
 }
 
-function holdsNaN(t: Tensor): boolean {
+/** The first element of `t` for which `bad` holds, as `[index, value]`, or `[-1, 0]`. */
+function firstWhere(t: Tensor, bad: (v: number) => boolean): [number, number] {
   const a = t.toTypedArray();
-  for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i]!)) return true;
-  return false;
-}
-
-function firstBad(t: Tensor): [number, number] {
-  const a = t.toTypedArray();
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return [i, a[i]!];
+  for (let i = 0; i < a.length; i++) if (bad(a[i]!)) return [i, a[i]!];
   return [-1, 0];
 }
+const notFinite = (v: number): boolean => !Number.isFinite(v);
+const holdsNaN = (t: Tensor): boolean => firstWhere(t, Number.isNaN)[0] >= 0;
 
 /** `in module "fc2" (Linear)`, `in the model (MLP)` for the outermost one, or `outside any module`. */
 export function describeScope(scope: ModuleScope | null): string {
@@ -59,7 +56,7 @@ export function describeScope(scope: ModuleScope | null): string {
 }
 
 function fail(op: string, pass: GuardPass, scope: ModuleScope | null, paramName: string | null, t: Tensor, what: string, hint: string): never {
-  const [i, v] = firstBad(t);
+  const [i, v] = firstWhere(t, notFinite);
   const module = scope === null ? null : scope.path();
   throw new NonFiniteError(
     `nanGuard: ${v} in the ${pass} of ${op} ${describeScope(scope)}: ${what} of shape ${fmtShape(t.shape)} ` +
@@ -79,12 +76,13 @@ export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[])
   // an op made it. A leaf's NaN is then reported by the first op that computes with it, naming the parameter.
   for (const t of inputs) if (t.data === out.data) return;
   if (getBackend().allFinite(out)) return;
-  const bad = inputs.findIndex((t) => !getBackend().allFinite(t));
+  const finite = inputs.map((t) => getBackend().allFinite(t));
+  const bad = finite.indexOf(false);
   // Infinities in a constant (a tensor that wants no gradient) are deliberate: attention masks hold
   // -Infinity (a float mask, or maskedFill's value), and softmax turns them into zeros. What is reported is
   // an op that makes a non-finite value from finite inputs, any NaN, and a non-finite tensor that wants a
   // gradient (a parameter, or a value computed from one).
-  if (bad >= 0 && !holdsNaN(out) && inputs.every((t) => getBackend().allFinite(t) || !t.requiresGrad && !holdsNaN(t))) return;
+  if (bad >= 0 && inputs.every((t, j) => finite[j] || !t.requiresGrad && !holdsNaN(t)) && !holdsNaN(out)) return;
   const param = bad >= 0 ? paramNameOf(inputs[bad]!, currentScope) : null;
   const hint = bad < 0
     ? `Its inputs (shapes ${inputs.map((t) => fmtShape(t.shape)).join(', ')}) were finite`
