@@ -11,7 +11,7 @@
 // The cases of a category run in a worker thread, one after another; the main thread watches each one with a
 // timer, and a case that overruns is recorded as a hang, its worker terminated and the next case run in a
 // fresh worker. So a hang fails its case and blocks nothing.
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -266,21 +266,42 @@ function workerUrl(): URL {
   return url;
 }
 
-function startWorker(file: string, from: number, listOnly: boolean): Worker {
+interface Running {
+  readonly worker: Worker;
+  /** The worker's reports come over a port of their own, so that when the worker dies the ones it sent first can be read synchronously. */
+  readonly port: MessagePort;
+}
+
+function startWorker(file: string, from: number, listOnly: boolean): Running {
+  const { port1, port2 } = new MessageChannel();
   // The JS heap is capped so a runaway case takes its worker down, not the machine.
-  return new Worker(workerUrl(), { workerData: { file, from, listOnly }, resourceLimits: { maxOldGenerationSizeMb: 2048 }, stdout: false, stderr: false });
+  const worker = new Worker(workerUrl(), {
+    workerData: { file, from, listOnly, port: port2 },
+    transferList: [port2],
+    resourceLimits: { maxOldGenerationSizeMb: 2048 },
+    stdout: false,
+    stderr: false,
+  });
+  return { worker, port: port1 };
+}
+
+function stop(r: Running): void {
+  r.worker.removeAllListeners();
+  r.port.removeAllListeners();
+  r.port.close();
+  void r.worker.terminate();
 }
 
 /** The title and case names of a category module (`cases/data`; loaded in a worker, nothing run). */
 export function listCases(file: string): Promise<{ title: string; names: string[] }> {
   return new Promise((resolve, reject) => {
-    const w = startWorker(file, 0, true);
-    w.on('message', (m: FromWorker) => {
+    const r = startWorker(file, 0, true);
+    r.port.on('message', (m: FromWorker) => {
       if (m.type !== 'list') return;
       resolve({ title: m.title, names: m.cases.map((c) => c.name) });
-      void w.terminate();
+      stop(r);
     });
-    w.on('error', reject);
+    r.worker.on('error', reject);
   });
 }
 
@@ -297,7 +318,7 @@ export function runCategory(file: string): Promise<CategoryReport> {
     let last = -1;
     let done = false;
     let timer: NodeJS.Timeout | undefined;
-    let worker: Worker;
+    let running: Running;
 
     const finish = () => {
       done = true;
@@ -308,8 +329,7 @@ export function runCategory(file: string): Promise<CategoryReport> {
     const abandon = (outcome: Outcome) => {
       clearTimeout(timer);
       const index = current >= 0 ? current : last;
-      worker.removeAllListeners();
-      void worker.terminate();
+      stop(running);
       if (index < 0) return reject(new Error(`hostile suite: the worker for ${file} failed before its first case: ${outcome.detail}`));
       outcomes[index] = current >= 0 ? outcome : { ...outcome, detail: `after its result, ${outcome.detail}` };
       current = -1;
@@ -317,32 +337,37 @@ export function runCategory(file: string): Promise<CategoryReport> {
       if (index + 1 < cases.length) launch(index + 1);
       else finish();
     };
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'list') {
+        title = m.title;
+        cases = m.cases;
+      } else if (m.type === 'start') {
+        current = m.index;
+        const limit = cases[m.index]!.timeoutMs;
+        timer = setTimeout(() => abandon({ kind: 'hang', detail: `did not finish within ${limit / 1000} s` }), limit);
+      } else if (m.type === 'result') {
+        clearTimeout(timer);
+        outcomes[m.index] = m.outcome;
+        last = m.index;
+        current = -1;
+      } else {
+        stop(running);
+        finish();
+      }
+    };
+    // A worker's death and its messages travel apart, so the death can arrive first: read what it had sent
+    // (a case's 'start', say) before deciding which case the death belongs to.
+    const died = (outcome: Outcome) => {
+      const r = running;
+      for (let m = receiveMessageOnPort(r.port); m !== undefined && running === r && !done; m = receiveMessageOnPort(r.port)) onMessage(m.message as FromWorker);
+      if (running === r && !done) abandon(outcome);
+    };
     const launch = (from: number) => {
-      worker = startWorker(file, from, false);
-      worker.on('message', (m: FromWorker) => {
-        if (m.type === 'list') {
-          title = m.title;
-          cases = m.cases;
-        } else if (m.type === 'start') {
-          current = m.index;
-          const limit = cases[m.index]!.timeoutMs;
-          timer = setTimeout(() => abandon({ kind: 'hang', detail: `did not finish within ${limit / 1000} s` }), limit);
-        } else if (m.type === 'result') {
-          clearTimeout(timer);
-          outcomes[m.index] = m.outcome;
-          last = m.index;
-          current = -1;
-        } else {
-          worker.removeAllListeners();
-          void worker.terminate();
-          finish();
-        }
-      });
+      running = startWorker(file, from, false);
+      running.port.on('message', onMessage);
       // A worker that dies in a case (an uncaught error from a stray callback, heap exhaustion) fails that case.
-      worker.on('error', (e) => abandon({ kind: isRawEngineError(e) ? 'raw' : 'unexpected', detail: `the worker died: ${describeError(e)}` }));
-      worker.on('exit', (code) => {
-        if (!done) abandon({ kind: 'unexpected', detail: `the worker exited with code ${code}` });
-      });
+      running.worker.on('error', (e) => died({ kind: isRawEngineError(e) ? 'raw' : 'unexpected', detail: `the worker died: ${describeError(e)}` }));
+      running.worker.on('exit', (code) => died({ kind: 'unexpected', detail: `the worker exited with code ${code}` }));
     };
     launch(0);
   });

@@ -1,11 +1,11 @@
 // The worker side of the harness: loads one category's module (`cases/tensor-ops`, relative to dist/) and runs
 // its cases in order from `from`, telling the main thread when each starts (so its watchdog can time it) and
 // how it ended.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData, type MessagePort } from 'node:worker_threads';
 import { DEFAULT_TIMEOUT_MS, runCase, type Category } from './harness.js';
 
-const { file, from, listOnly } = workerData as { file: string; from: number; listOnly: boolean };
-const port = parentPort!;
+// Reports go over the port the main thread handed over (not parentPort): it can drain them when this worker dies.
+const { file, from, listOnly, port } = workerData as { file: string; from: number; listOnly: boolean; port: MessagePort };
 
 // A URL, not a template literal: the bundler would try to resolve a template at build time.
 const url = new URL(`./${file}.js`, import.meta.url);
