@@ -38,11 +38,10 @@ const store = new IndexedDBCheckpointStore({ database: 'tensile-web' });
 const backend = listBackends().includes('wasm') ? 'wasm' : 'js';
 setBackend(backend);
 const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-// The thread count is set, not measured: @tensile/tensor's default measures whether two threads pay by
-// waiting (blocking) for its first worker, but a worker started from a worker cannot start while its parent
-// blocks, so here that wait would last its full 5 s and fall back to one thread. With a count set, the pool
-// starts on first use, its threads join as soon as this worker yields (between training steps), and the
-// calling thread runs the jobs of any that has not started yet. Threads give the same results as one.
+// The thread count is the Threads field's (4 by default, at most the cores) rather than @tensile/tensor's
+// measured default, so a run states its count. The pool starts on first use, its threads join as soon as this
+// worker yields (between training steps), and the calling thread runs the jobs of any that has not started
+// yet. Threads give the same results as one.
 const maxThreads = isolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1)) : 1;
 if (isolated) setNumThreads(Math.min(4, maxThreads));
 

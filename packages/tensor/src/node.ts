@@ -10,6 +10,7 @@ import type { Profile } from './profiler.js';
 
 setThreadHost({
   cores: availableParallelism(),
+  startsWhileBlocked: true,
   spawn(source) {
     const w = new Worker(`(${source})((f) => require('node:worker_threads').parentPort.once('message', f));`, { eval: true });
     w.unref(); // an idle pool never keeps the process alive

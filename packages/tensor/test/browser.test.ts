@@ -133,6 +133,11 @@ describe.skipIf(chromium === undefined)('in headless Chromium', () => {
       expect(r.crossOriginIsolated).toBe(true);
       expect(r.backends).toContain('wasm');
       expect(r.shared).toBe(true);
+      // The default pool did not block the first call (it used to wait 5 s for workers that cannot start until
+      // the page yields, then give threads up); its workers started once the page yielded.
+      expect(r.statusAtFirstCall).toEqual({ state: 'starting', verdict: null });
+      expect(r.defaultThreadsAtFirstCall).toBe(1);
+      expect((r.statusSettled as { verdict: string }).verdict).toMatch(/^threads (do not )?pay$/);
       expect(r.grad).toEqual([[-18], [-26]]); // 2·xᵀ·(x·w) with x·w = [-1.5, -2.5]
       expect(r.threadedEqual).toBe(true);
       expect(r.jobsOnWorkers).toBeGreaterThan(0);

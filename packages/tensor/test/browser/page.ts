@@ -3,7 +3,7 @@
 // that products split across Web Workers (the page is cross-origin isolated) equal single-threaded ones.
 import { getNumThreads, listBackends, manualSeed, matmul, randn, setBackend, setNumThreads, tensor } from '../../src/index.js';
 import { kernels } from '../../src/backend/wasm/instance.js';
-import { threadPool } from '../../src/backend/wasm/threads.js';
+import { threadPool, threadStatus } from '../../src/backend/wasm/threads.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,9 +13,21 @@ async function run(): Promise<Record<string, unknown>> {
     backends: listBackends(),
     variant: kernels?.variant ?? null,
     shared: kernels?.shared ?? null,
-    defaultThreads: getNumThreads(),
   };
   setBackend('wasm');
+  // The default thread count: the first kernel call starts the workers but cannot wait for them (a page starts
+  // a Web Worker only once this thread yields), so it runs on this thread and the pool is still starting; once
+  // the page has yielded, the workers start and the default is decided (threads on, or off if they do not pay).
+  manualSeed(1);
+  matmul(randn([300, 200]), randn([200, 100]));
+  out.defaultThreadsAtFirstCall = getNumThreads();
+  out.statusAtFirstCall = threadStatus();
+  for (let waited = 0; waited < 10_000 && threadStatus().state === 'starting'; waited += 20) {
+    await sleep(20);
+    getNumThreads(); // looks again, without blocking
+  }
+  out.statusSettled = threadStatus();
+  out.defaultThreads = getNumThreads();
   // autograd end to end: d/dw of Σ(x·w)² on the wasm kernels
   const x = tensor([[1, 2], [3, 4]]);
   const w = tensor([[0.5], [-1]], { requiresGrad: true });

@@ -12,6 +12,12 @@ import { kernels, type WasmKernels } from './instance.js';
 export interface ThreadHost {
   /** Logical cores, the default thread count. */
   readonly cores: number;
+  /**
+   * Whether a worker starts while the thread that spawned it is blocked (Node's worker threads do). A browser
+   * starts a Web Worker only once its creator returns to the event loop, so there the default pool is not
+   * waited for: the kernels run on the calling thread until every worker has reported ready.
+   */
+  readonly startsWhileBlocked: boolean;
   spawn(source: string): { post(message: unknown): void; terminate(): void };
 }
 
@@ -90,6 +96,7 @@ function webHost(): ThreadHost | null {
   const Ctor = g.Worker;
   return {
     cores: g.navigator?.hardwareConcurrency ?? 1,
+    startsWhileBlocked: false,
     spawn(source) {
       const url = URL.createObjectURL(new Blob([`(${source})((f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; });`], { type: 'text/javascript' }));
       const w = new Ctor(url);
@@ -133,6 +140,9 @@ const configured = () => requested ?? Math.max(1, Math.min(8, host?.cores ?? 1))
 function resetPool(): void {
   if (pool !== null && pool !== DISABLED) pool.close();
   pool = null;
+  starting?.pool.close();
+  starting = null;
+  verdict = null;
 }
 
 /** One call of a worker function: its name and its arguments (numbers; byte addresses for pointers). */
@@ -159,6 +169,12 @@ export class ThreadPool {
       w.post({ module: k.module, memory: k.exports.memory, control, slot, workers: size, fns: [...WORKER_FNS] });
       this.#workers.push(w);
     }
+  }
+
+  /** Whether every worker has started (does not wait). */
+  get ready(): boolean {
+    for (let w = 0; w < this.size; w++) if (Atomics.load(this.#ints, HEADER + w * SLOT + READY) !== 1) return false;
+    return true;
   }
 
   /** Waits up to `ms` for every worker to start; false if one did not. */
@@ -260,19 +276,54 @@ export class ThreadPool {
 }
 
 let pool: ThreadPool | null = null;
+/** A default pool whose workers are still starting on a host where the caller cannot wait for them (a page). */
+let starting: { pool: ThreadPool; since: number } | null = null;
+/** How long a default pool may take to start before threads are given up on. */
+const START_LIMIT_MS = 5000;
 
-/** The pool of `getNumThreads() − 1` workers over `k`'s memory, started on first use; null when single-threaded. */
+/**
+ * The pool of `getNumThreads() − 1` workers over `k`'s memory, started on first use; null when single-threaded.
+ * The default count is kept only if the workers start within 5 s and two threads multiply faster than one (see
+ * `speedup`). In Node the first call waits for the workers; in a page, where they cannot start while the caller
+ * blocks, the calls return null (the kernels run on the calling thread, with the same results) until they have.
+ */
 export function threadPool(k: WasmKernels): ThreadPool | null {
   if (pool !== null) return pool === DISABLED ? null : pool;
   if (!k.shared || host === null) return null;
-  const n = configured() - 1;
-  if (n < 1) return null;
-  pool = new ThreadPool(k, host, n);
-  if (requested === null && !(pool.waitReady(5000) && speedup(k, pool) >= 1.3)) {
-    pool.close();
-    pool = DISABLED;
+  if (starting === null) {
+    const n = configured() - 1;
+    if (n < 1) return null;
+    const p = new ThreadPool(k, host, n);
+    if (requested !== null) return (pool = p);
+    if (host.startsWhileBlocked) return settle(k, p, p.waitReady(START_LIMIT_MS));
+    starting = { pool: p, since: performance.now() };
   }
-  return pool === DISABLED ? null : pool;
+  const { pool: p, since } = starting;
+  if (!p.ready && performance.now() - since < START_LIMIT_MS) return null;
+  starting = null;
+  return settle(k, p, p.ready);
+}
+
+/** Why the default thread count is what it is, once decided. */
+let verdict: 'threads pay' | 'threads do not pay' | 'workers did not start' | null = null;
+
+/** Keeps the default pool `p` if its workers started and threads pay, else turns the default threads off. */
+function settle(k: WasmKernels, p: ThreadPool, started: boolean): ThreadPool | null {
+  verdict = !started ? 'workers did not start' : speedup(k, p) >= 1.3 ? 'threads pay' : 'threads do not pay';
+  if (verdict === 'threads pay') return (pool = p);
+  p.close();
+  pool = DISABLED;
+  return null;
+}
+
+/**
+ * @internal Where the thread pool stands: `none` (not started, or one thread), `starting` (a page's default
+ * pool whose workers have not all started yet), `on` or `off` (the default decided against threads), with the
+ * reason the default was decided for or against.
+ */
+export function threadStatus(): { state: 'none' | 'starting' | 'on' | 'off'; verdict: typeof verdict } {
+  const state = starting !== null ? 'starting' : pool === null ? 'none' : pool === DISABLED ? 'off' : 'on';
+  return { state, verdict };
 }
 
 /** A pool that is not worth using (stands in for the default until setNumThreads is called). */
