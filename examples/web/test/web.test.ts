@@ -197,6 +197,9 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
     };
     console.log('W1 samples/s:', speed.w1);
     await page.setViewportSize({ width: 390, height: 844 });
+    // The chart sections skip rendering while off screen (content-visibility: auto), and a full-page
+    // screenshot of a phone-sized viewport leaves them off screen: render them for the picture.
+    await page.addStyleTag({ content: '#charts, #epoch-plots { content-visibility: visible; }' });
     await page.screenshot({ path: join(OUTPUT, 'phone.png'), fullPage: true });
     await page.context().close();
   });
