@@ -1,7 +1,7 @@
 // The character-level language models of `pnpm words`. Each maps int32 ids to next-character logits and
 // says how to score the next character after a batch of prefixes, which is all the sampler needs.
 import { Embedding, LSTM, LayerNorm, Linear, Module, TransformerEncoder, TransformerEncoderLayer } from '@tensile/nn';
-import { arange, cat, full, tanh, type DType, type Generator, type Tensor } from '@tensile/tensor';
+import { cat, full, tanh, type DType, type Generator, type Tensor } from '@tensile/tensor';
 
 /** A language model over token ids: the sampler calls `nextLogits`. */
 export interface CharModel extends Module<[Tensor], Tensor> {
@@ -162,7 +162,9 @@ export class CharTransformer extends Module<[Tensor], Tensor> implements CharMod
 
   forward(x: Tensor): Tensor {
     const t = x.shape[1]!;
-    const h = this.embed.forward(x).add(this.position.forward(arange(0, t, 1, { dtype: 'int32' })));
+    // The first t rows of the position table: position.forward(arange(t)), written as a slice of the
+    // weights so that an ONNX export meets no integer constant (which it cannot tell from a computed one).
+    const h = this.embed.forward(x).add(this.position.weight.narrow(0, 0, t));
     return this.out.forward(this.norm.forward(this.blocks.forward(h, { isCausal: true })));
   }
 

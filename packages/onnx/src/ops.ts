@@ -45,6 +45,9 @@ const OPS: Record<string, OpExporter> = {
   permute: (t, [x], g, _c, name) => g.node('Transpose', [x!], { perm: { ints: attr(t) as number[] } }, name),
   reshape: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
   view: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  flatten: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  squeeze: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  unsqueeze: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
   // A fixed window of one dimension (narrow, slicing): its bounds are the traced ones.
   slice: (t, [x], g, _c, name) => {
     const { dim, start, step, length } = attr(t) as { dim: number; start: number; step: number; length: number };
