@@ -146,7 +146,11 @@ registerOnnxExporter(MultiheadAttention, (m, ctx) => {
   };
   if (attnMask !== null) {
     let mask = nameOf(attnMask);
-    if (attnMask.ndim === 3) mask = g.node('Reshape', [mask, i64(g, [-1, h, attnMask.shape[1]!, attnMask.shape[2]!], `${name}/mask_shape`)], {}, name);
+    if (attnMask.ndim === 3) {
+      // [N·H, L, S] → [N, H, L, S], the lengths taken at run time.
+      const target = g.node('Concat', [i64(g, [-1, h], `${name}/mask_heads`), g.node('Shape', [mask], { start: int(1) }, name)], { axis: int(0) }, name);
+      mask = g.node('Reshape', [mask, target], {}, name);
+    }
     if (attnMask.dtype === 'bool') block(mask);
     else scores = g.node('Add', [scores, mask], {}, name);
   } else if (isCausal) {

@@ -54,6 +54,18 @@ class MaskedSelfAttention extends Module<[Tensor, Tensor, Tensor]> {
   }
 }
 
+/** Cross-attention (in_proj_weight split three ways) with a per-head bool attention mask [N·H, L, S]. */
+class BlockedCrossAttention extends Module<[Tensor, Tensor, Tensor], [Tensor, Tensor | null]> {
+  attn = new MultiheadAttention(8, 2, { generator: g });
+  forward(q: Tensor, kv: Tensor, blocked: Tensor): [Tensor, Tensor | null] {
+    return this.attn.forward(q, kv, kv, { attnMask: blocked });
+  }
+}
+
+/** A bool mask [n·heads, l, s] blocking a scattering of positions, never a whole row (key 0 stays open). */
+const blockedPositions = (nh: number, l: number, s: number) =>
+  tensor(Array.from({ length: nh }, (_, b) => Array.from({ length: l }, (_, i) => Array.from({ length: s }, (_, j) => j > 0 && (i + j + b) % 3 === 0))));
+
 /** A causal pre-norm GELU encoder with a final norm (TransformerEncoder's `norm`). */
 class CausalEncoder extends Module {
   enc = new TransformerEncoder(
@@ -153,6 +165,17 @@ export const SEQUENCE_CASES: Record<string, SequenceCase> = {
     args: (n, t) => [f32([t, n, 8]), padding(n, t), f32([t, t])],
     options: { inputNames: ['input', 'padding', 'mask'], dynamicAxes: { input: seq(false), padding: { 0: 'batch', 1: 'sequence' }, mask: { 0: 'sequence', 1: 'sequence' } } },
     sizes: [[2, 4], [5, 3]],
+  },
+  mha_cross_bool_mask: {
+    model: settle(new BlockedCrossAttention()),
+    args: (n, t) => [f32([t, n, 8]), f32([t + 1, n, 8]), blockedPositions(n * 2, t, t + 1)],
+    options: {
+      inputNames: ['query', 'memory', 'blocked'], outputNames: ['output', 'weights'],
+      // The mask's first dimension is batch·heads, which the export's probe cannot vary together with the
+      // batch, so this file keeps the batch fixed and the lengths dynamic.
+      dynamicAxes: { query: { 0: 'target' }, memory: { 0: 'source' }, blocked: { 1: 'target', 2: 'source' } },
+    },
+    sizes: [[2, 4], [2, 6], [2, 2]],
   },
   transformer_post_norm_relu: {
     model: settle(new TransformerEncoder(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, generator: g }), 2)),
