@@ -98,7 +98,7 @@ export function charLmFlags() {
     samples: int('words to sample at the end', { min: 0, max: 1000, default: '20' }),
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
-    exportOnnx: exportOnnxFlag('int32 character ids [batch, length] in, logits out (mlp: [batch, blockSize] → [batch, V]; lstm: any length → [batch, length, V]; transformer: the fixed length of its position table, pad on the right)'),
+    exportOnnx: exportOnnxFlag('int32 character ids in, logits out (mlp: [batch, blockSize] → [batch, V]; lstm, transformer: [batch, length] → [batch, length, V], the transformer\'s length at most its position table\'s)'),
   };
 }
 
@@ -207,9 +207,8 @@ function configOfCheckpoint(state: TrainingState, path: string, v: Values): Char
 
 /**
  * What `--export-onnx` traces the model on: two rows of boundary ids (0), the batch dimension dynamic. The MLP
- * reads `blockSize` ids; the LSTM any length (dynamic too); the transformer reads its `length` positions
- * (its position table is sliced to the traced length), so shorter prefixes are padded on the right, which
- * a causal model's earlier positions never see.
+ * reads `blockSize` ids; the LSTM any length, the transformer any length up to its position table's (both
+ * dynamic too).
  */
 export function onnxExample(config: CharLmConfig, length: number): [Tensor, ExportOnnxOptions, [string, string]] {
   switch (config.model) {
@@ -218,7 +217,7 @@ export function onnxExample(config: CharLmConfig, length: number): [Tensor, Expo
     case 'lstm':
       return [zeros([2, 3], { dtype: 'int32' }), { dynamicAxes: { input: { 0: 'batch', 1: 'length' } } }, ['[batch, length]', '[batch, length, V]']];
     case 'transformer':
-      return [zeros([2, length], { dtype: 'int32' }), {}, [`[batch, ${length}]`, `[batch, ${length}, V]`]];
+      return [zeros([2, 3], { dtype: 'int32' }), { dynamicAxes: { input: { 0: 'batch', 1: 'length' } } }, [`[batch, length ≤ ${length}]`, '[batch, length, V]']];
   }
 }
 

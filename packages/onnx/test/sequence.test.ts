@@ -128,6 +128,9 @@ describe('what the sequence layers cannot export is an error naming the option a
     );
     // With the length fixed it exports.
     expect(exportOnnx(new Positions(), randn([2, 6, 4]), { dynamicAxes: { input: { 0: 'batch' } } }).length).toBeGreaterThan(0);
+    // A slice of a parameter to the traced length (the transformer's position table) likewise.
+    const lm = SEQUENCE_CASES.char_transformer!;
+    expect(() => exportOnnx(lm.model, lm.args(2, 12), { dynamicAxes: { input: { 0: 'batch', 1: 'sequence' } } })).toThrow(/the graph changes with the size of the dynamic axes \(batch: 2 and 3, sequence: 12 and 11\)/);
   });
 
   it('bad dynamicAxes and output names are rejected', () => {
