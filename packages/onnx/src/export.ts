@@ -128,7 +128,10 @@ export function exportOnnx(model: AnyModule, exampleInput: ExampleInput, options
   }
   const axes = dynamicAxes === undefined ? null : checkDynamicAxes(dynamicAxes, inputNames, examples);
 
-  const built = build(model, args, examples, inputNames, dynamicBatch);
+  // Reshapes keep dimension 0 as it comes (0) or let it absorb what was merged into it (−1) when the batch is
+  // dynamic; with dynamicAxes that is always right for the traced shape, and the probe below checks the rest.
+  const reshapeBatch = dynamicBatch || axes !== null;
+  const built = build(model, args, examples, inputNames, reshapeBatch);
   const { graph, outputs } = built;
   const outputNames = options.outputNames ?? (options.outputName !== undefined || outputs.length === 1 ? [options.outputName ?? 'output'] : outputs.map((_, i) => `output${i}`));
   if (!Array.isArray(outputNames) || outputNames.length !== outputs.length || !outputNames.every((n) => typeof n === 'string' && n !== '')) {
@@ -152,7 +155,7 @@ export function exportOnnx(model: AnyModule, exampleInput: ExampleInput, options
     outputDims = outputs.map((t, k) => t.shape.map((d, i) => (!dynamicBatch || i > 0 ? null : d === examples[0]!.shape[0] ? 'batch' : `${outputNames[k]}_dim0`)));
   } else {
     inputDims = axes.dims;
-    const probe = build(model, rebuild(args, axes.probe), axes.probe, inputNames, false);
+    const probe = build(model, rebuild(args, axes.probe), axes.probe, inputNames, reshapeBatch);
     const same = (a: GraphBuilder, b: GraphBuilder) => {
       const enc = (g: GraphBuilder) => onnx.GraphProto.encode(onnx.GraphProto.create({ node: g.nodes, initializer: g.initializers })).finish();
       const [x, y] = [enc(a), enc(b)];

@@ -78,6 +78,14 @@ class CausalEncoder extends Module {
   }
 }
 
+/** A post-norm encoder with a key padding mask (srcKeyPaddingMask, a bool graph input). */
+class PaddedEncoder extends Module<[Tensor, Tensor]> {
+  enc = new TransformerEncoder(new TransformerEncoderLayer(8, 4, { dimFeedforward: 16, batchFirst: true, generator: g }), 2);
+  forward(x: Tensor, pad: Tensor): Tensor {
+    return this.enc.forward(x, { srcKeyPaddingMask: pad });
+  }
+}
+
 /** examples/char-lm's CharLSTM: embeddings → a 2-layer batch-first LSTM → logits at every position. */
 class CharLSTM extends Module {
   embed = new Embedding(27, 8, { generator: g });
@@ -192,6 +200,12 @@ export const SEQUENCE_CASES: Record<string, SequenceCase> = {
     args: (n, t) => [f32([n, t, 8])],
     options: { dynamicAxes: { input: seq(true) } },
     sizes: [[2, 5], [4, 7]],
+  },
+  transformer_key_padding: {
+    model: settle(new PaddedEncoder()),
+    args: (n, t) => [f32([n, t, 8]), padding(n, t)],
+    options: { inputNames: ['input', 'padding'], dynamicAxes: { input: seq(true), padding: seq(true) } },
+    sizes: [[2, 5], [5, 3]],
   },
   char_lstm: {
     model: settle(new CharLSTM()),

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { LSTM, LayerNorm, Linear, Module, MultiheadAttention, TransformerEncoder, TransformerEncoderLayer } from '@tensile/nn';
+import { Flatten, LSTM, LayerNorm, Linear, Module, MultiheadAttention, Sequential, TransformerEncoder, TransformerEncoderLayer } from '@tensile/nn';
 import { Tensor, randn } from '@tensile/tensor';
 import { OnnxExportError, exportOnnx, type ExampleInput } from '../src/index.js';
 import { SEQUENCE_CASES } from './sequence-cases.js';
@@ -131,6 +131,17 @@ describe('what the sequence layers cannot export is an error naming the option a
     // A slice of a parameter to the traced length (the transformer's position table) likewise.
     const lm = SEQUENCE_CASES.char_transformer!;
     expect(() => exportOnnx(lm.model, lm.args(2, 12), { dynamicAxes: { input: { 0: 'batch', 1: 'sequence' } } })).toThrow(/the graph changes with the size of the dynamic axes \(batch: 2 and 3, sequence: 12 and 11\)/);
+  });
+
+  it('dynamicAxes keep a reshape that merges the batch general', async () => {
+    // [N, T, 4] → Flatten(0, 1) → [N·T, 4] → Linear: the reshape's first dimension absorbs both.
+    const model = new Sequential(new Flatten(0, 1), new Linear(4, 3)).eval();
+    const bytes = exportOnnx(model, randn([2, 5, 4]), { dynamicAxes: { input: { 0: 'batch', 1: 'sequence' } } });
+    const session = await ort.InferenceSession.create(bytes);
+    const x = randn([3, 7, 4]);
+    const got = (await session.run({ input: ortTensor(x) })).output!;
+    expect(got.dims).toEqual([21, 3]);
+    expect(diff(got.data as Float32Array, model.forward(x)).rel).toBeLessThanOrEqual(1e-5);
   });
 
   it('bad dynamicAxes and output names are rejected', () => {
