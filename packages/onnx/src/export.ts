@@ -29,7 +29,7 @@ export interface ExportOnnxOptions {
   outputNames?: readonly string[];
   /**
    * Make the first dimension of the inputs and output a symbolic `batch` dimension, so the file runs any
-   * batch size. Default true. Ignored when `dynamicAxes` is given.
+   * batch size. Default true. Not together with `dynamicAxes`.
    */
   dynamicBatch?: boolean;
   /**
@@ -122,6 +122,7 @@ export function exportOnnx(model: AnyModule, exampleInput: ExampleInput, options
   if (options.outputName !== undefined && (typeof options.outputName !== 'string' || options.outputName === '')) throw new TypeError('exportOnnx: outputName must be a non-empty string');
   if (options.outputName !== undefined && options.outputNames !== undefined) throw new TypeError('exportOnnx: pass outputName or outputNames, not both');
   if (options.dynamicBatch !== undefined && typeof options.dynamicBatch !== 'boolean') throw new TypeError('exportOnnx: dynamicBatch must be true or false');
+  if (options.dynamicBatch !== undefined && dynamicAxes !== undefined) throw new TypeError('exportOnnx: pass dynamicBatch or dynamicAxes, not both (dynamicAxes lists every dynamic dimension, the batch included)');
   for (const [i, t] of examples.entries()) {
     if (!isFloat(t.dtype) && t.dtype !== 'int32' && t.dtype !== 'bool') throw new TypeError(`exportOnnx: example input ${i} is ${t.dtype}; ONNX inputs here are float32, float64, int32 or bool`);
     if (dynamicBatch && t.ndim === 0) throw new TypeError(`exportOnnx: example input ${i} is 0-d, so it has no batch dimension; pass dynamicBatch: false`);
@@ -131,16 +132,18 @@ export function exportOnnx(model: AnyModule, exampleInput: ExampleInput, options
   // Reshapes keep dimension 0 as it comes (0) or let it absorb what was merged into it (−1) when the batch is
   // dynamic; with dynamicAxes that is always right for the traced shape, and the probe below checks the rest.
   const reshapeBatch = dynamicBatch || axes !== null;
-  const built = build(model, args, examples, inputNames, reshapeBatch);
+  // The requested output names are kept free inside the graph (an initializer takes another name).
+  const requested = options.outputNames ?? [options.outputName ?? 'output'];
+  const reserved = [...inputNames, ...(Array.isArray(requested) ? requested.filter((n): n is string => typeof n === 'string') : [])];
+  const built = build(model, args, examples, reserved, inputNames, reshapeBatch, axes !== null);
   const { graph, outputs } = built;
   const outputNames = options.outputNames ?? (options.outputName !== undefined || outputs.length === 1 ? [options.outputName ?? 'output'] : outputs.map((_, i) => `output${i}`));
   if (!Array.isArray(outputNames) || outputNames.length !== outputs.length || !outputNames.every((n) => typeof n === 'string' && n !== '')) {
     throw new TypeError(`exportOnnx: the model returns ${outputs.length} tensor(s), so outputNames must be ${outputs.length} non-empty string(s), got ${JSON.stringify(outputNames)}`);
   }
   if (new Set([...inputNames, ...outputNames]).size !== inputNames.length + outputNames.length) throw new TypeError('exportOnnx: the input and output names must all differ');
-  // Output names come last so that no value of the graph takes one: the graph outputs get their requested
-  // names through an Identity each.
-  const clash = outputNames.find((n) => !graph.reserve(n));
+  // The graph outputs get their names through an Identity each (a default name beyond `output` is taken now).
+  const clash = outputNames.find((n) => !reserved.includes(n) && !graph.reserve(n));
   if (clash !== undefined) throw new TypeError(`exportOnnx: the output name "${clash}" is a name inside the graph already (an initializer's); choose another`);
   const outs = built.last.map((v, i) => graph.node('Identity', [v], {}, 'output', outputNames[i]!));
 
@@ -155,13 +158,9 @@ export function exportOnnx(model: AnyModule, exampleInput: ExampleInput, options
     outputDims = outputs.map((t, k) => t.shape.map((d, i) => (!dynamicBatch || i > 0 ? null : d === examples[0]!.shape[0] ? 'batch' : `${outputNames[k]}_dim0`)));
   } else {
     inputDims = axes.dims;
-    const probe = build(model, rebuild(args, axes.probe), axes.probe, inputNames, reshapeBatch);
-    const same = (a: GraphBuilder, b: GraphBuilder) => {
-      const enc = (g: GraphBuilder) => onnx.GraphProto.encode(onnx.GraphProto.create({ node: g.nodes, initializer: g.initializers })).finish();
-      const [x, y] = [enc(a), enc(b)];
-      return x.length === y.length && x.every((v, i) => v === y[i]);
-    };
-    if (probe.outputs.length !== outputs.length || !same(built.graphBeforeOutputs, probe.graphBeforeOutputs)) {
+    const probe = build(model, rebuild(args, axes.probe), axes.probe, reserved, inputNames, reshapeBatch, true);
+    const [x, y] = [built.encoded!, probe.encoded!];
+    if (probe.outputs.length !== outputs.length || x.length !== y.length || x.some((v, i) => v !== y[i])) {
       throw new OnnxExportError(
         `exportOnnx: the graph changes with the size of the dynamic axes (${axes.describe}): something in the forward freezes a size into the file ` +
           '(a reshape to a fixed shape, a constant mask or position table, an op exported with the traced size); export with those axes fixed',
@@ -237,12 +236,12 @@ function checkDynamicAxes(dynamicAxes: unknown, inputNames: readonly string[], e
 }
 
 /** Traces `model` on `args` (whose tensors are `examples`) and writes its graph, without the graph outputs' names. */
-function build(model: AnyModule, args: unknown[], examples: Tensor[], inputNames: readonly string[], dynamicBatch: boolean) {
+function build(model: AnyModule, args: unknown[], examples: Tensor[], reserved: readonly string[], inputNames: readonly string[], dynamicBatch: boolean, snapshot: boolean) {
   const { inputs, outputs, calls } = trace(model, args, examples);
   const state = new Set(model.stateEntries().map(([, t]) => t));
   checkTraceIsGeneral(model, args, examples, { inputs, outputs, calls }, state);
   const graph = new GraphBuilder(new Map(model.stateEntries().map(([name, t]) => [t, name] as [Tensor, string])));
-  inputNames.forEach((n) => graph.reserve(n));
+  reserved.forEach((n) => graph.reserve(n));
   const names = new Map<Tensor, string>(inputs.map((t, i) => [t, inputNames[i]!]));
   const callOf = new Map<Tensor, Call>();
   for (const [out, call] of calls) callOf.set(out, call);
@@ -299,10 +298,9 @@ function build(model: AnyModule, args: unknown[], examples: Tensor[], inputNames
     if (inputs.includes(o)) throw new OnnxExportError('exportOnnx: the model returns an input unchanged; there is nothing to export');
     return resolve(o, { path: '', module: model });
   });
-  const graphBeforeOutputs = new GraphBuilder(new Map());
-  graphBeforeOutputs.nodes.push(...graph.nodes);
-  graphBeforeOutputs.initializers.push(...graph.initializers);
-  return { graph, graphBeforeOutputs, outputs, last };
+  // The nodes and initializers so far, encoded, to compare two builds (the graph outputs are named later).
+  const encoded = snapshot ? onnx.GraphProto.encode(onnx.GraphProto.create({ node: graph.nodes, initializer: graph.initializers })).finish() : null;
+  return { graph, outputs, last, encoded };
 }
 
 /**

@@ -151,5 +151,6 @@ describe('what the sequence layers cannot export is an error naming the option a
     expect(() => exportOnnx(enc, x, { dynamicAxes: { input: { 3: 'x' } } })).toThrow(/names axis 3, but that input has 3 dimension/);
     expect(() => exportOnnx(new LSTM(4, 3), x, { outputNames: ['y'] })).toThrow(/the model returns 3 tensor\(s\), so outputNames must be 3/);
     expect(() => exportOnnx(new LSTM(4, 3), x, { outputName: 'y' })).toThrow(/outputNames must be 3/);
+    expect(() => exportOnnx(enc, x, { dynamicBatch: true, dynamicAxes: { input: { 1: 'batch' } } })).toThrow(/pass dynamicBatch or dynamicAxes, not both/);
   });
 });
