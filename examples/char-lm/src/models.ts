@@ -1,7 +1,8 @@
 // The character-level language models of `pnpm words`. Each maps int32 ids to next-character logits and
 // says how to score the next character after a batch of prefixes, which is all the sampler needs.
 import { Embedding, LSTM, LayerNorm, Linear, Module, TransformerEncoder, TransformerEncoderLayer } from '@tensile/nn';
-import { arange, cat, full, tanh, type DType, type Generator, type Tensor } from '@tensile/tensor';
+import { cat, full, tanh, type DType, type Generator, type Tensor } from '@tensile/tensor';
+import { registerOnnxExporter } from '@tensile/onnx';
 
 /** A language model over token ids: the sampler calls `nextLogits`. */
 export interface CharModel extends Module<[Tensor], Tensor> {
@@ -113,6 +114,27 @@ export class CharLSTM extends Module<[Tensor], Tensor> implements CharModel {
   }
 }
 
+/**
+ * A learned position table: `forward(ids)` `[B, T]` gives its first T rows `[T, width]`, which is
+ * `Embedding.forward(arange(T))`. An Embedding, so the checkpoint key stays `position.weight`; its own
+ * ONNX exporter (below) slices the table to the input's length at run time, so the exported transformer
+ * takes any length up to the table's.
+ */
+export class PositionTable extends Embedding {
+  override forward(ids: Tensor): Tensor {
+    const t = ids.shape[ids.ndim - 1]!;
+    if (t > this.numEmbeddings) throw new RangeError(`PositionTable: a sequence of ${t} positions is longer than the table's ${this.numEmbeddings}`);
+    return this.weight.narrow(0, 0, t);
+  }
+}
+
+registerOnnxExporter(PositionTable, (m, ctx) => {
+  const g = ctx.graph;
+  const axis = (v: number) => g.constant([v], [1], 'int64', `${ctx.path}/c`);
+  const length = g.node('Shape', [ctx.inputs[0]!], { start: { int: -1 } }, ctx.path);
+  return g.node('Slice', [g.tensor(m.weight), axis(0), length, axis(0)], {}, ctx.path);
+});
+
 /** Options of `CharTransformer`. */
 export interface CharTransformerOptions {
   vocabSize: number;
@@ -139,7 +161,7 @@ export interface CharTransformerOptions {
 export class CharTransformer extends Module<[Tensor], Tensor> implements CharModel {
   readonly length: number;
   embed: Embedding;
-  position: Embedding;
+  position: PositionTable;
   blocks: TransformerEncoder;
   norm: LayerNorm;
   out: Linear;
@@ -149,7 +171,7 @@ export class CharTransformer extends Module<[Tensor], Tensor> implements CharMod
     const { vocabSize, length, width, heads, feedforward, layers, dropout = 0, dtype, generator } = opts;
     this.length = length;
     this.embed = new Embedding(vocabSize, width, { dtype, generator });
-    this.position = new Embedding(length, width, { dtype, generator });
+    this.position = new PositionTable(length, width, { dtype, generator });
     const block = new TransformerEncoderLayer(width, heads, { dimFeedforward: feedforward, dropout, activation: 'gelu', batchFirst: true, normFirst: true, dtype, generator });
     this.blocks = new TransformerEncoder(block, layers);
     this.norm = new LayerNorm(width, { dtype });
@@ -161,8 +183,7 @@ export class CharTransformer extends Module<[Tensor], Tensor> implements CharMod
   }
 
   forward(x: Tensor): Tensor {
-    const t = x.shape[1]!;
-    const h = this.embed.forward(x).add(this.position.forward(arange(0, t, 1, { dtype: 'int32' })));
+    const h = this.embed.forward(x).add(this.position.forward(x));
     return this.out.forward(this.norm.forward(this.blocks.forward(h, { isCausal: true })));
   }
 

@@ -6,15 +6,15 @@ import { crossEntropy } from '@tensile/nn';
 import { save } from '@tensile/nn/node';
 import { DataLoader, Vocabulary, contextWindows, nextTokenSequences, splitWords, type TensorDataset } from '@tensile/data';
 import { WORDS_FILE, readWords } from '@tensile/data/node';
-import { Generator, getBackend, listBackends, logicalAnd, manualSeed, noGrad, setBackend, type Tensor } from '@tensile/tensor';
+import { Generator, getBackend, listBackends, logicalAnd, manualSeed, noGrad, setBackend, zeros, type Tensor } from '@tensile/tensor';
 import {
   CheckpointError, NonFiniteLossError, evaluate, fit, formatDuration, formatLr,
   type Callback, type JsonValue, type StepFn, type StepRecord, type TrainingState,
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, accuracyChart, fileCheckpoint, loadCheckpoint, lossChart, lrChart, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
 import {
-  DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, SCHEDULE_NAMES, UsageError, checkpointFile, choice, commonFlags, describeBackend, helpText, int,
-  makeOptimizer, makeSchedule, parseFlags, path, planOutput, plural, positive, userPath, type FlagValues, type OptimizerName, type ScheduleName,
+  DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, SCHEDULE_NAMES, UsageError, checkpointFile, choice, commonFlags, describeBackend, exportOnnxFlag, helpText, int, onnxPath, writeOnnx,
+  makeOptimizer, makeSchedule, parseFlags, path, planOutput, plural, positive, userPath, type ExportOnnxOptions, type FlagValues, type OptimizerName, type ScheduleName,
 } from '@tensile/examples-common';
 import { MODEL_NAMES, buildModel, describeModel, type CharModel, type ModelName } from './models.js';
 import { sampleWords } from './sample.js';
@@ -98,13 +98,14 @@ export function charLmFlags() {
     samples: int('words to sample at the end', { min: 0, max: 1000, default: '20' }),
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
+    exportOnnx: exportOnnxFlag('int32 character ids in, logits out (mlp: [batch, blockSize] → [batch, V]; lstm, transformer: [batch, length] → [batch, length, V], the transformer\'s length at most its position table\'s)'),
   };
 }
 
 type Values = FlagValues<ReturnType<typeof charLmFlags>>;
 
 /** Flags that are not settings of the run: a resumed run may give them anew. */
-const RUN_ONLY = ['checkpoint', 'resume', 'out', 'checkpointEvery', 'temperature', 'samples'];
+const RUN_ONLY = ['checkpoint', 'resume', 'out', 'checkpointEvery', 'temperature', 'samples', 'exportOnnx'];
 
 /** The settings from the model's recipe and the flags. */
 export function resolveConfig(v: Values): CharLmConfig {
@@ -204,6 +205,22 @@ function configOfCheckpoint(state: TrainingState, path: string, v: Values): Char
   return config;
 }
 
+/**
+ * What `--export-onnx` traces the model on: two rows of boundary ids (0), the batch dimension dynamic. The MLP
+ * reads `blockSize` ids; the LSTM any length, the transformer any length up to its position table's (both
+ * dynamic too).
+ */
+export function onnxExample(config: CharLmConfig, length: number): [Tensor, ExportOnnxOptions, [string, string]] {
+  switch (config.model) {
+    case 'mlp':
+      return [zeros([2, config.blockSize], { dtype: 'int32' }), {}, [`[batch, ${config.blockSize}]`, '[batch, V]']];
+    case 'lstm':
+      return [zeros([2, 3], { dtype: 'int32' }), { dynamicAxes: { input: { 0: 'batch', 1: 'length' } } }, ['[batch, length]', '[batch, length, V]']];
+    case 'transformer':
+      return [zeros([2, 3], { dtype: 'int32' }), { dynamicAxes: { input: { 0: 'batch', 1: 'length' } } }, [`[batch, length ≤ ${length}]`, '[batch, length, V]']];
+  }
+}
+
 /** Parses the command line, trains, and prints the samples; the lines a user reads go to `opts.stream`. */
 export async function runCharLm(argv: readonly string[], opts: { stream?: ProgressStream } = {}): Promise<{ out: string; samples: string[]; val: number; test: number }> {
   const stream = opts.stream ?? process.stdout;
@@ -222,6 +239,7 @@ export async function runCharLm(argv: readonly string[], opts: { stream?: Progre
   }
   if (values.checkpointEvery !== undefined && values.checkpoint === undefined && resumePath === null) throw new UsageError('--checkpoint-every needs --checkpoint <file>');
   const checkpointPath = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : values.resume !== undefined ? checkpointFile(values.resume, 'resume') : null;
+  const onnxFile = onnxPath(values.exportOnnx);
   const output = planOutput({ out: values.out, base: `runs/${EXAMPLE}`, resumeFolder });
   const temperature = values.temperature ?? 1;
 
@@ -293,6 +311,11 @@ export async function runCharLm(argv: readonly string[], opts: { stream?: Progre
   const val = evaluate(model, validation, { step }).metrics.loss!;
   const test = evaluate(model, new DataLoader(datasetOf(config, data, data.test), { batchSize: 512 }), { step }).metrics.loss!;
   await save(join(out, 'model.safetensors'), model);
+  if (onnxFile !== null) {
+    const [example, options, shapes] = onnxExample(config, data.length);
+    await writeOnnx(onnxFile, model, example, options);
+    progress.line(`  ONNX model in ${onnxFile} (input "input" int32 ids ${shapes[0]}; output "output" logits ${shapes[1]})`);
+  }
   progress.line(`done: validation loss ${val.toFixed(4)}, test loss ${test.toFixed(4)} nats per character (uniform ${uniform.toFixed(4)}) after ${plural(config.epochs, 'epoch')}, ${formatDuration(seconds)}`);
 
   const samples = values.samples === 0 ? [] : sampleWords(model as CharModel, data.vocab, { count: values.samples ?? 20, temperature, generator: gen('sample') });

@@ -3,8 +3,7 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateDictError, summary, type Module } from '@tensile/nn';
-import { save, writeFileAtomic } from '@tensile/nn/node';
-import { exportOnnx } from '@tensile/onnx';
+import { save } from '@tensile/nn/node';
 import type { Dialect } from '@tensile/optim';
 import { Generator, NonFiniteError, getBackend, getNumThreads, isProfiling, listBackends, manualSeed, setBackend, stopProfiler, type Tensor } from '@tensile/tensor';
 import { writeChromeTrace } from '@tensile/tensor/node';
@@ -20,6 +19,7 @@ import { DATASET_LABELS, DATASET_NAMES, loadImages, type DatasetName } from './d
 import { plural } from './format.js';
 import { DEFAULT_LR, OPTIMIZER_LABELS, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from './optimizers.js';
 import { checkpointFile, planOutput, userPath } from './paths.js';
+import { exportOnnxFlag, onnxPath, writeOnnx } from './onnx-export.js';
 import { DIVERGED_LOSS, DivergenceError } from './divergence.js';
 import { OLD_EXAMPLES_FORMAT, oldCheckpointError, safetensorsFormat } from './old-format.js';
 
@@ -102,7 +102,7 @@ export function classifierFlags(ex: ClassifierExample) {
     testSize: int('evaluate on the first n test samples only', { min: 1 }),
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
-    exportOnnx: path('also write the trained model as ONNX (opset 17, any batch size) to this .onnx file; it takes the inputs as the model does (normalised, flattened for the MLP)', { value: '<file>' }),
+    exportOnnx: exportOnnxFlag('any batch size; it takes the inputs as the model does (normalised, flattened for the MLP)'),
     summary: bool('print the model summary first: each layer\'s output shape and parameters, and the memory for parameters, gradients and optimizer state'),
     profile: path('profile 20 training steps (after 5): print the per-op and per-module tables and write a Chrome trace to this file (open it in ui.perfetto.dev or chrome://tracing)', { value: '<file>' }),
   };
@@ -219,8 +219,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
   }
   // Every path is checked before the data loads.
   const checkpointPath = values.checkpoint !== undefined ? checkpointFile(values.checkpoint, 'checkpoint') : values.resume !== undefined ? checkpointFile(values.resume, 'resume') : null;
-  const onnxPath = values.exportOnnx === undefined ? null : userPath(values.exportOnnx);
-  if (onnxPath !== null && !onnxPath.endsWith('.onnx')) throw new UsageError(`--export-onnx must name a .onnx file, got ${JSON.stringify(values.exportOnnx)}`);
+  const onnxFile = onnxPath(values.exportOnnx);
   const output = planOutput({ out: values.out, base: `runs/${ex.name}${config.dataset === 'fashion-mnist' ? '-fashion' : ''}`, resumeFolder });
 
   setBackend(config.backend);
@@ -316,11 +315,11 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     ...plotOptions, test: { images, labels: labels.toTypedArray() as Int32Array, predictions: final.predictions! },
   }));
   await save(join(out, 'model.safetensors'), model);
-  if (onnxPath !== null) {
+  if (onnxFile !== null) {
     // Traced on two prepared test images; the file runs any batch size.
     const sample = prepare(images.narrow(0, 0, 2));
-    await writeFileAtomic(onnxPath, exportOnnx(model, sample));
-    progress.line(`  ONNX model in ${onnxPath} (input "input" [batch, ${sample.shape.slice(1).join(', ')}]${config.normalize ? ', normalised' : ''}; output "output" logits [batch, ${data.classes.length}])`);
+    await writeOnnx(onnxFile, model, sample);
+    progress.line(`  ONNX model in ${onnxFile} (input "input" [batch, ${sample.shape.slice(1).join(', ')}]${config.normalize ? ', normalised' : ''}; output "output" logits [batch, ${data.classes.length}])`);
   }
   progress.line(
     `done: test accuracy ${formatPercent(final.metrics.accuracy!)} (loss ${final.metrics.loss!.toFixed(4)}) after ${plural(config.epochs, 'epoch')}, ${formatDuration((performance.now() - began) / 1000)}` +

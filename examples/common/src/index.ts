@@ -9,6 +9,7 @@ export {
 export { buildClassifierRun, type ClassifierRun } from './build.js';
 export { DATASET_LABELS, DATASET_NAMES, PIXEL_STATS, loadImages, type DatasetName, type ImageData } from './datasets.js';
 export { plural } from './format.js';
+export { exportOnnxFlag, onnxPath, writeOnnx, type ExportOnnxOptions } from './onnx-export.js';
 export {
   DEFAULT_LR, OPTIMIZER_LABELS, OPTIMIZER_NAMES, SCHEDULE_NAMES, makeOptimizer, makeSchedule,
   type AnyOptimizer, type OptimizerName, type ScheduleName,

@@ -9,10 +9,11 @@
 // Regenerate the Tensile files with UPDATE_TENSILE_FIXTURES=1, then rerun the fixture script.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { Generator, rand, randn, randint, type Tensor } from '@tensile/tensor';
+import { Generator, Tensor, cat, noGrad, rand, randn, randint } from '@tensile/tensor';
 import {
-  AvgPool2d, BCEWithLogitsLoss, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, LayerNorm, Linear,
-  LogSoftmax, MaxPool2d, ReLU, Sequential, init, loadSafetensors, saveSafetensors, type AnyModule,
+  AvgPool2d, BCEWithLogitsLoss, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, GRU, LSTM, LayerNorm, Linear,
+  LogSoftmax, MaxPool2d, MultiheadAttention, RNN, ReLU, Sequential, TransformerEncoder, TransformerEncoderLayer, init, loadSafetensors,
+  saveSafetensors, type AnyModule,
 } from '../src/index.js';
 import { expectAllClose, fixturePath, fromFixture, loadJson, type FixtureTensor } from './helpers.js';
 
@@ -48,7 +49,57 @@ const CASES: Record<string, Case> = {
     inputs: (g) => [randn([3, 1, 12, 12], { dtype, generator: g })],
     trainSteps: 2,
   },
+  // The sequence layers (outputs flattened and concatenated, as the script's flat_output records PyTorch's).
+  rnn_relu_2layers_bidirectional: {
+    make: (g) => shaken(new RNN(3, 4, { numLayers: 2, nonlinearity: 'relu', bidirectional: true, dtype, generator: g }), g),
+    inputs: (g) => [randn([5, 2, 3], { dtype, generator: g }), randn([4, 2, 4], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  lstm_2layers_bidirectional: {
+    make: (g) => shaken(new LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true, dtype, generator: g }), g),
+    inputs: (g) => [randn([2, 5, 3], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  lstm_proj_2layers_bidirectional: {
+    make: (g) => shaken(new LSTM(3, 5, { numLayers: 2, bidirectional: true, projSize: 2, dtype, generator: g }), g),
+    inputs: (g) => [randn([5, 2, 3], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  gru_2layers_bidirectional: {
+    make: (g) => shaken(new GRU(3, 4, { numLayers: 2, bidirectional: true, dtype, generator: g }), g),
+    inputs: (g) => [randn([5, 2, 3], { dtype, generator: g }), randn([4, 2, 4], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  multihead_attention: {
+    make: (g) => shaken(new MultiheadAttention(8, 2, { batchFirst: true, dtype, generator: g }), g),
+    inputs: (g) => [randn([2, 4, 8], { dtype, generator: g }), randn([2, 6, 8], { dtype, generator: g }), randn([2, 6, 8], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  multihead_attention_kdim_vdim: {
+    make: (g) => shaken(new MultiheadAttention(8, 2, { kdim: 6, vdim: 5, dtype, generator: g }), g),
+    inputs: (g) => [randn([4, 2, 8], { dtype, generator: g }), randn([6, 2, 6], { dtype, generator: g }), randn([6, 2, 5], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  transformer_encoder_layer: {
+    make: (g) => shaken(new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dtype, generator: g }), g),
+    inputs: (g) => [randn([5, 2, 8], { dtype, generator: g })],
+    trainSteps: 0,
+  },
+  transformer_encoder_pre_norm_gelu: {
+    make: (g) => shaken(new TransformerEncoder(
+      new TransformerEncoderLayer(8, 2, { dimFeedforward: 16, activation: 'gelu', batchFirst: true, normFirst: true, dtype, generator: g }), 2,
+      { norm: new LayerNorm(8, { dtype }) },
+    ), g),
+    inputs: (g) => [randn([2, 5, 8], { dtype, generator: g })],
+    trainSteps: 0,
+  },
 };
+
+/** Every parameter nudged (attention's zero biases, an encoder's equal layer copies), when seeded. */
+function shaken<M extends AnyModule>(m: M, g: Generator | undefined): M {
+  if (g !== undefined) noGrad(() => m.parameters().forEach((p) => p.add_(randn(p.shape, { dtype, generator: g }).mul(0.05))));
+  return m;
+}
 
 interface TorchRecord { keys: string[]; inputs: FixtureTensor[]; output: FixtureTensor }
 interface CheckRecord {
@@ -76,7 +127,18 @@ function expectSameDigest(t: Tensor, want: number[], label: string): void {
 }
 
 const fromInput = (t: FixtureTensor): Tensor => fromFixture(t);
-const run = (m: AnyModule, inputs: Tensor[]): Tensor => (m.forward as (...xs: Tensor[]) => Tensor)(...inputs);
+/** The eval output as one tensor: a returned array's tensors (nested, nulls left out) flattened and concatenated. */
+const run = (m: AnyModule, inputs: Tensor[]): Tensor => {
+  const y = (m.forward as (...xs: Tensor[]) => unknown)(...inputs);
+  if (y instanceof Tensor) return y;
+  const parts: Tensor[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Tensor) parts.push(v.flatten());
+    else if (Array.isArray(v)) v.forEach(walk);
+  };
+  walk(y);
+  return cat(parts, 0);
+};
 
 /** A seeded Tensile model with random affine values and running statistics from `trainSteps` batches. */
 function tensileModel(c: Case, seed: number): AnyModule {

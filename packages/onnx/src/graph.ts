@@ -8,7 +8,7 @@ const { onnx } = onnxProto;
 export { onnx };
 
 /** An attribute value: a number is a float unless it is listed in `ints`, arrays likewise. */
-export type Attr = number | readonly number[] | string | { int: number } | { ints: readonly number[] };
+export type Attr = number | readonly number[] | string | { int: number } | { ints: readonly number[] } | { strings: readonly string[] };
 export type Attrs = Readonly<Record<string, Attr>>;
 
 const ELEM_TYPE: Record<DType, number> = {
@@ -27,6 +27,7 @@ function attribute(name: string, v: Attr): InstanceType<typeof onnx.AttributePro
   if (typeof v === 'number') return onnx.AttributeProto.create({ name, type: T.FLOAT, f: v });
   if ('int' in v) return onnx.AttributeProto.create({ name, type: T.INT, i: v.int });
   if ('ints' in v) return onnx.AttributeProto.create({ name, type: T.INTS, ints: [...v.ints] });
+  if ('strings' in v) return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: v.strings.map((x) => new TextEncoder().encode(x)) });
   return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: [...(v as readonly number[])] });
 }
 
@@ -58,6 +59,8 @@ export function valuesOf(t: Tensor): number[] {
 export interface OnnxGraph {
   /** Adds a node with one output and returns the output's name; `hint` prefixes the generated names. */
   node(opType: string, inputs: readonly string[], attrs?: Attrs, hint?: string): string;
+  /** Adds a node with `outputs` outputs (LSTM's Y, Y_h, Y_c) and returns their names; `''` in `inputs` skips an optional input. */
+  multiNode(opType: string, inputs: readonly string[], outputs: number, attrs?: Attrs, hint?: string): string[];
   /** The initializer holding `t`: a parameter or buffer under its state-dict key, else a fresh name. */
   tensor(t: Tensor, hint?: string): string;
   /** A constant initializer (int64 for shapes and axes). */
@@ -104,6 +107,21 @@ export class GraphBuilder implements OnnxGraph {
       }),
     );
     return out;
+  }
+
+  /** Adds a node with several outputs and returns their names. */
+  multiNode(opType: string, inputs: readonly string[], outputs: number, attrs: Attrs = {}, hint = opType): string[] {
+    const outs = Array.from({ length: outputs }, (_, i) => this.fresh(`${hint}_out${i}`));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        input: [...inputs],
+        output: outs,
+        name: this.fresh(`${hint}/${opType}`),
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return outs;
   }
 
   /**

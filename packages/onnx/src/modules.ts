@@ -17,8 +17,12 @@ export interface ModuleExportContext {
   readonly inputs: readonly string[];
   /** The values those arguments had in the traced forward pass (for their shapes). */
   readonly inputTensors: readonly Tensor[];
-  /** What the module returned in the traced pass. */
+  /** The module's arguments as passed (option objects included: MultiheadAttention's `{ isCausal }`). */
+  readonly args: readonly unknown[];
+  /** What the module returned in the traced pass (its first tensor when it returned several). */
   readonly output: Tensor;
+  /** Every tensor the module returned, a returned array flattened (an LSTM's output, h_n, c_n). */
+  readonly outputs: readonly Tensor[];
   /** Whether the first dimension is the dynamic batch dimension. */
   readonly dynamicBatch: boolean;
   /** A scalar constant in the dtype of the module's first input. */
@@ -27,8 +31,8 @@ export interface ModuleExportContext {
   fail(reason: string): never;
 }
 
-/** Writes `module` into `ctx.graph` and returns the name of its output value. */
-export type ModuleExporter<M extends AnyModule = AnyModule> = (module: M, ctx: ModuleExportContext) => string;
+/** Writes `module` into `ctx.graph` and returns the name of its output value (one per tensor of `ctx.outputs`). */
+export type ModuleExporter<M extends AnyModule = AnyModule> = (module: M, ctx: ModuleExportContext) => string | readonly string[];
 
 const registry = new Map<abstract new (...args: any[]) => AnyModule, ModuleExporter<any>>();
 

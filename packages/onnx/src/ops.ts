@@ -45,6 +45,15 @@ const OPS: Record<string, OpExporter> = {
   permute: (t, [x], g, _c, name) => g.node('Transpose', [x!], { perm: { ints: attr(t) as number[] } }, name),
   reshape: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
   view: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  flatten: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  squeeze: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  unsqueeze: (t, [x], g, c, name) => reshapeTo({ graph: g, dynamicBatch: c.dynamicBatch }, x!, t.gradFn!.inputs[0]!.shape, t.shape, name),
+  // A fixed window of one dimension (narrow, slicing): its bounds are the traced ones.
+  slice: (t, [x], g, _c, name) => {
+    const { dim, start, step, length } = attr(t) as { dim: number; start: number; step: number; length: number };
+    const c = (v: number) => g.constant([v], [1], 'int64', `${name}/c`);
+    return g.node('Slice', [x!, c(start), c(start + (length - 1) * step + 1), c(dim), c(step)], {}, name);
+  },
   contiguous: (_t, [x]) => x!,
   clone: (_t, [x]) => x!,
 };
