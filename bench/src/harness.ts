@@ -17,13 +17,15 @@ export interface TimingOptions {
   /** A case whose first call takes longer than this is slow: one warm-up call and `slowMinSamples` samples. */
   slowCallSeconds: number;
   slowMinSamples: number;
+  /** Seconds of a case's paired measurement (W1-guard's guard-off/guard-on rounds). */
+  pairedSeconds: number;
 }
 
 export const FULL_TIMING: TimingOptions = {
-  warmupCalls: 3, warmupSeconds: 2, minSamples: 7, maxTime: 2, minTime: 0.1, slowCallSeconds: 0.8, slowMinSamples: 4,
+  warmupCalls: 3, warmupSeconds: 2, minSamples: 7, maxTime: 2, minTime: 0.1, slowCallSeconds: 0.8, slowMinSamples: 4, pairedSeconds: 30,
 };
 export const QUICK_TIMING: TimingOptions = {
-  warmupCalls: 2, warmupSeconds: 0.15, minSamples: 3, maxTime: 0.5, minTime: 0.05, slowCallSeconds: 0.3, slowMinSamples: 3,
+  warmupCalls: 2, warmupSeconds: 0.15, minSamples: 3, maxTime: 0.5, minTime: 0.05, slowCallSeconds: 0.3, slowMinSamples: 3, pairedSeconds: 10,
 };
 
 /** Throughput statistics over benchmark.js samples, in units per second. */
@@ -83,4 +85,67 @@ export function measure(name: string, fn: () => void, unitsPerCall: number, opts
     rme: bench.stats.rme,
     ...(slow ? { slow: true } : {}),
   };
+}
+
+/** A paired comparison of two variants of one call (`off`, `on`), interleaved in the same process. */
+export interface PairedStats {
+  /** Median over rounds of (time of `on`) ÷ (time of `off`); 1.05 means `on` costs 5% more. */
+  ratio: number;
+  /** The 25th and 75th percentiles of the per-round ratios. */
+  q1: number;
+  q3: number;
+  /** Rounds measured (each times one call of each, in alternating order). */
+  rounds: number;
+  /** Median milliseconds per call of each. */
+  offMs: number;
+  onMs: number;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  const i = (sorted.length - 1) * q;
+  const lo = Math.floor(i);
+  const hi = Math.ceil(i);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (i - lo);
+}
+
+/**
+ * Times `off` and `on` interleaved: each round times `callsPerRound` calls of one, then as many of the
+ * other (the order alternates between rounds, so neither always runs second), for `seconds` after a
+ * warm-up of both. Load from other processes falls on both halves of a round alike, so the median of the
+ * per-round ratios is steadier than the ratio of two separately timed figures on a shared machine.
+ */
+export function measurePaired(off: () => void, on: () => void, opts: { seconds: number; warmupSeconds: number; callsPerRound?: number; minRounds?: number }): PairedStats {
+  const k = opts.callsPerRound ?? 1;
+  const minRounds = opts.minRounds ?? 50;
+  const t0 = performance.now();
+  while (performance.now() - t0 < opts.warmupSeconds * 1000) {
+    off();
+    on();
+  }
+  gc();
+  const ratios: number[] = [];
+  const offs: number[] = [];
+  const ons: number[] = [];
+  const timeK = (fn: () => void): number => {
+    const s = performance.now();
+    for (let i = 0; i < k; i++) fn();
+    return (performance.now() - s) / k;
+  };
+  const start = performance.now();
+  for (let r = 0; r < minRounds || performance.now() - start < opts.seconds * 1000; r++) {
+    let a: number;
+    let b: number;
+    if (r % 2 === 0) {
+      a = timeK(off);
+      b = timeK(on);
+    } else {
+      b = timeK(on);
+      a = timeK(off);
+    }
+    offs.push(a);
+    ons.push(b);
+    ratios.push(b / a);
+  }
+  const sorted = [...ratios].sort((x, y) => x - y);
+  return { ratio: median(ratios), q1: quantile(sorted, 0.25), q3: quantile(sorted, 0.75), rounds: ratios.length, offMs: median(offs), onMs: median(ons) };
 }

@@ -10,7 +10,7 @@ import { FULL_TIMING, QUICK_TIMING, gc, measure } from './harness.js';
 import { describeMachine, loadNow } from './machine.js';
 import { tf, tfjsWasmInfo } from './peers/tfjs.js';
 import { detectTorch, torchTimings, PYTHON } from './peers/torch.js';
-import { judgeTargets, renderMarkdown, type RunReport } from './report.js';
+import { fmtPaired, judgeTargets, renderMarkdown, type RunReport } from './report.js';
 import { runMemory, type MemoryPlan, type MemoryResult } from './w7-memory.bench.js';
 import type { Result, Variant, Workload } from './workload.js';
 import w1 from './w1-mlp.bench.js';
@@ -94,7 +94,9 @@ async function runCase(w: Workload, fw: Framework, v: Variant, timing: typeof FU
     await fw.activate();
     c = await w.build(fw, v);
     const stats = measure(`${v.id} ${fw.id}`, c.fn, c.unitsPerCall, timing);
-    return { ...base, stats };
+    gc();
+    const paired = c.paired?.(timing.pairedSeconds);
+    return { ...base, stats, ...(paired ? { paired } : {}) };
   } catch (e) {
     const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
     return { ...base, error: msg };
@@ -135,6 +137,7 @@ async function main(): Promise<void> {
         results.push(r);
         const s = r.stats;
         console.log(`  ${v.id.padEnd(13)} ${fw.id.padEnd(13)} ${s ? `${s.median.toPrecision(4)} ${v.unit} (min ${s.min.toPrecision(4)}, max ${s.max.toPrecision(4)}, ${s.samples} samples)` : r.na ? `n/a: ${r.na}` : `FAILS: ${r.error}`}`);
+        if (r.paired) console.log(`  ${''.padEnd(13)} ${''.padEnd(13)} paired: ${fmtPaired(r.paired)}`);
       }
     }
   }
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
     'W4 is LeNet-5 on 28×28×1 inputs with ReLU and max-pooling (16·4·4 = 256 features into the 120-unit layer); Tensile and PyTorch are NCHW, tfjs NHWC (its native layout).',
     'W5 times one matmul call, result discarded (and disposed in tfjs); Tensile takes Aᵀ and Bᵀ as views, tfjs uses transposeA/transposeB, PyTorch .t() views.',
     'W6 tracked = one input requires grad, so each add records a graph node; tfjs records only inside tf.grad scopes, so it has no tracked figure.',
-    'W1-guard is W1 with the NaN guard on (nanGuard: each op output, gradient and updated parameter checked by the backend’s allFinite kernel); W6 runs with the profiler off, where an op pays one flag check for it.',
+    'W1-guard is W1 with the NaN guard on (nanGuard: each op output, gradient and updated parameter checked, by the kernel that made it where it can, else by the backend’s allFinite kernel). Its cost is judged on the paired figure: the same step timed with the guard off and on, one step each in alternating order, in one process, median of the per-round time ratios (load from other processes then falls on both halves alike); the separately timed W1 and W1-guard figures are listed too. W6 runs with the profiler off, where an op pays one flag check for it.',
     `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS.`,
     ...('blas' in torchMeta && torchMeta.blas && /libblas\.so/.test(torchMeta.blas) && !/openblas|mkl/i.test(torchMeta.blas) ? [`PyTorch here is Debian's python3-torch linked against the reference BLAS (libblas3), not OpenBLAS or MKL, so its matmul-bound figures are far below the issue's (~130 GFLOP/s for matmul 512 on one thread with OpenBLAS); the PyTorch ratios are against this weaker build.`] : []),
     ...(torch && torch.defaultThreads === 1 ? [`PyTorch's default thread count here is 1, so its multi-thread column sets torch.set_num_threads(${os.cpus().length}) (the core count).`] : []),

@@ -1,6 +1,6 @@
 // What a workload file exports, and what a measurement records.
 import type { Framework } from './frameworks.js';
-import type { Stats } from './harness.js';
+import type { PairedStats, Stats } from './harness.js';
 
 /** One measured row of a workload, e.g. W5 "matmul 512 Aᵀ·B". */
 export interface Variant {
@@ -20,6 +20,11 @@ export interface Case {
   fn: () => void;
   unitsPerCall: number;
   dispose?: () => void;
+  /**
+   * A paired measurement against a baseline, after the main one (W1-guard: the same step with the guard
+   * off and on, interleaved in this process, for about `seconds`).
+   */
+  paired?: (seconds: number) => PairedStats;
 }
 
 export interface Workload {
@@ -40,6 +45,8 @@ export interface Result {
   unit: string;
   framework: string;
   stats?: Stats;
+  /** The case's paired measurement (W1-guard: guard on against off, interleaved), when it has one. */
+  paired?: PairedStats;
   /** The case failed (message), e.g. tfjs-wasm has no conv2d filter gradient. */
   error?: string;
   /** Not applicable by design (reason). */

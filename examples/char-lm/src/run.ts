@@ -13,8 +13,9 @@ import {
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, accuracyChart, fileCheckpoint, loadCheckpoint, lossChart, lrChart, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
 import {
-  DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, SCHEDULE_NAMES, UsageError, checkpointFile, choice, commonFlags, describeBackend, exportOnnxFlag, helpText, int, onnxPath, writeOnnx,
-  makeOptimizer, makeSchedule, parseFlags, path, planOutput, plural, positive, userPath, type ExportOnnxOptions, type FlagValues, type OptimizerName, type ScheduleName,
+  DEBUG_FLAGS, DIVERGED_LOSS, DivergenceError, OPTIMIZER_LABELS, SCHEDULE_NAMES, UsageError, checkpointFile, choice, commonFlags, debugFlags, describeBackend, exportOnnxFlag,
+  helpText, int, makeOptimizer, makeSchedule, onnxPath, parseFlags, path, planOutput, plural, positive, printSummary, profileCallbacks, stopProfiling, userPath, writeOnnx,
+  type ExportOnnxOptions, type FlagValues, type OptimizerName, type ScheduleName,
 } from '@tensile/examples-common';
 import { MODEL_NAMES, buildModel, describeModel, type CharModel, type ModelName } from './models.js';
 import { sampleWords } from './sample.js';
@@ -99,13 +100,14 @@ export function charLmFlags() {
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
     exportOnnx: exportOnnxFlag('int32 character ids in, logits out (mlp: [batch, blockSize] → [batch, V]; lstm, transformer: [batch, length] → [batch, length, V], the transformer\'s length at most its position table\'s)'),
+    ...debugFlags(),
   };
 }
 
 type Values = FlagValues<ReturnType<typeof charLmFlags>>;
 
 /** Flags that are not settings of the run: a resumed run may give them anew. */
-const RUN_ONLY = ['checkpoint', 'resume', 'out', 'checkpointEvery', 'temperature', 'samples', 'exportOnnx'];
+const RUN_ONLY = ['checkpoint', 'resume', 'out', 'checkpointEvery', 'temperature', 'samples', 'exportOnnx', ...DEBUG_FLAGS];
 
 /** The settings from the model's recipe and the flags. */
 export function resolveConfig(v: Values): CharLmConfig {
@@ -254,7 +256,8 @@ export async function runCharLm(argv: readonly string[], opts: { stream?: Progre
   }
   const gen = (what: string) => new Generator(`${config.seed}/${what}`);
   const model = buildModel(config, { vocabSize: data.vocab.size, length: data.length, init: gen('init') });
-  const train = new DataLoader(datasetOf(config, data, data.train), { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
+  const trainSet = datasetOf(config, data, data.train);
+  const train = new DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, generator: gen('shuffle') });
   const validation = new DataLoader(datasetOf(config, data, data.val), { batchSize: 512 });
   const scheduler = makeSchedule(config.schedule, config.lr, config.epochs * train.length, train.length);
   const optimizer = makeOptimizer(config.optimizer, model, { lr: config.lr, scheduler, dialect: 'torch' });
@@ -284,6 +287,13 @@ export async function runCharLm(argv: readonly string[], opts: { stream?: Progre
   progress.line(`  loss in nats per character · output ${out}${checkpointPath ? ` · checkpoint ${checkpointPath}` : ''}`);
   if (resume) progress.line(`  resumed from ${resumePath} after ${plural(resume.epoch, 'epoch')} (step ${resume.step})`);
 
+  // One batch of the model's inputs: context windows (MLP) or padded words (sequence models).
+  printSummary(values, progress, model, () => {
+    const inputs = trainSet.tensors[0];
+    return inputs.narrow(0, 0, Math.min(config.batchSize, inputs.shape[0]!));
+  }, optimizer);
+  const profiler = profileCallbacks(values, progress);
+
   const plotOptions = { title: `${EXAMPLE} (${config.model})`, stepsPerEpoch: train.length };
   const history = new JsonlHistory(join(out, 'metrics.jsonl'));
   const plots = () => writePlots(out, { 'loss.svg': lossChart(history.records, plotOptions), 'accuracy.svg': accuracyChart(history.records, plotOptions), 'lr.svg': lrChart(history.records, plotOptions) });
@@ -295,9 +305,10 @@ export async function runCharLm(argv: readonly string[], opts: { stream?: Progre
       clipGradNorm: config.clip > 0 ? config.clip : null,
       onNonFinite: 'throw', maxLoss: DIVERGED_LOSS,
       extra: { example: EXAMPLE, config: config as unknown as JsonValue, vocab: data.vocab.toJSON() as unknown as JsonValue, out },
-      callbacks: [progress, plotCallback, ...(checkpointPath ? [fileCheckpoint(checkpointPath, { everySteps: values.checkpointEvery ?? 0 })] : [])],
+      callbacks: [progress, plotCallback, ...profiler, ...(checkpointPath ? [fileCheckpoint(checkpointPath, { everySteps: values.checkpointEvery ?? 0 })] : [])],
     });
   } catch (e) {
+    stopProfiling();
     if (!(e instanceof NonFiniteLossError)) throw e;
     progress.stop();
     plots();

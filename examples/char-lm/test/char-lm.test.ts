@@ -126,6 +126,47 @@ describe.each([
   });
 });
 
+describe('char-lm: --summary and --profile', () => {
+  const capture = () => {
+    let text = '';
+    return { stream: { write: (s: string) => ((text += s), true), isTTY: false }, text: () => text };
+  };
+
+  it('--summary prints the model table first; --profile prints the tables of steps 6–25 and writes a Chrome trace', { timeout: 120_000 }, async () => {
+    // 200 words of windows at batch 32: about 45 steps, enough for the profile's 25.
+    const out = capture();
+    const trace = join(root, 'char-lm-trace.json');
+    await runCharLm(['--words', WORDS, '--out', join(root, 'debug-mlp'), '--model', 'mlp', '--hidden', '32', '--epochs', '1', '--batch-size', '32',
+      '--max-words', '200', '--samples', '0', '--summary', '--profile', trace], { stream: out.stream });
+    const text = out.text();
+    // The summary before the first epoch: a row per module with its output shape and parameters.
+    expect(text.indexOf('Total params')).toBeLessThan(text.indexOf('epoch 1/1'));
+    const v = Number(/· (\d+) tokens/.exec(text)![1]); // the sample's vocabulary: the letters it uses and the boundary
+    const n = (x: number) => x.toLocaleString('en-US');
+    expect(text).toMatch(new RegExp(`^\\(model\\)\\s+CharMLP\\s+\\[32, ${v}\\]`, 'm'));
+    expect(text).toMatch(new RegExp(`^embed\\s+Embedding\\s+\\[32, 3, 10\\]\\s+${n(v * 10)}\\s+${n(v * 10)}$`, 'm'));
+    expect(text).toMatch(new RegExp(`^out\\s+Linear\\s+\\[32, ${v}\\]\\s+${n(33 * v)}\\s+${n(33 * v)}$`, 'm'));
+    expect(text).toMatch(/Optimizer state size \(MB\): [\d.]+ \(estimated for Adam/);
+    // The profile: per op, per module, and the trace file.
+    expect(text).toMatch(/^Name\s+Kind\s+Pass\s+Calls/m);
+    expect(text).toMatch(/^Module\s+Kind\s+Pass\s+Calls/m);
+    expect(text).toContain(`profile of 20 steps: Chrome trace in ${trace}`);
+    const events = (JSON.parse(readFileSync(trace, 'utf8')) as { traceEvents: { name: string; ph: string; cat?: string }[] }).traceEvents;
+    // 20 steps: 20 forwards of the model, 20 optimizer steps.
+    expect(events.filter((e) => e.ph === 'X' && e.cat === 'module' && e.name === '(model): CharMLP')).toHaveLength(20);
+    expect(events.filter((e) => e.ph === 'X' && e.name === 'Adam.step')).toHaveLength(20);
+    expect(events.some((e) => e.ph === 'X' && e.cat === 'module' && e.name === 'out: Linear')).toBe(true);
+  });
+
+  it('for a sequence model the LSTM’s row shows its output, [batch, length, hidden]', { timeout: 60_000 }, async () => {
+    const out = capture();
+    await runCharLm(['--words', WORDS, '--out', join(root, 'debug-lstm'), '--model', 'lstm', '--embedding', '8', '--hidden', '12', '--epochs', '1',
+      '--batch-size', '16', '--max-words', '40', '--samples', '0', '--summary'], { stream: out.stream });
+    // 4·12·(8 + 12) + 2·4·12 = 1,056 parameters; words padded to the longest of the list plus one.
+    expect(out.text()).toMatch(/^lstm\s+LSTM\s+\[16, \d+, 12\]\s+1,056\s+1,056$/m);
+  });
+});
+
 describe('char-lm: flags', () => {
   it('refuses bad values with one line naming the flag', async () => {
     await expect(run('bad', ['--model', 'rnn'])).rejects.toThrow(UsageError);

@@ -2,17 +2,16 @@
 // overridden by flags, or a checkpoint's when resuming) → data, model, optimizer, schedule → `fit`.
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateDictError, summary, type Module } from '@tensile/nn';
+import { StateDictError, type Module } from '@tensile/nn';
 import { save } from '@tensile/nn/node';
 import type { Dialect } from '@tensile/optim';
-import { Generator, NonFiniteError, getBackend, getNumThreads, isProfiling, listBackends, manualSeed, setBackend, stopProfiler, type Tensor } from '@tensile/tensor';
-import { writeChromeTrace } from '@tensile/tensor/node';
+import { Generator, NonFiniteError, getBackend, getNumThreads, listBackends, manualSeed, setBackend, type Tensor } from '@tensile/tensor';
 import {
-  CheckpointError, NonFiniteLossError, evaluate, fit, formatDuration, formatLr, formatPercent, profileSteps,
+  CheckpointError, NonFiniteLossError, evaluate, fit, formatDuration, formatLr, formatPercent,
   type Callback, type StepRecord, type TrainingState,
 } from '@tensile/train';
 import { JsonlHistory, TerminalProgress, classificationPlots, fileCheckpoint, loadCheckpoint, readMetrics, writePlots, type ProgressStream } from '@tensile/train/node';
-import { UsageError, bool, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
+import { UsageError, choice, int, parseFlags, path, positive, helpText, type FlagValues } from './args.js';
 import { commonFlags } from './cli.js';
 import { buildClassifierRun } from './build.js';
 import { DATASET_LABELS, DATASET_NAMES, loadImages, type DatasetName } from './datasets.js';
@@ -22,6 +21,7 @@ import { checkpointFile, planOutput, userPath } from './paths.js';
 import { exportOnnxFlag, onnxPath, writeOnnx } from './onnx-export.js';
 import { DIVERGED_LOSS, DivergenceError } from './divergence.js';
 import { OLD_EXAMPLES_FORMAT, oldCheckpointError, safetensorsFormat } from './old-format.js';
+import { DEBUG_FLAGS, debugFlags, printSummary, profileCallbacks, stopProfiling } from './debug.js';
 
 /** The recipes `--recipe` takes: the tuned default, and PyTorch's reference recipe. */
 export const RECIPE_NAMES = ['tuned', 'pytorch'] as const;
@@ -103,8 +103,7 @@ export function classifierFlags(ex: ClassifierExample) {
     checkpointEvery: int('also write the checkpoint every n steps, mid-epoch', { min: 1 }),
     backend: choice('tensor backend', listBackends(), { default: defaultBackend() }),
     exportOnnx: exportOnnxFlag('any batch size; it takes the inputs as the model does (normalised, flattened for the MLP)'),
-    summary: bool('print the model summary first: each layer\'s output shape and parameters, and the memory for parameters, gradients and optimizer state'),
-    profile: path('profile 20 training steps (after 5): print the per-op and per-module tables and write a Chrome trace to this file (open it in ui.perfetto.dev or chrome://tracing)', { value: '<file>' }),
+    ...debugFlags(),
   };
 }
 
@@ -160,7 +159,7 @@ function configOfCheckpoint(ex: ClassifierExample, state: TrainingState, path: s
     throw new CheckpointError('extra', `${path} was written by ${JSON.stringify(state.extra.example ?? 'something else')}, not ${ex.name}${detail}`);
   }
   for (const [key, value] of Object.entries(v)) {
-    if (['checkpoint', 'resume', 'out', 'checkpointEvery', 'exportOnnx'].includes(key)) continue;
+    if (['checkpoint', 'resume', 'out', 'checkpointEvery', 'exportOnnx', ...DEBUG_FLAGS].includes(key)) continue;
     const saved = (config as unknown as Record<string, unknown>)[key];
     if (saved !== value) {
       throw new UsageError(
@@ -260,21 +259,11 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
     progress.line(`  resumed from ${resumePath} after ${plural(resume.epoch, 'epoch')}${batches > 0 ? ` and ${plural(batches, 'batch', 'batches')}` : ''} (step ${resume.step})`);
   }
 
-  if (values.summary) {
+  printSummary(values, progress, model, () => {
     const images = data.train.tensors[0];
-    const batch = prepare(images.narrow(0, 0, Math.min(config.batchSize, images.shape[0]!)));
-    progress.line(summary(model, batch, { optimizer }).toString());
-  }
-  const profilePath = values.profile === undefined ? null : userPath(values.profile);
-  const profiler = profilePath === null ? [] : [profileSteps({
-    skip: 5, steps: 20,
-    onProfile: async (p) => {
-      progress.line(p.table({ limit: 20 }));
-      progress.line(p.table({ groupBy: 'module', limit: 12 }));
-      await writeChromeTrace(profilePath, p);
-      progress.line(`  profile of 20 steps: Chrome trace in ${profilePath} (open it in https://ui.perfetto.dev or chrome://tracing)`);
-    },
-  })];
+    return prepare(images.narrow(0, 0, Math.min(config.batchSize, images.shape[0]!)));
+  }, optimizer);
+  const profiler = profileCallbacks(values, progress);
 
   const title = `${ex.name} on ${config.dataset}`;
   const plotOptions = { title, classes: data.classes, stepsPerEpoch: train.length };
@@ -294,7 +283,7 @@ export async function runClassifier(ex: ClassifierExample, argv: readonly string
       ],
     });
   } catch (e) {
-    if (isProfiling()) stopProfiler();
+    stopProfiling();
     if (e instanceof NonFiniteError) {
       // The NaN guard (on in fit by default) named the op, the pass, the layer and the parameter.
       progress.stop();

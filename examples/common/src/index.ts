@@ -16,3 +16,4 @@ export {
 } from './optimizers.js';
 export { DIVERGED_LOSS, DivergenceError } from './divergence.js';
 export { OLD_EXAMPLES_FORMAT, oldCheckpointError, safetensorsFormat } from './old-format.js';
+export { DEBUG_FLAGS, PROFILE_SKIP, PROFILE_STEPS, debugFlags, printSummary, profileCallbacks, stopProfiling, type LinePrinter } from './debug.js';

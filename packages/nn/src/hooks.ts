@@ -134,6 +134,15 @@ export function wrapForward(original: (...args: unknown[]) => unknown): (...args
   };
 }
 
+const NONE: readonly never[] = [];
+
+/** The hooks of one kind to run now, global ones first: a copy (a hook may remove itself), none allocated when there are none. */
+function listOf<T>(global: Map<number, T>, own: Map<number, T> | undefined): readonly T[] {
+  const mine = own !== undefined && own.size > 0;
+  if (global.size === 0) return mine ? [...own.values()] : NONE;
+  return mine ? [...global.values(), ...own.values()] : [...global.values()];
+}
+
 function callModule(module: AnyModule, original: (...args: unknown[]) => unknown, args: unknown[]): unknown {
   const frame = new Frame(module, current);
   const prevFrame = current;
@@ -143,17 +152,17 @@ function callModule(module: AnyModule, original: (...args: unknown[]) => unknown
   const token = rec === null ? -1 : rec.begin(frame.className, 'module', frame);
   try {
     const own = hooksOf(module, false);
-    for (const hook of [...globalHooks.pre.values(), ...(own?.pre.values() ?? [])]) {
+    for (const hook of listOf(globalHooks.pre, own?.pre)) {
       const r = hook(module, args);
       if (r !== undefined && r !== null) args = Array.isArray(r) ? [...r] : [r];
     }
-    const bwHooks = [...globalHooks.bwd.values(), ...(own?.bwd.values() ?? [])];
+    const bwHooks = listOf(globalHooks.bwd, own?.bwd);
     const bw = bwHooks.length > 0 ? new BackwardHook(module, bwHooks) : null;
     if (bw !== null) args = bw.setupInputs(args);
     frame.inBody = true;
     let out = original.apply(module, args);
     frame.inBody = false;
-    for (const hook of [...globalHooks.fwd.values(), ...(own?.fwd.values() ?? [])]) {
+    for (const hook of listOf(globalHooks.fwd, own?.fwd)) {
       const r = hook(module, args, out);
       if (r !== undefined && r !== null) out = r;
     }
@@ -173,7 +182,7 @@ class BackwardHook {
   private gradOutputs: (Tensor | null)[] | null = null;
   constructor(
     private readonly module: AnyModule,
-    private readonly hooks: FullBackwardHook[],
+    private readonly hooks: readonly FullBackwardHook[],
   ) {}
 
   private name(): string {

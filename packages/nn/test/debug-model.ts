@@ -49,9 +49,30 @@ export interface CaseResult {
   seen: Record<string, unknown>;
 }
 
+export interface SummaryFixtureRow {
+  path: string;
+  class: string;
+  outputShape: number[] | null;
+  params: number;
+  trainable: number;
+  depth: number;
+  recursive: boolean;
+  subtreeParams: number;
+  subtreeTrainable: number;
+}
+
+export interface SummaryCase {
+  inputShape: number[];
+  rows: SummaryFixtureRow[];
+  /** Modules PyTorch's forward never called and torchinfo does not list. */
+  notCalled: string[];
+  total: number;
+  trainable: number;
+}
+
 export interface SummaryFixture {
   inputShape: number[];
-  rows: { path: string; class: string; outputShape: number[] | null; params: number; trainable: number; depth: number }[];
+  rows: SummaryFixtureRow[];
   total: number;
   trainable: number;
   paramBytes: number;
@@ -66,6 +87,7 @@ export interface DebugFixture {
   backwardOrder: string[];
   cases: Record<string, CaseResult>;
   summary: SummaryFixture;
+  summaryCases: { twice: SummaryCase; sequence: SummaryCase };
 }
 
 export const fixture = loadJson<DebugFixture>('debug.json');

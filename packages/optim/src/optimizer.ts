@@ -479,10 +479,34 @@ function quote(name: string): string {
  * message: its class is looked up when the optimizer was given the model itself.
  */
 function ownerScope(source: ParamSource | null, name: string): ModuleScope {
-  const dot = name.lastIndexOf('.');
-  const path = dot < 0 ? '' : name.slice(0, dot);
-  const modules = (source as { namedModules?: () => [string, object][] } | null)?.namedModules;
-  const owner = typeof modules === 'function' ? modules.call(source).find(([n]) => n === path)?.[1] : undefined;
-  const className = owner === undefined ? 'unknown class' : (Object.getPrototypeOf(owner) as { constructor: { name: string } }).constructor.name;
-  return { parent: null, className, path: () => path, memberName: () => name };
+  return new OwnerScope(source, name);
+}
+
+/** A parameter's owner for the guard's message; the class is looked up only when the guard reports. */
+class OwnerScope implements ModuleScope {
+  readonly parent = null;
+  private cls: string | undefined;
+  constructor(
+    private readonly source: ParamSource | null,
+    private readonly name: string,
+  ) {}
+
+  get className(): string {
+    if (this.cls === undefined) {
+      const path = this.path();
+      const modules = (this.source as { namedModules?: () => [string, object][] } | null)?.namedModules;
+      const owner = typeof modules === 'function' ? modules.call(this.source).find(([n]) => n === path)?.[1] : undefined;
+      this.cls = owner === undefined ? 'unknown class' : (Object.getPrototypeOf(owner) as { constructor: { name: string } }).constructor.name;
+    }
+    return this.cls;
+  }
+
+  path(): string {
+    const dot = this.name.lastIndexOf('.');
+    return dot < 0 ? '' : this.name.slice(0, dot);
+  }
+
+  memberName(): string {
+    return this.name;
+  }
 }

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
-  getBackend, isProfiling, profile, randn, recordFunction, startProfiler, stopProfiler, tensor, type ChromeTrace, type Profile,
+  getBackend, isProfiling, profile, randn, recordFunction, setBackend, setNumThreads, startProfiler, stopProfiler, tensor, type ChromeTrace, type Profile,
 } from './index.js';
 import { writeChromeTrace } from './node.js';
+import { kernels } from './backend/wasm/instance.js';
+import { threadPool } from './backend/wasm/threads.js';
 
 /** A small training step: a linear layer, a tanh, a loss, backward, and an SGD update in a range. */
 function step(): number {
@@ -115,5 +117,55 @@ describe('profile', () => {
     expect(() => profile((async () => 1) as never)).toThrow(/profile: the function is async/);
     expect(isProfiling()).toBe(false);
     expect(recordFunction('r', () => 7)).toBe(7);
+  });
+});
+
+describe.runIf(kernels?.shared === true)('profile on the wasm backend with worker threads', () => {
+  test('a step on 2 threads puts each worker’s share of a kernel on its own track, timed there', async () => {
+    const initial = getBackend();
+    setBackend('wasm');
+    setNumThreads(2);
+    const dir = mkdtempSync(join(tmpdir(), 'tensile-trace-'));
+    try {
+      // 256³ multiply-adds per product: the wasm backend splits each across the threads.
+      const w = randn([256, 256], { requiresGrad: true });
+      const x = randn([256, 256]);
+      const pool = threadPool(kernels!)!;
+      let prof: Profile | null = null;
+      let before = 0;
+      // A worker that is slow to wake leaves its jobs to the calling thread: retry until one took part.
+      for (let round = 0; round < 30; round++) {
+        before = pool.jobsOnWorkers;
+        prof = profile(() => x.matmul(w).tanh().sum().backward());
+        if (pool.jobsOnWorkers > before) break;
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      const onWorkers = pool.jobsOnWorkers - before;
+      expect(onWorkers).toBeGreaterThan(0);
+      const slices = prof!.events.filter((e) => e.track.startsWith('thread '));
+      // Every job is one slice on the track of the thread that ran it: the workers' jobs on "thread 1".
+      expect(slices.filter((e) => e.track === 'thread 1')).toHaveLength(onWorkers);
+      expect(new Set(slices.map((e) => e.track))).toEqual(new Set(['thread 0', 'thread 1'].filter((t) => slices.some((e) => e.track === t))));
+      expect(slices.every((e) => e.name === 'matmulF32' && e.kind === 'kernel' && e.total >= 0)).toBe(true);
+      // Each slice lies within the bmm kernel call that split it (the workers' clocks agree through
+      // timeOrigin; 2 ms of slack for that conversion).
+      const bmm = prof!.events.filter((e) => e.track === 'kernels' && e.name === 'wasm.bmm');
+      for (const e of slices) {
+        const slack = e.track === 'thread 0' ? 0.05 : 2;
+        expect(bmm.some((k) => e.start >= k.start - slack && e.start + e.total <= k.start + k.total + slack), `${e.track} at ${e.start}`).toBe(true);
+      }
+      // The file: Chrome trace format, a named track per thread holding its slices.
+      await writeChromeTrace(join(dir, 'trace.json'), prof!);
+      const trace = JSON.parse(readFileSync(join(dir, 'trace.json'), 'utf8')) as ChromeTrace;
+      const names = new Map(trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, e.args!['name']]));
+      expect(names.get(11)).toBe('wasm worker 1');
+      const onWorker = trace.traceEvents.filter((e) => e.ph === 'X' && e.tid === 11);
+      expect(onWorker).toHaveLength(onWorkers);
+      for (const e of onWorker) expect([e.name, e.cat, typeof e.ts, e.dur! >= 0]).toEqual(['matmulF32', 'kernel', 'number', true]);
+    } finally {
+      setNumThreads(1);
+      setBackend(initial.name);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,13 @@ import { scoped } from './autograd/grad-mode.js';
 import { allocatedBytes, currentPass, recorder, setCurrentPass, setRecorder, type ModuleScope, type Recorder } from './autograd/instrument.js';
 import { checkOptions } from './check.js';
 
+/**
+ * Where an event is drawn: `main` (ops, backward nodes, modules, ranges), `kernels` (each backend kernel
+ * call, on the calling thread), or `thread N`: the share of a kernel the wasm backend's thread pool ran on
+ * thread N (0 is the calling thread, 1… the workers), timed on that thread.
+ */
+export type ProfileTrack = 'main' | 'kernels' | `thread ${number}`;
+
 /** What an event is: an op's forward, a node of the backward pass, a module's forward, a kernel, or a named range. */
 export type ProfileEventKind = 'op' | 'backward' | 'module' | 'kernel' | 'range';
 
@@ -21,8 +28,8 @@ export interface ProfileEvent {
   /** The module path the call ran in (`"encoder.fc2"`, `""` for the outermost module), or null outside any. */
   module: string | null;
   moduleClass: string | null;
-  /** The track: `main` or `kernels`. */
-  track: 'main' | 'kernels';
+  /** The track: `main`, `kernels` or `thread N` (see ProfileTrack). */
+  track: ProfileTrack;
   start: number;
   /** Total time, children included. */
   total: number;
@@ -79,13 +86,15 @@ export interface ChromeTrace {
 }
 
 const TRACKS = { main: 1, kernels: 2 } as const;
+/** The Chrome trace thread id of a track: thread N of a pool gets 10 + N. */
+const tidOf = (track: ProfileTrack): number => (track === 'main' || track === 'kernels' ? TRACKS[track] : 10 + Number(track.slice(7)));
 
 interface Open {
   name: string;
   kind: ProfileEventKind;
   pass: ProfileEvent['pass'];
   scope: ModuleScope | null;
-  track: 'main' | 'kernels';
+  track: ProfileTrack;
   start: number;
   bytes0: number;
   child: number;
@@ -99,8 +108,22 @@ class ProfileRecorder implements Recorder {
   private readonly stack: Open[] = [];
   readonly t0 = now();
   readonly backend: string;
-  constructor(backend: string) {
+  /** Present while kernels are recorded: a thread pool then times its jobs and reports them here. */
+  readonly threadSlice?: (thread: number, fn: string, startEpochMs: number, endEpochMs: number) => void;
+  constructor(backend: string, kernels: boolean) {
     this.backend = backend;
+    if (kernels) {
+      // Epoch times from any thread, to this profile's clock (ms since t0 on the calling thread).
+      const origin = performance.timeOrigin + this.t0;
+      this.threadSlice = (thread, fn, startEpochMs, endEpochMs) => {
+        const start = startEpochMs - origin;
+        const total = Math.max(0, endEpochMs - startEpochMs);
+        this.events.push({
+          name: fn, kind: 'kernel', pass: currentPass, module: null, moduleClass: null, track: `thread ${thread}`,
+          start, total, self: total, bytes: 0, depth: 0,
+        });
+      };
+    }
   }
 
   begin(name: string, cat: string, scope: ModuleScope | null): number {
@@ -170,7 +193,7 @@ export function startProfiler(opts: ProfileOptions = {}): void {
   checkOptions('startProfiler', opts, ['kernels']);
   if (active !== null || recorder !== null) throw new Error('startProfiler: a profiler is already recording; stop it first');
   const base = getBackend();
-  const rec = new ProfileRecorder(base.name);
+  const rec = new ProfileRecorder(base.name, opts.kernels !== false);
   const timed = opts.kernels === false ? null : timedBackend(base, rec);
   if (timed !== null) swapCurrentBackend(timed);
   setRecorder(rec);
@@ -291,7 +314,9 @@ export class Profile {
 
   /**
    * The events in the Chrome trace event format: complete (`X`) events in microseconds, ops and modules on
-   * the "main" track (nested by time), kernels on a "<backend> kernels" track.
+   * the "main" track (nested by time), kernels on a "<backend> kernels" track, and the jobs of the wasm
+   * backend's thread pool on one track per thread ("wasm thread 0 (calling)", "wasm worker 1", …), timed
+   * on the thread that ran them.
    */
   toChromeTrace(): ChromeTrace {
     const pid = 1;
@@ -300,6 +325,11 @@ export class Profile {
       { name: 'thread_name', ph: 'M', pid, tid: TRACKS.main, args: { name: 'main thread: modules, ops, backward' } },
       { name: 'thread_name', ph: 'M', pid, tid: TRACKS.kernels, args: { name: `${this.backend} kernels` } },
     ];
+    const threads = [...new Set(this.events.filter((e) => e.track.startsWith('thread ')).map((e) => Number(e.track.slice(7))))].sort((a, b) => a - b);
+    for (const n of threads) {
+      events.push({ name: 'thread_name', ph: 'M', pid, tid: 10 + n, args: { name: n === 0 ? `${this.backend} thread 0 (calling thread)` : `${this.backend} worker ${n}` } });
+      events.push({ name: 'thread_sort_index', ph: 'M', pid, tid: 10 + n, args: { sort_index: 10 + n } });
+    }
     // Parents before children at equal timestamps, so viewers nest them.
     const sorted = [...this.events].sort((a, b) => a.start - b.start || a.depth - b.depth);
     for (const e of sorted) {
@@ -308,7 +338,7 @@ export class Profile {
       events.push({
         name: e.kind === 'module' ? `${e.module === '' || e.module === null ? '(model)' : e.module}: ${e.name}` : e.name,
         cat: e.kind, ph: 'X', ts: Math.round(e.start * 1000 * 1000) / 1000, dur: Math.round(e.total * 1000 * 1000) / 1000,
-        pid, tid: TRACKS[e.track], args,
+        pid, tid: tidOf(e.track), args,
       });
     }
     return { traceEvents: events, displayTimeUnit: 'ms', otherData: { producer: '@tensile/tensor profiler', backend: this.backend } };

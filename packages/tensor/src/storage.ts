@@ -12,6 +12,11 @@ import type { TypedArray } from './dtype.js';
 export class VersionCounter {
   value = 0;
   lastWrite = '';
+  /**
+   * The NaN guard's note: the `value` at which a kernel found every element of the storage finite as it
+   * wrote it (-1: none). Any in-place write since moves `value` on and so voids it.
+   */
+  finiteAt = -1;
 
   bump(op: string): void {
     this.value++;

@@ -72,6 +72,11 @@ export class Tensor {
     return (this._versionCounter ??= new VersionCounter());
   }
 
+  /** @internal The storage's version counter if one was made (null: no view or in-place write has asked for it). */
+  get versionCounterIfAny(): VersionCounter | null {
+    return this._versionCounter;
+  }
+
   /**
    * How many in-place writes this tensor's storage has had (PyTorch's `_version`). Ops that save a tensor
    * for backward note its version, and backward refuses a saved tensor whose version has moved since.

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import {
-  AnomalyError, NonFiniteError, getBackend, isNanGuardEnabled, listBackends, nanGuard, randn, setBackend, setNanGuard, tensor, zeros,
+  AnomalyError, NonFiniteError, defineOp, getBackend, isNanGuardEnabled, listBackends, nanGuard, randn, setBackend, setNanGuard, tensor, zeros,
 } from '../index.js';
+import type { Tensor } from '../tensor.js';
 
 describe.each(listBackends())('backend %s: allFinite', (name) => {
   const initial = getBackend();
@@ -39,6 +40,41 @@ describe.each(listBackends())('backend %s: allFinite', (name) => {
     }
     expect(k.allFinite(tensor([1, 2], { dtype: 'int32' }))).toBe(true);
     expect(k.allFinite(tensor([true, false]))).toBe(true);
+  });
+});
+
+describe.each(listBackends())('backend %s: the guard on large products', (name) => {
+  const initial = getBackend();
+  afterEach(() => void setBackend(initial));
+
+  // Large enough for the wasm bmm, which checks its product in linear memory and notes it finite; the
+  // guard must still catch an overflow there, in forward and in a weight gradient, and must not trust a
+  // note after an in-place write.
+  test('an overflow in a product is reported in forward and in backward; a note does not outlive a write', () => {
+    setBackend(name);
+    const a = randn([64, 96]);
+    const w = randn([96, 80], { requiresGrad: true });
+    a.data[5 * 96 + 3] = 3e38; // row 5 of the product overflows float32
+    expect(() => nanGuard(() => a.matmul(w))).toThrow(/^nanGuard: -?Infinity in the forward of matmul outside any module: its output of shape \[64, 80\] has -?Infinity at element 4\d\d\. Its inputs/);
+    a.data[5 * 96 + 3] = 1e30; // finite product (~1e30), but a gradient of 1e10 at the output overflows wᵀ's
+    const y = nanGuard(() => a.matmul(w));
+    expect(() => nanGuard(() => y.backward(tensor(1e10).expand([64, 80]).contiguous()))).toThrow(
+      /^nanGuard: -?Infinity in the backward of matmul outside any module: the gradient of its input 1 of shape \[96, 80\]/,
+    );
+    // A product its kernel noted finite, then written in place inside a backward formula: the write moves
+    // the version counter, which voids the note, so the gradient is scanned and the NaN found.
+    const spoil = defineOp<[Tensor]>({
+      name: 'spoil',
+      forward: (_ctx, [x]) => x.clone(),
+      backward: (_ctx, g) => {
+        const prod = g.matmul(randn([80, 80]));
+        prod.data[7] = NaN;
+        prod.versionCounter.bump('test');
+        return [prod];
+      },
+    });
+    const z = nanGuard(() => spoil([randn([64, 80], { requiresGrad: true })], undefined));
+    expect(() => nanGuard(() => z.backward(randn([64, 80])))).toThrow(/^nanGuard: NaN in the backward of spoil outside any module: the gradient of its input 0 of shape \[64, 80\] has NaN at element 7/);
   });
 });
 

@@ -39,6 +39,27 @@ export function isAllFinite(t: Tensor): boolean {
   return getBackend().allFinite(t);
 }
 
+/**
+ * @internal An op's kernel found every value of `t`'s storage finite as it wrote it (the wasm `bmm` while the
+ * guard is on: the product is still in linear memory, so the check costs no copy in). The note sits on the
+ * storage's version counter, shared by all its views, and holds until an in-place write moves the counter.
+ */
+export function noteFiniteOutput(t: Tensor): void {
+  const counter = t.versionCounter;
+  counter.finiteAt = counter.value;
+}
+
+/**
+ * Whether `t` is all finite: from its kernel's own check when one was noted and still holds (it holds for
+ * any view of the storage), else one pass. A storage noted non-finite is never noted, so a view of it that
+ * may miss the bad value is scanned.
+ */
+function finiteNow(t: Tensor): boolean {
+  const counter = t.versionCounterIfAny;
+  if (counter !== null && counter.finiteAt === counter.value) return true;
+  return getBackend().allFinite(t);
+}
+
 /** The first element of `t` for which `bad` holds, as `[index, value]`, or `[-1, 0]`. */
 function firstWhere(t: Tensor, bad: (v: number) => boolean): [number, number] {
   const a = t.toTypedArray();
@@ -75,7 +96,7 @@ export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[])
   // A view of an input (reshape, t, expand) holds no value the input did not: the input was checked when
   // an op made it. A leaf's NaN is then reported by the first op that computes with it, naming the parameter.
   for (const t of inputs) if (t.data === out.data) return;
-  if (getBackend().allFinite(out)) return;
+  if (finiteNow(out)) return;
   const finite = inputs.map((t) => getBackend().allFinite(t));
   const bad = finite.indexOf(false);
   // Infinities in a constant (a tensor that wants no gradient) are deliberate: attention masks hold
@@ -114,7 +135,7 @@ function paramNameOf(t: Tensor, scope: ModuleScope | null): string | null {
 export function checkBackward(node: Node, i: number, g: Tensor, gradOut: Tensor): void {
   // A view of the incoming gradient (add passes it on, t() transposes it) holds nothing new.
   if (g.data === gradOut.data) return;
-  if (getBackend().allFinite(g)) return;
+  if (finiteNow(g)) return;
   const param = paramNameOf(node.inputs[i]!, node.scope);
   const what = param === null ? `the gradient of its input ${i}` : `the gradient of its input ${i} (parameter "${param}")`;
   fail(node.op, 'backward', node.scope, param, g, what, 'The gradient it received was finite');

@@ -22,6 +22,13 @@ export interface Recorder {
   /** Opens an event; returns a token for `end`. */
   begin(name: string, cat: string, scope: ModuleScope | null): number;
   end(token: number): void;
+  /**
+   * A kernel job that a backend's thread pool ran, for the thread's own track: the thread (0 is the calling
+   * thread, 1… the workers), the kernel function and its start and end in epoch milliseconds
+   * (`performance.timeOrigin + performance.now()` on the thread that ran it). Present only while kernels
+   * are recorded; the pool times its jobs only then.
+   */
+  threadSlice?(thread: number, fn: string, startEpochMs: number, endEpochMs: number): void;
 }
 
 /** The NaN guard is on. */

@@ -104,8 +104,11 @@ export interface Backend {
   /**
    * Batched matrix product: `a` is `[B, M, K]`, `b` is `[B, K, N]` (any strides; a stride-0 batch dim repeats
    * one matrix), `out` is contiguous `[B, M, N]`. One call per batch, so a backend can run it without a JS loop.
+   * With `checkFinite` (the NaN guard), a backend that has the product at hand where a check costs little (the
+   * wasm kernel, in linear memory before copying it out) returns whether all of it is finite; otherwise it
+   * returns nothing and the guard checks `out` itself.
    */
-  bmm(a: View, b: View, out: TypedArray): void;
+  bmm(a: View, b: View, out: TypedArray, checkFinite?: boolean): boolean | void;
   /**
    * One group of a convolution: `out[n]` `[M, L]` = `w` `[M, K]` · im2col(`x`)[n] `[K, L]` for `x` `[N, C, H, W]`
    * (C = g.c, K = C·kh·kw, L = oh·ow). `out` is `[N, M, L]` with unit strides in its last two dims.

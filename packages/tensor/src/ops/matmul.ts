@@ -1,6 +1,8 @@
 // Matrix products with PyTorch's semantics: 1-d operands are promoted and squeezed back, batch dims
 // broadcast (as explicit expand views, whose backward sums). The primitive multiplies equal batches.
 import { defineOp } from '../autograd/op.js';
+import { noteFiniteOutput } from '../autograd/guard.js';
+import { guardOn } from '../autograd/instrument.js';
 import { getBackend } from '../backend/registry.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
@@ -33,6 +35,8 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     const batch = a.shape.slice(0, nd - 2);
     const out = empty([...batch, m, n], a.dtype, 'matmul');
     const kernel = getBackend().bmm;
+    // While the NaN guard is on, a kernel that can check its product where it has it at hand says so.
+    let finite = guardOn;
     // Walk the batch dims; each run of batches with fixed strides (all of them, for a contiguous or
     // expanded batch) is one batched kernel call.
     const bv = (t: Tensor) => ({ data: t.data, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
@@ -40,13 +44,16 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     const [sa, sb, so] = it.inner as [number, number, number];
     for (let r = 0; r < it.rows; r++) {
       const [oa, ob, oo] = it.pos as [number, number, number];
-      kernel(
+      const ok = kernel(
         { data: a.data, shape: [it.n, m, k], strides: [sa, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa },
         { data: b.data, shape: [it.n, k, n], strides: [sb, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob },
         out.data.subarray(oo, oo + it.n * m * n),
+        guardOn,
       );
+      finite = finite && ok === true;
       it.next();
     }
+    if (finite && it.rows > 0) noteFiniteOutput(out);
     return out;
   },
   backward: (ctx, g) => {

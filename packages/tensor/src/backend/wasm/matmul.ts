@@ -113,9 +113,10 @@ const batchOfOne = (v: View): View => ({ data: v.data, shape: [1, ...v.shape], s
  * included, go to the kernel as they are), so attention's many small products cost one copy in and one out.
  * Integer dtypes and products below `minWork` multiply-adds in total run in the JS kernel.
  */
-export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray) => void {
+export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray, checkFinite?: boolean) => boolean | void {
   const gemm = makeGemm(k, minParallelWork);
-  return function bmm(a: View, b: View, out: TypedArray): void {
+  const ex = k.exports;
+  return function bmm(a: View, b: View, out: TypedArray, checkFinite = false): boolean | void {
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
     const f32 = out instanceof Float32Array;
@@ -146,5 +147,7 @@ export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_
     gemm.run(f32, [B, M, N, K, sa.start * size, sa.strides[0]!, sa.strides[1]!, sa.strides[2]!,
       sb.start * size, sb.strides[0]!, sb.strides[1]!, sb.strides[2]!, cAt, M * N, N], k.base);
     out.set(mem.subarray(cAt / size, cAt / size + B * M * N));
+    // The NaN guard's check of the product, while it is still in linear memory: no copy in for it.
+    if (checkFinite) return (f32 ? ex.allFiniteF32 : ex.allFiniteF64)(cAt, B * M * N) === 1;
   };
 }

@@ -6,6 +6,7 @@
 // Browser-safe: how a worker is started is supplied by the host. In a cross-origin-isolated page that is
 // a Web Worker on a Blob URL; in Node, `@tensile/tensor`'s Node entry (src/node.ts) installs a
 // worker_threads host. Without a host, or without shared memory, everything runs on the calling thread.
+import { recorder } from '../../autograd/instrument.js';
 import { kernels, type WasmKernels } from './instance.js';
 
 /** Starts a worker running `source`, a script whose first statement receives one message. */
@@ -33,6 +34,7 @@ const NEXT = 0; // next job index
 const NJOBS = 1;
 const NSCRATCH = 2; // the last NSCRATCH args of each job are addresses a thread offsets by tid × STRIDE
 const QUIT = 3;
+const TIMING = 4; // 1 while the profiler records kernels: each thread times the jobs it runs
 const HEADER = 16; // int32 fields, then the worker slots; the float64 part (STRIDE, then the jobs) follows them
 const SLOT = 4; // per worker: seq, state, error, ready
 const SEQ = 0;
@@ -45,6 +47,8 @@ const RUNNING = 2;
 /** Jobs per run and float64 fields per job. */
 const MAX_JOBS = 64;
 const JOB = 24;
+/** After the jobs, while TIMING: per job the thread that ran it (0: the caller) and its start and end (epoch ms). */
+const TIMES = 1 + MAX_JOBS * JOB;
 /** Loads of its sequence word an idle worker makes before it sleeps in Atomics.wait (a few microseconds). */
 const SPIN = 1024;
 
@@ -73,13 +77,21 @@ export const WORKER_SOURCE = `(onMessage) => onMessage(({ module, memory, contro
     if (Atomics.load(ints, ${QUIT}) !== 0) return;
     if (Atomics.compareExchange(ints, base + ${STATE}, ${POSTED}, ${RUNNING}) !== ${POSTED}) continue; // cancelled
     try {
-      const n = ints[${NJOBS}], scratch = ints[${NSCRATCH}], shift = tid * f64[0];
+      const n = ints[${NJOBS}], scratch = ints[${NSCRATCH}], shift = tid * f64[0], timing = ints[${TIMING}] !== 0;
       for (let j = Atomics.add(ints, ${NEXT}, 1); j < n; j = Atomics.add(ints, ${NEXT}, 1)) {
         const at = 1 + j * ${JOB};
         const argc = f64[at + 1];
         args.length = argc;
         for (let i = 0; i < argc; i++) args[i] = f64[at + 2 + i] + (i >= argc - scratch ? shift : 0);
+        // Epoch time (timeOrigin + now), which every thread's clock agrees on, for the profiler's thread tracks.
+        const t0 = timing ? performance.timeOrigin + performance.now() : 0;
         table[f64[at]](...args);
+        if (timing) {
+          const t = ${TIMES} + j * 3;
+          f64[t] = tid;
+          f64[t + 1] = t0;
+          f64[t + 2] = performance.timeOrigin + performance.now();
+        }
       }
     } catch (e) {
       Atomics.store(ints, base + ${ERROR}, 1);
@@ -160,7 +172,7 @@ export class ThreadPool {
   /** `size` workers (the calling thread comes on top). */
   constructor(k: WasmKernels, h: ThreadHost, readonly size: number) {
     const intBytes = (HEADER + size * SLOT) * 4;
-    const control = new SharedArrayBuffer(intBytes + (1 + MAX_JOBS * JOB) * 8);
+    const control = new SharedArrayBuffer(intBytes + (TIMES + MAX_JOBS * 3) * 8);
     this.#ints = new Int32Array(control, 0, HEADER + size * SLOT);
     this.#f64 = new Float64Array(control, intBytes);
     this.#fns = WORKER_FNS.map((name) => k.exports[name] as unknown as (...args: number[]) => void);
@@ -221,6 +233,9 @@ export class ThreadPool {
     }
     ints[NJOBS] = jobs.length;
     ints[NSCRATCH] = scratchArgs;
+    // The profiler, when it records kernels, gets each job as a slice on the track of the thread that ran it.
+    const rec = recorder !== null && recorder.threadSlice !== undefined ? recorder : null;
+    ints[TIMING] = rec === null ? 0 : 1;
     Atomics.store(ints, NEXT, 0);
     const helpers = Math.min(this.size, jobs.length - 1);
     for (let w = 0; w < helpers; w++) {
@@ -234,7 +249,14 @@ export class ThreadPool {
       for (let j = Atomics.add(ints, NEXT, 1); j < jobs.length; j = Atomics.add(ints, NEXT, 1)) {
         onCaller++;
         const [fn, a] = jobs[j]!;
+        const t0 = rec === null ? 0 : performance.timeOrigin + performance.now();
         this.#fns[WORKER_FNS.indexOf(fn)]!(...a);
+        if (rec !== null) {
+          const t = TIMES + j * 3;
+          f64[t] = 0;
+          f64[t + 1] = t0;
+          f64[t + 2] = performance.timeOrigin + performance.now();
+        }
       }
     } finally {
       // Even when a job failed here: no worker may still be running when this returns or throws.
@@ -245,6 +267,12 @@ export class ThreadPool {
     let failed = false;
     for (let w = 0; w < helpers; w++) if (Atomics.exchange(ints, HEADER + w * SLOT + ERROR, 0) !== 0) failed = true;
     if (failed) throw new Error('wasm backend: a kernel failed on a worker thread');
+    if (rec !== null) {
+      for (let j = 0; j < jobs.length; j++) {
+        const t = TIMES + j * 3;
+        rec.threadSlice!(f64[t]!, jobs[j]![0], f64[t + 1]!, f64[t + 2]!);
+      }
+    }
   }
 
   /** Waits for the first `helpers` workers to finish the run, cancelling those that have not started it. */
