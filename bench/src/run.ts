@@ -19,12 +19,14 @@ import w3 from './w3-mlp-wide.bench.js';
 import w4 from './w4-lenet.bench.js';
 import w5 from './w5-matmul.bench.js';
 import w6 from './w6-overhead.bench.js';
+import w8 from './w8-transformer.bench.js';
+import w9 from './w9-lstm.bench.js';
 
-const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6];
+const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6, w8, w9];
 
 const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/bench bench)
   --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
-  --only W1,W5          workloads (W1…W7) or variants (e.g. W5-512-AtB) to run
+  --only W1,W5          workloads (W1…W9) or variants (e.g. W5-512-AtB) to run
   --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
   --no-torch            skip the PyTorch columns
   --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
