@@ -18,7 +18,11 @@ if (!cfg[which] && !seq[which]) throw new Error(`unknown workload ${which}; know
 const [step, batch] = seq[which] ? [seq[which]![0](), seq[which]![1]] : [tensileTrainStep(cfg[which]![0](), cfg[which]![1], cfg[which]![2]), cfg[which]![1]];
 for (let i = 0; i < 50; i++) step();
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let n = 0;
 while (performance.now() - t0 < Number(secs) * 1000) { step(); n++; }
 const dt = (performance.now() - t0) / n;
-console.log(`${which} ${backend} ${getNumThreads()}t: ${(dt * 1000).toFixed(0)} us/step, ${(batch / dt * 1000).toFixed(0)} samples/s`);
+const cpu = process.cpuUsage(cpu0);
+// CPU time per step (this process, every thread) is less disturbed by other load on the machine than wall time.
+const cpuUs = (cpu.user + cpu.system) / n;
+console.log(`${which} ${backend} ${getNumThreads()}t: ${(dt * 1000).toFixed(0)} us/step, ${(batch / dt * 1000).toFixed(0)} samples/s; CPU ${cpuUs.toFixed(0)} us/step`);
