@@ -234,7 +234,7 @@ export function renderMarkdown(rep: RunReport): string {
   }
 
   if (rep.targets.length) {
-    L.push('## Targets (issue 7)', '');
+    L.push('## Targets (issues 7 and 13)', '');
     const ids = [...new Set(rep.targets.map((t) => t.id))];
     const cols = [...new Set(rep.targets.map((t) => t.tensile))];
     L.push(mdTable(['Target', 'Required', ...cols], ids.map((id) => {
