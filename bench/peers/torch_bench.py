@@ -66,6 +66,67 @@ def train_case(variant):
     return step, batch
 
 
+def token_batch(batch, steps, vocab):
+    # The fixed batch every framework trains on (bench/src/seq-models.ts): ids[b][t] = (7b + 3t + bt) mod vocab,
+    # targets the id at t + 1.
+    ids = torch.tensor([[(7 * b + 3 * t + b * t) % vocab for t in range(steps)] for b in range(batch)])
+    targets = torch.tensor([[(7 * b + 3 * (t + 1) + b * (t + 1)) % vocab for t in range(steps)] for b in range(batch)])
+    return ids, targets.reshape(-1)
+
+
+class Transformer(nn.Module):
+    # W8: examples/char-lm's transformer: token + learned position embeddings, 4 pre-norm blocks of causal
+    # 4-head self-attention and a GELU feed-forward (128, 512), final LayerNorm, Linear to the logits.
+    def __init__(self, vocab=27, context=16, width=128, heads=4, ff=512, layers=4):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, width)
+        self.position = nn.Embedding(context, width)
+        block = nn.TransformerEncoderLayer(width, heads, ff, dropout=0.0, activation='gelu', batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(width)
+        self.out = nn.Linear(width, vocab)
+        self.register_buffer('positions', torch.arange(context))
+        self.register_buffer('mask', torch.triu(torch.full((context, context), float('-inf')), 1))
+
+    def forward(self, x):
+        h = self.embed(x) + self.position(self.positions)
+        return self.out(self.norm(self.blocks(h, mask=self.mask)))
+
+
+class LSTMModel(nn.Module):
+    # W9: embedding 27 -> 64, one LSTM layer of hidden 256 (batch first), Linear to 27 logits.
+    def __init__(self, vocab=27, embedding=64, hidden=256):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, embedding)
+        self.lstm = nn.LSTM(embedding, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, x):
+        return self.out(self.lstm(self.embed(x))[0])
+
+
+SEQ = {
+    'W8': (Transformer, 32, 16),
+    'W9': (LSTMModel, 32, 32),
+}
+
+
+def seq_case(variant):
+    make, batch, steps = SEQ[variant]
+    torch.manual_seed(0)
+    model = make()
+    x, y = token_batch(batch, steps, 27)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x).reshape(-1, 27), y)
+        loss.backward()
+        opt.step()
+
+    return step, batch
+
+
 def matmul_case(variant):
     _, n, form = variant.split('-')
     n = int(n)
@@ -86,6 +147,8 @@ def overhead_case(variant):
 def build(variant):
     if variant in TRAIN:
         return train_case(variant)
+    if variant in SEQ:
+        return seq_case(variant)
     if variant.startswith('W5-'):
         return matmul_case(variant)
     if variant.startswith('W6-'):

@@ -130,6 +130,10 @@ export function judgeTargets(results: readonly Result[], memory: readonly Memory
   vs('W4-cpu', 'W4 ≥ 100× tfjs-cpu', 'W4', 'tfjs-cpu', 100);
   vs('W4-torch', 'W4 ≥ 0.5× PyTorch 1 thread', 'W4', 'torch-1t', 0.5);
   for (const f of ['AB', 'AtB', 'ABt']) vs(`W5-512-${f}`, `W5 matmul 512 ${f === 'AB' ? 'A·B' : f === 'AtB' ? 'Aᵀ·B' : 'A·Bᵀ'} ≥ 1.2× tfjs-wasm`, `W5-512-${f}`, 'tfjs-wasm', 1.2);
+  for (const w of ['W8', 'W9']) {
+    vs(`${w}-torch`, `${w} ≥ 0.7× PyTorch 1 thread`, w, 'torch-1t', 0.7);
+    vs(`${w}-wasm`, `${w} ≥ 5× tfjs-wasm`, w, 'tfjs-wasm', 5);
+  }
   vs('W6-torch', 'W6 tracked ops/s > PyTorch', 'W6-tracked', 'torch-1t', 1, true);
   for (const t of tensileIds) {
     const m = memory.find((x) => x.framework === t);
@@ -249,7 +253,7 @@ export function renderMarkdown(rep: RunReport): string {
   }
 
   if (rep.targets.length) {
-    L.push('## Targets (issue 7)', '');
+    L.push('## Targets (issues 7 and 13)', '');
     const ids = [...new Set(rep.targets.map((t) => t.id))];
     const cols = [...new Set(rep.targets.map((t) => t.tensile))];
     L.push(mdTable(['Target', 'Required', ...cols], ids.map((id) => {

@@ -19,12 +19,14 @@ import w3 from './w3-mlp-wide.bench.js';
 import w4 from './w4-lenet.bench.js';
 import w5 from './w5-matmul.bench.js';
 import w6 from './w6-overhead.bench.js';
+import w8 from './w8-transformer.bench.js';
+import w9 from './w9-lstm.bench.js';
 
-const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6];
+const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6, w8, w9];
 
 const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/bench bench)
   --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
-  --only W1,W5          workloads (W1…W7) or variants (e.g. W5-512-AtB) to run
+  --only W1,W5          workloads (W1…W9) or variants (e.g. W5-512-AtB) to run
   --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
   --no-torch            skip the PyTorch columns
   --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
@@ -184,6 +186,7 @@ async function main(): Promise<void> {
     'W5 times one matmul call, result discarded (and disposed in tfjs); Tensile takes Aᵀ and Bᵀ as views, tfjs uses transposeA/transposeB, PyTorch .t() views.',
     'W6 tracked = one input requires grad, so each add records a graph node; tfjs records only inside tf.grad scopes, so it has no tracked figure.',
     'W1-guard is W1 with the NaN guard on (nanGuard: each op output, gradient and updated parameter checked, by the kernel that made it where it can, else by the backend’s allFinite kernel). Its cost is judged on the paired figure: the same step timed with the guard off and on, one step each in alternating order, in one process, median of the per-round time ratios (load from other processes then falls on both halves alike); the separately timed W1 and W1-guard figures are listed too. W6 runs with the profiler off, where an op pays one flag check for it.',
+    'W8 is examples/char-lm’s transformer (token and learned position embeddings, 4 pre-norm blocks of causal 4-head self-attention and a GELU (erf) feed-forward, width 128, feed-forward 512, final LayerNorm, vocab 27) at batch 32, context 16; W9 an embedding 27→64, one LSTM layer of hidden 256 and a Linear to 27 logits at batch 32, sequence 32. Both train on one fixed batch of token ids with cross-entropy over every position and Adam (lr 1e-3). tfjs: W8 is written in tf ops on tf.variables (tf.layers has no transformer block) and W9 uses tf.layers.lstm; token ids enter as one-hot rows times the embedding matrix, since tfjs-backend-wasm lacks the gather gradient (UnsortedSegmentSum). PyTorch: nn.TransformerEncoderLayer(norm_first, gelu) with a −∞ causal mask, and nn.LSTM.',
     `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS.`,
     ...('blas' in torchMeta && torchMeta.blas && /libblas\.so/.test(torchMeta.blas) && !/openblas|mkl/i.test(torchMeta.blas) ? [`PyTorch here is Debian's python3-torch linked against the reference BLAS (libblas3), not OpenBLAS or MKL, so its matmul-bound figures are far below the issue's (~130 GFLOP/s for matmul 512 on one thread with OpenBLAS); the PyTorch ratios are against this weaker build.`] : []),
     ...(torch && torch.defaultThreads === 1 ? [`PyTorch's default thread count here is 1, so its multi-thread column sets torch.set_num_threads(${os.cpus().length}) (the core count).`] : []),

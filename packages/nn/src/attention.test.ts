@@ -156,13 +156,16 @@ describe('TransformerEncoder as a decoder-only model', () => {
 
   it('with isCausal, position t does not depend on later positions (and does on earlier ones)', () => {
     const x = randn([2, 6, 8], { ...f64, generator: new Generator(10) }).requiresGrad_();
+    // A weighted sum of position 2's features: their plain sum after the final LayerNorm (unit weight, zero
+    // bias) is a constant, whose gradient is zero up to rounding, which would test nothing.
+    const readout = randn([2, 1, 8], { ...f64, generator: new Generator(11) });
     const y = gpt.forward(x, { isCausal: true });
-    const [g] = grad(sum(narrow(y, 1, 2, 1)), [x]);
+    const [g] = grad(sum(narrow(y, 1, 2, 1).mul(readout)), [x]);
     const perPosition = (g as Tensor).abs().sum([0, 2]).toArray() as number[];
     expect(perPosition.slice(3).every((v) => v === 0)).toBe(true);
     expect(perPosition.slice(0, 3).every((v) => v > 0)).toBe(true);
     // Without the mask every position feeds position 2.
-    const [h] = grad(sum(narrow(gpt.forward(x), 1, 2, 1)), [x]);
+    const [h] = grad(sum(narrow(gpt.forward(x), 1, 2, 1).mul(readout)), [x]);
     expect(((h as Tensor).abs().sum([0, 2]).toArray() as number[]).every((v) => v > 0)).toBe(true);
   });
 

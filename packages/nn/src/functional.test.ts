@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DTypeError, Generator, ShapeError, gradcheck, ones, randn, tensor, zeros } from '@tensile/tensor';
+import { DTypeError, Generator, ShapeError, enableGrad, grad, gradcheck, ones, randn, tensor, zeros, type Tensor } from '@tensile/tensor';
 import * as F from './functional.js';
 
 const f64 = (shape: number[], seed: number, requiresGrad = true) => randn(shape, { dtype: 'float64', generator: new Generator(seed), requiresGrad });
@@ -12,6 +12,18 @@ describe('gradients of the compositions agree with finite differences', () => {
     expect(gradcheck((x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), [f64([4, 3, 2], 6), f64([3], 7), f64([3], 8)])).toBe(true);
     expect(gradcheck((x, w) => F.batchNorm(x, rm, rv, { weight: w, training: false }), [f64([4, 3], 9), f64([3], 10)])).toBe(true);
     expect(gradcheck((x, w, b) => F.layerNorm(x, [2, 3], { weight: w, bias: b }), [f64([2, 2, 3], 11), f64([2, 3], 12), f64([2, 3], 13)])).toBe(true);
+  });
+
+  test('layerNorm (one fused op): a non-contiguous input, and second-order gradients through its recomputing backward', () => {
+    expect(gradcheck((x) => F.layerNorm(x.transpose(0, 1), [3], { eps: 1e-3 }), [f64([5, 2, 3], 21)])).toBe(true);
+    const r = f64([4, 5], 22, false);
+    // The gradient of Σ r ⊙ layerNorm(x) with createGraph, itself checked against finite differences.
+    const dx = (x: Tensor, w: Tensor) => enableGrad(() => grad([F.layerNorm(x, [5], { weight: w }).mul(r).sum()], [x, w], { createGraph: true }) as Tensor[]);
+    expect(gradcheck((x, w) => dx(x, w), [f64([4, 5], 23), f64([5], 24)])).toBe(true);
+    // …and that gradient equals the kernel's (no graph), which the first-order gradcheck covers.
+    const [x, w] = [f64([4, 5], 23), f64([5], 24)];
+    const fast = grad([F.layerNorm(x, [5], { weight: w }).mul(r).sum()], [x, w]) as Tensor[];
+    dx(x, w).forEach((g, i) => expect(g.sub(fast[i]!).abs().max().item()).toBeLessThan(1e-12));
   });
 
   test('adaptiveAvgPool2d (uneven windows), embedding, gelu tanh, softplus with β', () => {

@@ -7,6 +7,7 @@ import {
   type SoftplusOptions as TensorSoftplusOptions,
 } from '@tensile/tensor';
 import { affine } from './affine.js';
+import { normalizeRows } from './layer-norm-op.js';
 
 export { conv2d, maxPool2d, avgPool2d, relu, leakyRelu, elu, sigmoid, tanh, softplus, softmax, logSoftmax } from '@tensile/tensor';
 // Aliases rather than re-exports: re-exported from another package, tsup's declaration bundler emitted these
@@ -204,10 +205,7 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: L
     checkTensor('layerNorm', name, t);
     if (!shapesEqual(t.shape, normalizedShape)) throw new ShapeError(`layerNorm: ${name} must have shape ${fmtShape(normalizedShape)}, got ${fmtShape(t.shape)}`);
   }
-  const dims = normalizedShape.map((_, i) => x.ndim - k + i);
-  const mean = x.mean(dims, true);
-  const variance = x.var(dims, { correction: 0, keepdim: true });
-  let y = x.sub(mean).mul(variance.add(opts.eps ?? 1e-5).rsqrt());
+  let y = normalizeRows(x, numelOf(normalizedShape), opts.eps ?? 1e-5);
   if (opts.weight) y = y.mul(opts.weight);
   if (opts.bias) y = y.add(opts.bias);
   return y;

@@ -143,17 +143,16 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     return [out, weights];
   }
 
-  /** q, k, v projected, each `[N, len, E]`; one product for self-attention (query, key and value the same tensor). */
+  /** q, k, v projected, each `[N, len, E]`. */
   private project(query: Tensor, key: Tensor, value: Tensor, q0: Tensor, k0: Tensor, v0: Tensor): [Tensor, Tensor, Tensor] {
     const e = this.embedDim;
     const b = this.in_proj_bias;
     const bias = (i: number) => (b === null ? null : narrow(b, 0, i * e, e));
     const w = this.in_proj_weight;
     if (w !== null) {
-      if (query === key && key === value) {
-        const qkv = affine(q0, w, b);
-        return [narrow(qkv, 2, 0, e), narrow(qkv, 2, e, e), narrow(qkv, 2, 2 * e, e)];
-      }
+      // Three products with slices of in_proj_weight, also for self-attention: one product sliced in three
+      // would hand each slice's gradient back as a zero-filled tensor the size of all three (three
+      // allocations and two sums of [N, L, 3E] per step); slicing the weight does that only at [3E, E].
       return [affine(q0, narrow(w, 0, 0, e), bias(0)), affine(k0, narrow(w, 0, e, e), bias(1)), affine(v0, narrow(w, 0, 2 * e, e), bias(2))];
     }
     return [affine(q0, this.q_proj_weight!, bias(0)), affine(k0, this.k_proj_weight!, bias(1)), affine(v0, this.v_proj_weight!, bias(2))];

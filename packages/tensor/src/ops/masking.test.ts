@@ -1,6 +1,6 @@
 // Hand-computed tril/triu/maskedFill/topk/bmm cases beyond the registry's PyTorch fixtures.
 import { describe, expect, it } from 'vitest';
-import { baddbmm, bmm, grad, maskedFill, ones, randn, sum, tensor, topk, tril, triu, manualSeed } from '../index.js';
+import { baddbmm, bmm, grad, maskedFill, matmul, ones, randn, sum, tensor, topk, tril, triu, manualSeed, type Tensor } from '../index.js';
 
 describe('tril / triu', () => {
   it('keep the triangles of every matrix in a batch, in bool too', () => {
@@ -50,6 +50,34 @@ describe('bmm / baddbmm', () => {
       const diff = Math.max(...Array.from(got.sub(ref).abs().toTypedArray()));
       expect(diff).toBeLessThan(1e-14);
     }
+  });
+
+  it('matmul over batch dims that do not fold into one run (heads split off a projection) equals per-matrix products, forward and backward', () => {
+    manualSeed(2);
+    const [n, l, h, d] = [3, 5, 2, 4];
+    const qkv = randn([n, l, 3 * h * d], { dtype: 'float64', requiresGrad: true });
+    // [N, L, H·D] slices viewed as [N, H, L, D]: batch strides (L·3HD, D) do not merge
+    const heads = (i: number) => qkv.narrow(2, i * h * d, h * d).reshape([n, l, h, d]).permute([0, 2, 1, 3]);
+    const [q, k] = [heads(0), heads(1)];
+    const out = matmul(q, k.transpose(-2, -1)); // [N, H, L, L]
+    const qc = q.detach().contiguous();
+    const kc = k.detach().contiguous();
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < h; j++) {
+        const pick = (t: Tensor) => t.narrow(0, i, 1).narrow(1, j, 1).reshape([l, -1]);
+        const diff = pick(out).sub(pick(qc).matmul(pick(kc).t())).abs().max().item();
+        expect(diff).toBeLessThan(1e-14);
+      }
+    }
+    const w = randn([n, h, l, l], { dtype: 'float64' });
+    out.mul(w).sum().backward();
+    // d/dq Σ w ⊙ q·kᵀ = w·k, d/dk = wᵀ·q, scattered back into qkv's first two thirds
+    const gq = matmul(w, kc).permute([0, 2, 1, 3]).reshape([n, l, h * d]);
+    const gk = matmul(w.transpose(-2, -1), qc).permute([0, 2, 1, 3]).reshape([n, l, h * d]);
+    const g = qkv.grad!;
+    expect(g.narrow(2, 0, h * d).sub(gq).abs().max().item()).toBeLessThan(1e-13);
+    expect(g.narrow(2, h * d, h * d).sub(gk).abs().max().item()).toBeLessThan(1e-13);
+    expect(g.narrow(2, 2 * h * d, h * d).abs().max().item()).toBe(0);
   });
 
   it('baddbmm with beta 0 ignores NaN in the input (PyTorch)', () => {

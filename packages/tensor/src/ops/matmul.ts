@@ -11,7 +11,7 @@ import { checkNumber, checkOptions, checkTensor } from '../check.js';
 import type { Tensor } from '../tensor.js';
 import { add, cast, mul } from './elementwise.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './movement.js';
-import { empty } from './raw.js';
+import { copyK, empty } from './raw.js';
 import { RowIter } from '../backend/iter.js';
 
 /** Whether a matrix (the last two dims) is stored column-major, as the `.t()` view of a row-major one is. */
@@ -40,7 +40,17 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     // Walk the batch dims; each run of batches with fixed strides (all of them, for a contiguous or
     // expanded batch) is one batched kernel call.
     const bv = (t: Tensor) => ({ data: t.data, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
-    const it = new RowIter(batch, [bv(a), bv(b), { data: out.data, shape: batch, strides: out.strides.slice(0, nd - 2), offset: 0 }]);
+    const runs = (x: Tensor, y: Tensor) => new RowIter(batch, [bv(x), bv(y), { data: out.data, shape: batch, strides: out.strides.slice(0, nd - 2), offset: 0 }]);
+    let it = runs(a, b);
+    if (it.rows > 1) {
+      // Batch dims that do not fold into one run, as attention's heads split off a projection ([N, L, H, D]
+      // permuted to [N, H, L, D]) are: a contiguous copy of the operand that breaks the run makes the
+      // product one kernel call instead of N calls on a few small matrices each.
+      const split = (x: Tensor) => new RowIter(batch, [bv(x)]).rows > 1;
+      if (split(a)) a = copyK(a);
+      if (split(b)) b = copyK(b);
+      it = runs(a, b);
+    }
     const [sa, sb, so] = it.inner as [number, number, number];
     for (let r = 0; r < it.rows; r++) {
       const [oa, ob, oo] = it.pos as [number, number, number];

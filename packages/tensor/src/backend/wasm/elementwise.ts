@@ -1,8 +1,9 @@
 // The wasm backend's elementwise kernels (assembly/elementwise.ts) for the common cases, at least
 // MIN_ELEMENTS long: float32/float64 operands that are one contiguous run each (or a broadcast scalar),
 // and binary ops whose output is contiguous with inputs that step 1 or 0 along the last merged dim (a bias
-// broadcast over rows, a row broadcast over a batch). Anything else (strided outputs, ints, transcendental
-// ops) goes to the JS reference kernels.
+// broadcast over rows, a row broadcast over a batch). Float32 gelu, its derivative, sigmoid and tanh go to
+// assembly/activation.ts. Anything else (strided outputs, ints, other transcendental ops, float64
+// transcendentals) goes to the JS reference kernels.
 // Copying a run in and out of linear memory costs ~0.1 ns per element; the JS loops cost 2–8 ns on
 // float32 (branchy selects such as relu mispredict on random signs), so the copy pays for itself.
 import type { BinaryOp, UnaryOp, View } from '../backend.js';
@@ -16,6 +17,8 @@ const MIN_ELEMENTS = 1024;
 
 // Op codes of assembly/elementwise.ts.
 const UNARY: Partial<Record<UnaryOp, number>> = { neg: 0, abs: 1, sqrt: 2, square: 3, reciprocal: 4, relu: 5, leakyRelu: 6, clamp: 7 };
+// Float32 only (assembly/activation.ts): polynomial e^y and erfc, a few 1e-7 relative from the JS reference's float64 results.
+const ACTIVATION: Partial<Record<UnaryOp, number>> = { gelu: 0, geluGrad: 1, sigmoid: 2, tanh: 3 };
 const ARITHMETIC: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluGrad: 6 };
 const COMPARISON: Partial<Record<BinaryOp, number>> = { eq: 0, ne: 1, lt: 2, le: 3, gt: 4, ge: 5 };
 
@@ -106,8 +109,9 @@ export function makeElementwise(k: WasmKernels) {
   }
 
   function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
-    const code = UNARY[op];
     const size = floatKind(out.data);
+    const act = size === 4 ? ACTIVATION[op] : undefined;
+    const code = act ?? UNARY[op];
     const it = code === undefined || size === 0 || x.data.constructor !== out.data.constructor ? null : runs(out.shape, [x, out], numelOf(out.shape));
     // NOTE: the kernel reads x as a run of n elements; a broadcast input (one scalar, step 0) goes to JS.
     if (!it || it.inner[0] !== 1 || !k.reserve(2 * room(it.n, size))) {
@@ -117,7 +121,8 @@ export function makeElementwise(k: WasmKernels) {
     const n = it.n;
     const xAt = k.base;
     const outAt = xAt + put(x, it.pos[0]!, 1, n, size, xAt);
-    (size === 4 ? ex.unaryF32 : ex.unaryF64)(code!, xAt, outAt, n, p, q);
+    if (act !== undefined) ex.activationF32(act, xAt, outAt, n);
+    else (size === 4 ? ex.unaryF32 : ex.unaryF64)(code!, xAt, outAt, n, p, q);
     const mem = size === 4 ? k.f32() : k.f64();
     out.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }

@@ -9,12 +9,13 @@ import { makeUpdate } from './optim.js';
 import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
+import { makeLstm } from './lstm.js';
 
 /**
  * The WebAssembly SIMD backend: the JS reference kernels with the hot ones replaced by wasm: a blocked GEMM
  * for float32/float64 matmul, conv2d and its two gradients with the columns kept in linear memory,
- * max pooling, sums, softmax, log-softmax and cross-entropy, the float32 Adam step, and the
- * cheap elementwise ops on contiguous float runs. Each replacement falls back to the JS kernel for what it
+ * max pooling, sums, softmax, log-softmax and cross-entropy, the float32 Adam step, the float32 LSTM cell, and
+ * the elementwise ops on contiguous float runs (float32 gelu, sigmoid and tanh included). Each replacement falls back to the JS kernel for what it
  * does not cover (ints, small or oddly strided operands). Large products and convolutions run on worker
  * threads where available (threads.ts). Null where the engine lacks WebAssembly SIMD; then only the JS
  * backend is registered.
@@ -24,6 +25,7 @@ const wasmAllFinite = kernels === null ? null : makeAllFinite(kernels);
 export const wasmBackend: Backend | null = kernels === null ? null : {
   ...jsBackend,
   ...makeElementwise(kernels),
+  ...makeLstm(kernels),
   name: 'wasm',
   matmul: makeMatmul(kernels),
   bmm: makeBmm(kernels),

@@ -52,6 +52,11 @@ export interface WasmExports {
   /** 1 when the n values at x are all finite, else 0. */
   readonly allFiniteF32: (x: number, n: number) => number;
   readonly allFiniteF64: (x: number, n: number) => number;
+  /** Float32 gelu (0), gelu's derivative (1), sigmoid (2) or tanh (3) of n values at x into out (see assembly/activation.ts). */
+  readonly activationF32: (op: number, x: number, out: number, n: number) => void;
+  /** LSTM's pointwise step in float32 (bias 0: none); hidden a multiple of 4. */
+  readonly lstmCellF32: (xg: number, hg: number, bias: number, c: number, rows: number, hidden: number, acts: number, cOut: number, tanhC: number, h: number) => void;
+  readonly lstmCellBackwardF32: (acts: number, c: number, tanhC: number, dh: number, dc: number, rows: number, hidden: number, dGates: number, dcPrev: number) => void;
   readonly F32_PACK_A: WebAssembly.Global;
   readonly F32_PACK_B: WebAssembly.Global;
   readonly F64_PACK_A: WebAssembly.Global;
