@@ -5,7 +5,7 @@ import { makeMaxPool2d } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeConv2d } from './conv2d.js';
 import { makeBmm, makeGemm, makeMatmul } from './matmul.js';
-import { makeUpdate } from './optim.js';
+import { makeElementwiseExpr } from './optim.js';
 import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
@@ -13,7 +13,7 @@ import { makeCrossEntropy, makeSoftmax } from './softmax.js';
 /**
  * The WebAssembly SIMD backend: the JS reference kernels with the hot ones replaced by wasm: a blocked GEMM
  * for float32/float64 matmul, conv2d and its two gradients with the columns kept in linear memory,
- * max pooling, sums, softmax, log-softmax and cross-entropy, the float32 Adam step, and the
+ * max pooling, sums, softmax, log-softmax and cross-entropy, an Adam-shaped elementwise expression in float32, and the
  * cheap elementwise ops on contiguous float runs. Each replacement falls back to the JS kernel for what it
  * does not cover (ints, small or oddly strided operands). Large products and convolutions run on worker
  * threads where available (threads.ts). Null where the engine lacks WebAssembly SIMD; then only the JS
@@ -32,6 +32,6 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   reduce: makeReduce(kernels),
   softmax: makeSoftmax(kernels),
   crossEntropy: makeCrossEntropy(kernels),
-  update: makeUpdate(kernels, wasmAllFinite!),
+  elementwise: makeElementwiseExpr(kernels, wasmAllFinite!),
   allFinite: wasmAllFinite!,
 };
