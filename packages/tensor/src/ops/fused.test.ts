@@ -93,6 +93,24 @@ describe('elementwise_ layouts and evaluation', () => {
     for (const k of ['p', 'm', 'v'] as const) expect(Array.from(b[k].data), k).toEqual(Array.from(a[k].data));
   });
 
+  it('where code generation is refused (a CSP without unsafe-eval), the backend falls back to the closure evaluator', () => {
+    const saved = globalThis.Function;
+    const kernel = defineElementwise({ name: 'nocsp', write: ['p'], read: ['g'], scalars: ['lr'], body: 'p = p - sqrt(abs(g)) * lr' });
+    const p = tensor([1, 2, 3], { dtype: 'float64' }), g = tensor([4, -9, 0.25], { dtype: 'float64' });
+    let refused = 0;
+    globalThis.Function = function refuse() {
+      refused++;
+      throw new EvalError('Code generation from strings disallowed for this context');
+    } as unknown as FunctionConstructor;
+    try {
+      noGrad(() => elementwise_(kernel, { p, g }, { lr: 0.5 }));
+    } finally {
+      globalThis.Function = saved;
+    }
+    expect(refused).toBe(1);
+    expect(p.toArray()).toEqual([0, 0.5, 2.75]);
+  });
+
   it('updates a contiguous view at an offset in place and leaves the rest of its storage alone', () => {
     const { p, m, v, g } = inputs(4, [2, 3]);
     const big = zeros([4, 3], { dtype: 'float64' });

@@ -63,17 +63,14 @@ function interpret(k: ElementwiseKernel): Runner {
       case 'local': { const i = n.index; return (e) => e.l[i]!; }
       case 'neg': { const x = build(n.x); return (e) => -x(e); }
       case 'bin': {
-        const a = build(n.a), b = build(n.b);
-        switch (n.op) {
-          case '+': return (e) => a(e) + b(e);
-          case '-': return (e) => a(e) - b(e);
-          case '*': return (e) => a(e) * b(e);
-          case '/': return (e) => a(e) / b(e);
-        }
+        const a = build(n.a), b = build(n.b), op = n.op;
+        if (op === '+') return (e) => a(e) + b(e);
+        if (op === '-') return (e) => a(e) - b(e);
+        if (op === '*') return (e) => a(e) * b(e);
+        return (e) => a(e) / b(e);
       }
-      // falls through (unreachable: every op returns)
       case 'call': {
-        const f = fns[(n as { fn: string }).fn]!, args = (n as { args: readonly ExprNode[] }).args.map(build);
+        const f = fns[n.fn]!, args = n.args.map(build);
         return args.length === 1 ? (e) => f(args[0]!(e)) : (e) => f(args[0]!(e), args[1]!(e));
       }
     }
