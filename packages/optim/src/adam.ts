@@ -1,4 +1,4 @@
-import { defineElementwise, elementwise_, maximum, zerosLike, type ElementwiseKernel, type Tensor } from '@tensile/tensor';
+import { defineElementwise, elementwise_, zerosLike, type ElementwiseKernel, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
@@ -21,8 +21,7 @@ export function adamReference(param: Tensor, grad: Tensor, s: AdamState, h: Hype
   s.var.mul_(decay2).addcmul_(g, g, 1 - decay2);             // var ← β₂·var + (1 − β₂)·g²
   let v = s.var;
   if (s.maxVar !== null) {                                   // amsgrad: the running maximum of var
-    s.maxVar.copy_(maximum(s.maxVar, s.var));
-    v = s.maxVar;
+    v = s.maxVar.maximum_(s.var);
   }
   const mHat = s.mean.div(1 - decay1 ** t), vHat = v.div(1 - decay2 ** t);
   param.sub_(mHat.mul(lr).div(vHat.sqrt().add(eps)));      // θ ← θ − lr·m̂ / (√v̂ + eps)

@@ -119,6 +119,22 @@ export function addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
   });
 }
 
+/** `t ← maximum(t, other)` in place (NaN propagates, as in `maximum`); `other` broadcasts to `t`'s shape. */
+export function maximum_(t: Tensor, other: Tensor): void {
+  inPlace('maximum_', t, () => {
+    checkTensor('maximum_', 'other', other);
+    getBackend().binary('maximum', t, operand('maximum_', t, other), t);
+  });
+}
+
+/** `t ← minimum(t, other)` in place (NaN propagates, as in `minimum`); `other` broadcasts to `t`'s shape. */
+export function minimum_(t: Tensor, other: Tensor): void {
+  inPlace('minimum_', t, () => {
+    checkTensor('minimum_', 'other', other);
+    getBackend().binary('minimum', t, operand('minimum_', t, other), t);
+  });
+}
+
 /** Copies `src` (broadcast to `t`'s shape, converted to its dtype) into `t`. */
 export function copy_(t: Tensor, src: TensorOrScalar): void {
   inPlace('copy_', t, () => {
