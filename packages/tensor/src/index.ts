@@ -37,7 +37,7 @@ export { indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot 
 export { matmul } from './ops/matmul.js';
 export { crossEntropyIndices } from './ops/loss.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions, type AvgPoolOptions } from './ops/nn.js';
-export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_, maximum_, minimum_ } from './ops/inplace.js';
+export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_, lerp_, maximum_, minimum_ } from './ops/inplace.js';
 export { elementwise_ } from './ops/fused.js';
 export { defineElementwise, type ElementwiseKernel, type ElementwiseSpec, type ExprFunction } from './expr.js';
 export { bmm, baddbmm, type BaddbmmOptions } from './ops/matmul.js';
