@@ -17,7 +17,8 @@ const MIN_ELEMENTS = 1024;
 /**
  * What `adamF32` computes, as an expression: written p, m, v; read g; scalars d1, d2, c1, c2, a, r, e, s
  * (and w with `l2`): `m ← m·d1 + g·c1; v ← v·d2 + g·g·c2; p ← p·s − a·m / (√v·r + e)`, g replaced by
- * `g + p·w` with `l2`.
+ * `g + p·w` with `l2`. The SIMD kernel skips that term when `w = 0` (the JS loop would add `p·0`, which
+ * differs only for a non-finite `p` or a `g` of −0); the optimizers use the L2 form only with `w ≠ 0`.
  */
 export function adamPattern(l2: boolean): ElementwiseKernel {
   const g = l2 ? 'gl' : 'g';
