@@ -1,4 +1,4 @@
-import { fullLike, fusedUpdate_, type Tensor } from '@tensile/tensor';
+import { defineElementwise, elementwise_, fullLike, type Tensor } from '@tensile/tensor';
 import { Optimizer, type Hyper } from './optimizer.js';
 
 export type AdaGradHyper = { lr: number; eps: number; lrDecay: number; initialAccumulatorValue: number; weightDecay: number };
@@ -27,11 +27,35 @@ export class AdaGrad extends Optimizer<AdaGradHyper, AdaGradState> {
     return { cache: fullLike(param, h.initialAccumulatorValue), t: 0 };
   }
 
-  // The formula above in one pass over the parameter, in the same operation order (see UpdateRule).
   protected updateParam(param: Tensor, grad: Tensor, s: AdaGradState, h: Hyper<AdaGradHyper>): void {
-    const { eps, lrDecay, weightDecay } = h;
-    const lr = lrDecay === 0 ? h.lr : h.lr / (1 + s.t * lrDecay);
-    fusedUpdate_({ kind: 'adagrad', lr, eps, weightDecay }, param, grad, [s.cache]);
-    s.t += 1;
+    (param.dtype === 'float64' ? adagradReference : adagradFused)(param, grad, s, h);
   }
+}
+
+/** This step's rate: `lr / (1 + (t − 1)·lrDecay)`. */
+function stepLr(s: AdaGradState, h: Hyper<AdaGradHyper>): number {
+  return h.lrDecay === 0 ? h.lr : h.lr / (1 + s.t * h.lrDecay);
+}
+
+/** The AdaGrad step as tensor ops: the reference, and the path float64 takes. `grad` is never modified. */
+export function adagradReference(param: Tensor, grad: Tensor, s: AdaGradState, h: Hyper<AdaGradHyper>): void {
+  const lr = stepLr(s, h);
+  const g = h.weightDecay !== 0 ? grad.add(param, h.weightDecay) : grad; // L2: g ← g + λ·θ
+  s.cache.addcmul_(g, g);                                                // cache ← cache + g²
+  param.sub_(g.mul(lr).div(s.cache.sqrt().add(h.eps)));                  // θ ← θ − lr·g / (√cache + eps)
+  s.t += 1;
+}
+
+const KERNELS = [false, true].map((l2) => defineElementwise({
+  name: 'adagrad', write: ['param', 'cache'], read: ['grad'], scalars: ['lr', 'eps', ...(l2 ? ['wd'] : [])],
+  body: `${l2 ? 'g = grad + param * wd' : 'g = grad'}
+    cache = cache + g * g
+    param = param - g * lr / (sqrt(cache) + eps)`,
+}));
+
+/** The same step as one elementwise expression in the reference's operation order (float32's fast path). */
+export function adagradFused(param: Tensor, grad: Tensor, s: AdaGradState, h: Hyper<AdaGradHyper>): void {
+  const l2 = h.weightDecay !== 0;
+  elementwise_(KERNELS[+l2]!, { param, cache: s.cache, grad }, { lr: stepLr(s, h), eps: h.eps, ...(l2 ? { wd: h.weightDecay } : {}) });
+  s.t += 1;
 }

@@ -1,4 +1,4 @@
-import { fusedUpdate_, zerosLike, type Tensor } from '@tensile/tensor';
+import { defineElementwise, elementwise_, zerosLike, type ElementwiseKernel, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
 import { Optimizer, type Hyper } from './optimizer.js';
 
@@ -38,17 +38,58 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
     return { buffer: h.dialect === 'torch' ? null : zerosLike(param) };
   }
 
-  // The formulas above in one pass over the parameter, in the same operation order (see UpdateRule).
   protected updateParam(param: Tensor, grad: Tensor, s: SGDState, h: Hyper<SGDHyper>): void {
-    const { lr, momentum, dampening, nesterov, weightDecay } = h;
-    if (h.dialect === 'notebook') {
-      fusedUpdate_({ kind: 'sgd', lr, momentum, dampening, nesterov, weightDecay }, param, grad, [s.buffer!]);
-      return;
-    }
-    // PyTorch's buffer starts as the first gradient (the kernel writes it when `first`).
-    const first = momentum !== 0 && s.buffer === null;
-    const buffer = first ? zerosLike(param) : s.buffer;
-    fusedUpdate_({ kind: 'sgdTorch', lr, momentum, dampening, nesterov, weightDecay, first }, param, grad, momentum === 0 ? [] : [buffer!]);
-    s.buffer = buffer;
+    (param.dtype === 'float64' ? sgdReference : sgdFused)(param, grad, s, h);
   }
+}
+
+/** The SGD step as tensor ops: the reference, and the path float64 takes. `grad` is never modified. */
+export function sgdReference(param: Tensor, grad: Tensor, s: SGDState, h: Hyper<SGDHyper>): void {
+  const { lr, momentum, dampening, nesterov, weightDecay } = h;
+  const g = weightDecay !== 0 ? grad.add(param, weightDecay) : grad; // L2: g ← g + λ·θ
+  if (h.dialect === 'notebook') {
+    const b = s.buffer!.mul_(momentum).add_(g, (1 - dampening) * lr); // b ← μ·b + ((1 − d)·lr)·g
+    param.sub_(nesterov ? b.mul(momentum).add(g, lr) : b);            // θ ← θ − (nesterov ? μ·b + lr·g : b)
+    return;
+  }
+  if (momentum === 0) {
+    param.sub_(g, lr);                                                 // θ ← θ − lr·g
+    return;
+  }
+  // PyTorch's buffer starts as the first gradient.
+  const b = s.buffer === null ? g.clone() : s.buffer.mul_(momentum).add_(g, 1 - dampening);
+  s.buffer = b;
+  param.sub_(nesterov ? g.add(b, momentum) : b, lr);                   // θ ← θ − lr·(nesterov ? g + μ·b : b)
+}
+
+const sgdKernels = new Map<string, ElementwiseKernel>();
+
+/** The same step as one elementwise expression in the reference's operation order (float32's fast path). */
+export function sgdFused(param: Tensor, grad: Tensor, s: SGDState, h: Hyper<SGDHyper>): void {
+  const { lr, momentum: mo, dampening, nesterov, weightDecay: wd } = h;
+  const l2 = wd !== 0, first = h.dialect === 'torch' && mo !== 0 && s.buffer === null;
+  const variant = h.dialect === 'notebook' ? 'notebook' : mo === 0 ? 'plain' : first ? 'first' : 'torch';
+  const key = `${variant}${+l2}${+nesterov}`;
+  let k = sgdKernels.get(key);
+  if (k === undefined) {
+    const head = l2 ? 'gi = grad + param * wd\n' : '';
+    const g = l2 ? 'gi' : 'grad';
+    const update = {
+      notebook: `buffer = buffer * mo + ${g} * a\nparam = param - ${nesterov ? `(buffer * mo + ${g} * lr)` : 'buffer'}`,
+      plain: `param = param - ${g} * lr`,
+      first: `buffer = ${g}\nparam = param - ${nesterov ? `(${g} + ${g} * mo)` : g} * lr`,
+      torch: `buffer = buffer * mo + ${g} * c\nparam = param - ${nesterov ? `(${g} + buffer * mo)` : 'buffer'} * lr`,
+    }[variant];
+    k = defineElementwise({
+      name: 'sgd', write: ['param', ...(variant === 'plain' ? [] : ['buffer'])], read: ['grad'],
+      scalars: ['mo', 'lr', variant === 'notebook' ? 'a' : 'c', ...(l2 ? ['wd'] : [])], body: head + update,
+    });
+    sgdKernels.set(key, k);
+  }
+  const buffer = first ? zerosLike(param) : s.buffer;
+  const tensors: Record<string, Tensor> = variant === 'plain' ? { param, grad } : { param, buffer: buffer!, grad };
+  const scalars: Record<string, number> = { mo, lr, [variant === 'notebook' ? 'a' : 'c']: variant === 'notebook' ? (1 - dampening) * lr : 1 - dampening };
+  if (l2) scalars.wd = wd;
+  elementwise_(k, tensors, scalars);
+  if (variant !== 'plain') s.buffer = buffer;
 }

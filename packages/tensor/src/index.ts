@@ -19,7 +19,7 @@ export {
   type ProfileEvent, type ProfileEventKind, type ProfileRow, type ProfileOptions, type TableOptions, type TraceEvent, type ChromeTrace,
 } from './profiler.js';
 
-export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry, UpdateRule } from './backend/backend.js';
+export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 export { wasmBackend } from './backend/wasm/index.js';
@@ -37,8 +37,9 @@ export { indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot 
 export { matmul } from './ops/matmul.js';
 export { crossEntropyIndices } from './ops/loss.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions, type AvgPoolOptions } from './ops/nn.js';
-export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_ } from './ops/inplace.js';
-export { fusedUpdate_ } from './ops/optim.js';
+export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_, lerp_, maximum_, minimum_ } from './ops/inplace.js';
+export { elementwise_ } from './ops/fused.js';
+export { defineElementwise, type ElementwiseKernel, type ElementwiseSpec, type ExprFunction } from './expr.js';
 export { bmm, baddbmm, type BaddbmmOptions } from './ops/matmul.js';
 export { tril, triu, maskedFill } from './ops/masking.js';
 export { topk, type TopkOptions } from './ops/sorting.js';

@@ -334,6 +334,9 @@ export class Tensor {
   fill_(value: number): this { ip.fill_(this, value); return this; }
   clamp_(min?: number | null, max?: number | null): this { ip.clamp_(this, min, max); return this; }
   sqrt_(): this { ip.unary_(this, 'sqrt'); return this; }
+  lerp_(end: Tensor, weight: number): this { ip.lerp_(this, end, weight); return this; }
+  maximum_(other: Tensor): this { ip.maximum_(this, other); return this; }
+  minimum_(other: Tensor): this { ip.minimum_(this, other); return this; }
 }
 
 function flatArgs(args: number[] | [readonly number[]]): number[] {

@@ -44,7 +44,7 @@ describe('the op registry', () => {
       'eye', 'rand', 'randn', 'randint', 'zerosLike', 'onesLike', 'fullLike', 'toNested', 'sumTo', 'logicalAnd', 'logicalNot',
       'shapesEqual', 'checkTensor', 'checkOptions', 'describeValue',
       'variance', // exported twice: as `var` (registry name) and `variance`
-      'add_', 'sub_', 'mul_', 'div_', 'addcmul_', 'addcdiv_', 'copy_', 'fill_', 'clamp_', 'fusedUpdate_',
+      'add_', 'sub_', 'mul_', 'div_', 'addcmul_', 'addcdiv_', 'copy_', 'fill_', 'clamp_', 'lerp_', 'maximum_', 'minimum_', 'elementwise_', 'defineElementwise',
       // the NaN guard, hooks and the profiler
       'NonFiniteError', 'nanGuard', 'setNanGuard', 'isNanGuardEnabled', 'isAllFinite', 'checkParamUpdate', 'describeScope',
       'RemovableHandle', 'groupForBackward', 'isWatching', 'getCurrentScope', 'setCurrentScope', 'getRecorder',

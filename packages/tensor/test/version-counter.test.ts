@@ -7,7 +7,8 @@ import {
   cat,
   ShapeError,
   Tensor,
-  fusedUpdate_,
+  defineElementwise,
+  elementwise_,
   grad,
   listBackends,
   noGrad,
@@ -95,7 +96,7 @@ describe.each(listBackends())('backend %s: version counters', (backend) => {
     expect(t.toArray()).toEqual(before);
   });
 
-  it('an optimizer step (the fused update) between forward and backward makes backward throw', () => {
+  it('an optimizer step (a fused elementwise update) between forward and backward makes backward throw', () => {
     const w = f64([1, 2, 3], true);
     const x = f64([1, 1, 1]);
     const y = w.mul(x).sum(); // mul saves w for x's gradient and x for w's
@@ -103,10 +104,14 @@ describe.each(listBackends())('backend %s: version counters', (backend) => {
     w.grad = f64([1, 1, 1]);
     const mean = zeros([3], { dtype: 'float64' });
     const variance = zeros([3], { dtype: 'float64' });
-    noGrad(() => fusedUpdate_({ kind: 'adam', lr: 0.1, decay1: 0.9, decay2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, amsgrad: false, step: 1 }, w, w.grad!, [mean, variance]));
-    expect([w.version, mean.version, variance.version]).toEqual([1, 1, 1]);
-    expect(w.versionCounter.lastWrite).toBe('fusedUpdate_(adam)');
-    expect(() => yw.backward()).toThrow(/mul saved for its backward was modified in place \(last by fusedUpdate_\(adam\)\): it is at version 1, but mul saved it at version 0/);
+    const adam = defineElementwise({
+      name: 'adam', write: ['w', 'm', 'v'], read: ['g'], scalars: ['lr'],
+      body: 'm = m * 0.9 + g * 0.1; v = v * 0.999 + g * g * 0.001; w = w - lr * m / (sqrt(v) + 1e-8)',
+    });
+    noGrad(() => elementwise_(adam, { w, m: mean, v: variance, g: w.grad! }, { lr: 0.1 }));
+    expect([w.version, mean.version, variance.version, w.grad!.version]).toEqual([1, 1, 1, 0]);
+    expect(w.versionCounter.lastWrite).toBe('elementwise_(adam)');
+    expect(() => yw.backward()).toThrow(/mul saved for its backward was modified in place \(last by elementwise_\(adam\)\): it is at version 1, but mul saved it at version 0/);
     // In y = w·x only w needs a gradient, which reads x, not w: writing w is harmless there, as in PyTorch
     // (MulBackward saves `other` only when `self` requires grad).
     y.backward();
@@ -182,9 +187,10 @@ describe.each(listBackends())('backend %s: version counters', (backend) => {
     }
     expect(base.toArray()).toEqual([[1, 1, 1]]);
     expect(base.version).toBe(0);
-    // the fused optimizer update refuses such a view too
+    // a fused elementwise update refuses such a view too
     const g = zeros([2, 3], { dtype: 'float64' });
-    expect(() => fusedUpdate_({ kind: 'adagrad', lr: 0.1, eps: 1e-8, weightDecay: 0 }, e, g, [zeros([2, 3], { dtype: 'float64' })])).toThrow(/refers to the same memory location/);
+    const step = defineElementwise({ name: 'step', write: ['p', 'c'], read: ['g'], body: 'c = c + g * g; p = p - g / sqrt(c)' });
+    expect(() => elementwise_(step, { p: e, c: zeros([2, 3], { dtype: 'float64' }), g })).toThrow(/refers to the same memory location/);
     // a strided view without shared elements is fine
     const m = f64([[1, 2], [3, 4]]);
     m.t().mul_(2);

@@ -145,7 +145,7 @@ export function checkBackward(node: Node, i: number, g: Tensor, gradOut: Tensor)
 // version its write left: valid only while nothing has written the parameter since.
 const checkedUpdates = new WeakMap<Tensor, { version: number; finite: boolean }>();
 
-/** @internal `fusedUpdate_` records that the backend checked `param`'s new values. */
+/** @internal `elementwise_` records that the backend checked `param`'s new values. */
 export function noteCheckedUpdate(param: Tensor, finite: boolean): void {
   checkedUpdates.set(param, { version: param.version, finite });
 }

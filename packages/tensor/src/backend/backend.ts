@@ -1,4 +1,5 @@
 import type { TypedArray } from '../dtype.js';
+import type { ElementwiseKernel } from '../expr.js';
 import type { Shape } from '../shape.js';
 
 /**
@@ -32,29 +33,6 @@ export type BinaryOp =
 
 /** Reductions over the trailing dimensions of a view. arg* write the flat index within the reduced block. */
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
-
-/**
- * One fused optimizer step over a whole parameter: the rule (`kind`) with this step's hyperparameters.
- * `g` below is the gradient, or `g + weightDecay·θ` (L2) when `weightDecay ≠ 0`. Each formula keeps its
- * optimizer's operation order, so float64 results equal the composed tensor ops bit for bit.
- */
-export type UpdateRule =
-  /** The notebook's SGD. State `[buffer]`: `b ← momentum·b + ((1 − dampening)·lr)·g; θ ← θ − (nesterov ? momentum·b + lr·g : b)`. */
-  | { readonly kind: 'sgd'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number }
-  /**
-   * `torch.optim.SGD`. State `[]` when `momentum = 0`, else `[buffer]`: `b ← g` when `first`, else
-   * `b ← momentum·b + (1 − dampening)·g`; then `θ ← θ − lr·(nesterov ? g + momentum·b : b)` (`θ ← θ − lr·g` without momentum).
-   */
-  | { readonly kind: 'sgdTorch'; readonly lr: number; readonly momentum: number; readonly dampening: number; readonly nesterov: boolean; readonly weightDecay: number; readonly first: boolean }
-  /**
-   * Adam at step `step` (t ≥ 1). State `[mean, var]`, plus `maxVar` when `amsgrad`. With `decoupled`
-   * (AdamW), `weightDecay` scales θ by `1 − lr·weightDecay` first instead of entering g.
-   */
-  | { readonly kind: 'adam'; readonly lr: number; readonly decay1: number; readonly decay2: number; readonly eps: number; readonly weightDecay: number; readonly decoupled: boolean; readonly amsgrad: boolean; readonly step: number }
-  /** RMSProp. State `[cache]`, then `gradAvg` when `centered`, then `buffer` when `momentum ≠ 0`. */
-  | { readonly kind: 'rmsprop'; readonly lr: number; readonly decay: number; readonly eps: number; readonly momentum: number; readonly centered: boolean; readonly weightDecay: number }
-  /** AdaGrad with this step's (already decayed) `lr`. State `[cache]`. */
-  | { readonly kind: 'adagrad'; readonly lr: number; readonly eps: number; readonly weightDecay: number };
 
 export interface Conv2dGeometry {
   readonly n: number; readonly c: number; readonly h: number; readonly w: number;
@@ -135,12 +113,14 @@ export interface Backend {
   /** `out[…, index[…, i, …], …] += src[…, i, …]` along `dim`; `index` and `src` have the same shape. */
   scatterAdd(out: View, dim: number, index: View, src: View): void;
   /**
-   * One optimizer step in a single pass: updates `param` and `state` in place from `grad`. All arrays are
-   * contiguous, of the same float type and length (callers pass subarrays); `state` is in the order `rule` lists.
-   * With `checkFinite` (the NaN guard), returns whether every updated parameter value is finite, checked
-   * where the kernel has them at hand; else returns true.
+   * One pass of an elementwise expression (`defineElementwise`, expr.ts) over contiguous arrays of one float
+   * type and length: `arrays` holds the kernel's written arrays, then its read ones; `scalars` its scalars,
+   * in its order. Written arrays are updated in place. A backend may run an expression it recognises (by
+   * `kernel.canonical`) with a kernel of its own, and must run any other the way `backend/js/expr.ts` does.
+   * With `checkFinite` (the NaN guard), returns whether every value of the first written array is finite,
+   * checked where the kernel has them at hand; else returns true.
    */
-  update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[], checkFinite?: boolean): boolean;
+  elementwise(kernel: ElementwiseKernel, arrays: readonly TypedArray[], scalars: readonly number[], checkFinite?: boolean): boolean;
   /**
    * LSTM's pointwise step over rows of `hidden`, all arrays contiguous and of one float type: from the
    * pre-activation gates `xg + hg (+ bias)` `[rows, 4H]` (i, f, g, o; `bias` `[4H]` or null) and `c` `[rows, H]`,

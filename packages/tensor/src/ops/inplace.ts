@@ -10,6 +10,7 @@ import { checkTensor, describeValue } from '../check.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { checkFitsInt32, clampBounds, div, mul } from './elementwise.js';
 import { broadcastView, copyK, scalar } from './raw.js';
+import { fma32, fma64 } from '../fma.js';
 
 /**
  * Checks that `t` may be written in place: a Tensor, not one that requires grad while grad mode is on, and
@@ -116,6 +117,47 @@ export function addcdiv_(t: Tensor, t1: Tensor, t2: Tensor, value = 1): void {
     checkFactors('addcdiv_', t, t1, t2);
     const q = noGrad(() => (value === 1 ? div(t1, t2) : mul(div(t1, t2), value)));
     getBackend().binary('add', t, operand('addcdiv_', t, q), t);
+  });
+}
+
+/**
+ * `t ← t + weight·(end − t)` in place, as PyTorch computes it on the CPU: for `weight < 0.5`
+ * `fma(weight, end − t, t)`, else `end − (end − t)·(1 − weight)` as one fused multiply-add, so `weight = 1`
+ * gives `end` exactly and results match PyTorch bit for bit. `end` has `t`'s float dtype and broadcasts to its
+ * shape; in float32 the weight is rounded to float32 first.
+ */
+export function lerp_(t: Tensor, end: Tensor, weight: number): void {
+  inPlace('lerp_', t, () => {
+    checkTensor('lerp_', 'end', end);
+    if (typeof weight !== 'number' || !Number.isFinite(weight)) throw new TypeError(`lerp_: weight must be a finite number, got ${describeValue(weight)}`);
+    if (!isFloat(t.dtype)) throw new DTypeError(`lerp_: the target must be float32 or float64, got ${t.dtype}`);
+    if (end.dtype !== t.dtype) throw new DTypeError(`lerp_: end is ${end.dtype} but the target is ${t.dtype}`);
+    const out = copyK(t), e = copyK(operand('lerp_', t, end));
+    const x = out.data as Float32Array | Float64Array, y = e.data as Float32Array | Float64Array, n = x.length;
+    const f32 = t.dtype === 'float32';
+    const fma = f32 ? fma32 : fma64, round = f32 ? Math.fround : (v: number) => v;
+    const w = round(weight), small = w < 0.5, rest = round(1 - w);
+    for (let i = 0; i < n; i++) {
+      const s = x[i]!, d = round(y[i]! - s);
+      x[i] = small ? fma(w, d, s) : fma(-d, rest, y[i]!);
+    }
+    getBackend().copy(out, t);
+  });
+}
+
+/** `t ← maximum(t, other)` in place (NaN propagates, as in `maximum`); `other` broadcasts to `t`'s shape. */
+export function maximum_(t: Tensor, other: Tensor): void {
+  inPlace('maximum_', t, () => {
+    checkTensor('maximum_', 'other', other);
+    getBackend().binary('maximum', t, operand('maximum_', t, other), t);
+  });
+}
+
+/** `t ← minimum(t, other)` in place (NaN propagates, as in `minimum`); `other` broadcasts to `t`'s shape. */
+export function minimum_(t: Tensor, other: Tensor): void {
+  inPlace('minimum_', t, () => {
+    checkTensor('minimum_', 'other', other);
+    getBackend().binary('minimum', t, operand('minimum_', t, other), t);
   });
 }
 

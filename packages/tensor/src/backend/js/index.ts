@@ -5,7 +5,7 @@ import { binary, copy, fill, unary, where } from './elementwise.js';
 import { gather, scatterAdd } from './indexing.js';
 import { crossEntropy } from './loss.js';
 import { bmm, matmul } from './matmul.js';
-import { update } from './optim.js';
+import { elementwiseChecked as elementwise } from './expr.js';
 import { topk } from './sort.js';
 import { lstmCell, lstmCellBackward } from './lstm.js';
 import { allFinite } from './finite.js';
@@ -16,6 +16,6 @@ export const jsBackend: Backend = {
   name: 'js',
   copy, fill, unary, binary, where, reduce, softmax, crossEntropy, matmul, bmm,
   conv2d, conv2dInputGrad, conv2dWeightGrad, maxPool2d, avgPool2d, avgPool2dBackward,
-  gather, scatterAdd, update, topk, allFinite,
+  gather, scatterAdd, elementwise, topk, allFinite,
   lstmCell, lstmCellBackward,
 };

@@ -5,7 +5,7 @@ import { makeMaxPool2d } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeConv2d } from './conv2d.js';
 import { makeBmm, makeGemm, makeMatmul } from './matmul.js';
-import { makeUpdate } from './optim.js';
+import { makeElementwiseExpr } from './optim.js';
 import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
@@ -14,7 +14,7 @@ import { makeLstm } from './lstm.js';
 /**
  * The WebAssembly SIMD backend: the JS reference kernels with the hot ones replaced by wasm: a blocked GEMM
  * for float32/float64 matmul, conv2d and its two gradients with the columns kept in linear memory,
- * max pooling, sums, softmax, log-softmax and cross-entropy, the float32 Adam step, the float32 LSTM cell, and
+ * max pooling, sums, softmax, log-softmax and cross-entropy, an Adam-shaped elementwise expression in float32, the float32 LSTM cell, and
  * the elementwise ops on contiguous float runs (float32 gelu, sigmoid and tanh included). Each replacement falls back to the JS kernel for what it
  * does not cover (ints, small or oddly strided operands). Large products and convolutions run on worker
  * threads where available (threads.ts). Null where the engine lacks WebAssembly SIMD; then only the JS
@@ -34,6 +34,6 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   reduce: makeReduce(kernels),
   softmax: makeSoftmax(kernels),
   crossEntropy: makeCrossEntropy(kernels),
-  update: makeUpdate(kernels, wasmAllFinite!),
+  elementwise: makeElementwiseExpr(kernels, wasmAllFinite!),
   allFinite: wasmAllFinite!,
 };

@@ -1,43 +1,63 @@
-// The fused Adam step in wasm for float32 without amsgrad (assembly/optim.ts): θ, g, m and v are copied in,
-// four lanes are updated at a time, and θ, m and v are copied back. The copies are plain memcpys, so this
-// beats the scalar JS loop, whose square root and division per element dominate. Every other rule (and
-// float64, whose order of operations the notebook tests pin) runs the JS kernel.
-import type { UpdateRule, View } from '../backend.js';
+// Elementwise expressions in wasm. Any expression runs in the JS loop (backend/js/expr.ts) except the ones
+// this backend has a SIMD kernel for, recognised by their canonical form (the same computation whatever the
+// names): today the Adam-shaped update of assembly/optim.ts, with and without an L2 term, for float32 runs
+// long enough to pay for the copies. The kernel knows the arithmetic, not the optimizer: any optimizer that
+// writes this expression gets it. θ, g, m and v are copied in, four lanes are updated at a time, and θ, m and
+// v are copied back; the square root and division per element dominate the scalar JS loop.
+import type { View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
-import { adamF32Scalars, update as jsUpdate } from '../js/optim.js';
+import { defineElementwise, type ElementwiseKernel } from '../../expr.js';
+import { elementwise as jsElementwise } from '../js/expr.js';
 import type { WasmKernels } from './instance.js';
 import { room } from './elementwise.js';
 
 /** Below this many elements the JS loop runs (copying in and out would cost more). */
 const MIN_ELEMENTS = 1024;
 
-export function makeUpdate(k: WasmKernels, allFinite: (x: View) => boolean) {
+/**
+ * What `adamF32` computes, as an expression: written p, m, v; read g; scalars d1, d2, c1, c2, a, r, e, s
+ * (and w with `l2`): `m ← m·d1 + g·c1; v ← v·d2 + g·g·c2; p ← p·s − a·m / (√v·r + e)`, g replaced by
+ * `g + p·w` with `l2`. The SIMD kernel skips that term when `w = 0` (the JS loop would add `p·0`, which
+ * differs only for a non-finite `p` or a `g` of −0); the optimizers use the L2 form only with `w ≠ 0`.
+ */
+export function adamPattern(l2: boolean): ElementwiseKernel {
+  const g = l2 ? 'gl' : 'g';
+  return defineElementwise({
+    name: `adamF32${l2 ? 'L2' : ''}`, write: ['p', 'm', 'v'], read: ['g'], scalars: ['d1', 'd2', 'c1', 'c2', 'a', 'r', 'e', 's', ...(l2 ? ['w'] : [])],
+    body: `${l2 ? 'gl = g + p * w;' : ''} m = m * d1 + ${g} * c1; v = v * d2 + ${g} * ${g} * c2; p = p * s - a * m / (sqrt(v) * r + e)`,
+  });
+}
+
+export function makeElementwiseExpr(k: WasmKernels, allFinite: (x: View) => boolean) {
   const adam = k.exports.adamF32;
-  const fallback = (rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[], checkFinite: boolean): boolean => {
-    jsUpdate(rule, param, grad, state);
-    return !checkFinite || allFinite({ data: param, shape: [param.length], strides: [1], offset: 0 });
+  const plain = adamPattern(false).canonical, l2 = adamPattern(true).canonical;
+  const fallback = (kernel: ElementwiseKernel, arrays: readonly TypedArray[], scalars: readonly number[], checkFinite: boolean): boolean => {
+    jsElementwise(kernel, arrays, scalars);
+    const out = arrays[0]!;
+    return !checkFinite || allFinite({ data: out, shape: [out.length], strides: [1], offset: 0 });
   };
-  return function update(rule: UpdateRule, param: TypedArray, grad: TypedArray, state: readonly TypedArray[], checkFinite = false): boolean {
-    const n = param.length;
-    if (rule.kind !== 'adam' || rule.amsgrad || n < MIN_ELEMENTS || !(param instanceof Float32Array) || !(grad instanceof Float32Array)
-      || !(state[0] instanceof Float32Array) || !(state[1] instanceof Float32Array)) {
-      return fallback(rule, param, grad, state, checkFinite);
+  return function elementwise(kernel: ElementwiseKernel, arrays: readonly TypedArray[], scalars: readonly number[], checkFinite = false): boolean {
+    const n = arrays[0]!.length;
+    const isL2 = kernel.canonical === l2;
+    if (!(isL2 || kernel.canonical === plain) || n < MIN_ELEMENTS || !arrays.every((a) => a instanceof Float32Array)) {
+      return fallback(kernel, arrays, scalars, checkFinite);
     }
     const bytes = room(n, 4);
-    if (!k.reserve(4 * bytes)) return fallback(rule, param, grad, state, checkFinite);
-    const [m, v] = state as [Float32Array, Float32Array];
+    if (!k.reserve(4 * bytes)) return fallback(kernel, arrays, scalars, checkFinite);
+    const [param, m, v, grad] = arrays as Float32Array[];
     const mem = k.f32();
-    const [pAt, gAt, mAt, vAt] = [k.base, k.base + bytes, k.base + 2 * bytes, k.base + 3 * bytes];
-    mem.set(param, pAt / 4);
-    mem.set(grad, gAt / 4);
-    mem.set(m, mAt / 4);
-    mem.set(v, vAt / 4);
-    adam(pAt, gAt, mAt, vAt, n, ...adamF32Scalars(rule));
+    const [pAt, mAt, vAt, gAt] = [k.base, k.base + bytes, k.base + 2 * bytes, k.base + 3 * bytes];
+    mem.set(param!, pAt / 4);
+    mem.set(m!, mAt / 4);
+    mem.set(v!, vAt / 4);
+    mem.set(grad!, gAt / 4);
+    const [d1, d2, c1, c2, a, r, e, s, w = 0] = scalars as number[];
+    adam(pAt, gAt, mAt, vAt, n, d1!, d2!, c1!, c2!, a!, r!, e!, s!, w);
     // The NaN guard's check of the new θ, while it is still in linear memory (no second copy).
     const finite = !checkFinite || k.exports.allFiniteF32(pAt, n) === 1;
-    param.set(mem.subarray(pAt / 4, pAt / 4 + n));
-    m.set(mem.subarray(mAt / 4, mAt / 4 + n));
-    v.set(mem.subarray(vAt / 4, vAt / 4 + n));
+    param!.set(mem.subarray(pAt / 4, pAt / 4 + n));
+    m!.set(mem.subarray(mAt / 4, mAt / 4 + n));
+    v!.set(mem.subarray(vAt / 4, vAt / 4 + n));
     return finite;
   };
 }
