@@ -5,8 +5,13 @@ The same workloads, shapes, batches and dtype (float32) as the TypeScript side, 
 (warm-up, then cycles of `count` calls lasting at least minTime, until maxTime has passed and minSamples cycles
 were taken). Prints one line `@@RESULT <json>` on stdout; progress goes to stderr.
 
-    torch_bench.py timings '<json: {"variants": [...], "threads": [1, 2], "timing": {...}}>'
-    torch_bench.py memory <threads> <steps> <baseline> <max_seconds>
+    torch_bench.py timings '<json: {"variants": [...], "threads": [1, 2], "timing": {...}, "suffix": "", "trainWarmup": {"steps": 500, "seconds": 20}}>'
+    torch_bench.py memory <threads> <steps> <baseline> <max_seconds> [<suffix>]
+
+The columns are named torch-<threads>t<suffix>; run.ts runs the script twice, once in the default environment and
+once with glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ set (suffix -malloc), so the suffix only names what
+the caller set. Training workloads (W1-W4, W8, W9) get a longer warm-up (trainWarmup: at least that many steps, or
+that many seconds, whichever ends first): PyTorch's CPU step speeds up over its first hundreds of steps.
 """
 import gc
 import json
@@ -156,6 +161,14 @@ def build(variant):
     raise ValueError('unknown variant ' + variant)
 
 
+def warm_up(fn, steps, seconds):
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        fn()
+        if time.perf_counter() - t0 > seconds:
+            break
+
+
 def measure(fn, units, t):
     clock = time.perf_counter
     t0 = clock()
@@ -218,12 +231,16 @@ def blas_library():
 def timings(config):
     default_threads = torch.get_num_threads()
     results = []
+    suffix = config.get('suffix', '')
+    warm = config.get('trainWarmup', {'steps': 0, 'seconds': 0})
     for threads in config['threads']:
         torch.set_num_threads(threads)
-        fw = 'torch-%dt' % threads
+        fw = 'torch-%dt%s' % (threads, suffix)
         for variant in config['variants']:
             try:
                 fn, units = build(variant)
+                if variant in TRAIN or variant in SEQ:
+                    warm_up(fn, warm['steps'], warm['seconds'])
                 stats = measure(fn, units, config['timing'])
                 results.append({'variant': variant, 'framework': fw, 'stats': stats})
                 print('  %s %s: %.4g' % (fw, variant, stats['median']), file=sys.stderr, flush=True)
@@ -236,6 +253,7 @@ def timings(config):
         'defaultThreads': default_threads,
         'parallel': torch.__config__.parallel_info().strip().split('\n')[-1].strip(),
         'blas': blas_library(),
+        'malloc': {k: os.environ[k] for k in sorted(os.environ) if k.startswith('MALLOC_') and k.endswith('_')},
         'results': results,
     }
 
@@ -248,7 +266,7 @@ def proc_status(key):
     return 0
 
 
-def memory(threads, steps, baseline, max_seconds):
+def memory(threads, steps, baseline, max_seconds, suffix=''):
     torch.set_num_threads(threads)
     step, _ = train_case('W1')
     marks = {1, baseline, steps} | {round(steps * k / 10) for k in range(1, 11)}
@@ -272,7 +290,7 @@ def memory(threads, steps, baseline, max_seconds):
             stopped = True
             break
     return {
-        'framework': 'torch-%dt' % threads,
+        'framework': 'torch-%dt%s' % (threads, suffix),
         'stepsRequested': steps,
         'stepsDone': done,
         'stoppedEarly': stopped,
@@ -287,7 +305,7 @@ def main(argv):
     if len(argv) >= 2 and argv[1] == 'timings':
         out = timings(json.loads(argv[2]))
     elif len(argv) >= 6 and argv[1] == 'memory':
-        out = memory(int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
+        out = memory(int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]), argv[6] if len(argv) > 6 else '')
     else:
         print(__doc__, file=sys.stderr)
         return 2

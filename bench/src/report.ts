@@ -14,7 +14,15 @@ export interface RunReport {
   machine: Machine;
   tensile: { backends: string[]; default: string; wasmThreads?: number };
   tfjs: { version: string; wasm: string };
-  torch: { version: string; python: string; defaultThreads: number; threads: number[]; parallel?: string; blas?: string } | { missing: string };
+  torch:
+    | {
+        version: string; python: string; defaultThreads: number; threads: number[]; parallel?: string; blas?: string;
+        /** The glibc MALLOC_*_ variables the torch-Nt-malloc child saw. */
+        mallocEnv?: Record<string, string>;
+        /** One of the two PyTorch children failed (the other's columns are in the results). */
+        failures?: string[];
+      }
+    | { missing: string };
   timing: TimingOptions;
   /** Column order of the tables. */
   frameworks: string[];
@@ -29,6 +37,8 @@ export interface TargetResult {
   text: string;
   /** The Tensile column judged, e.g. tensile-js. */
   tensile: string;
+  /** The peer column judged against; for PyTorch, the faster of torch-1t and torch-1t-malloc on this workload. */
+  peer?: string;
   /** Tensile ÷ peer (or the measured quantity for W7), null when it cannot be computed. */
   measured: number | null;
   required: string;
@@ -86,28 +96,47 @@ function mdTable(head: string[], rows: string[][]): string {
   return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** The PyTorch one-thread columns: default environment and glibc malloc tuned (see peers/torch.ts). */
+export const TORCH_1T = ['torch-1t', 'torch-1t-malloc'] as const;
+
+/**
+ * The column a target against PyTorch one thread is judged against on `variant`: the faster of the measured
+ * TORCH_1T columns (higher median), else the first one present in the results (so a failure is still reported).
+ */
+export function fasterTorch1t(results: readonly Result[], variant: string): string {
+  let best: string | null = null;
+  let bestMedian = -Infinity;
+  for (const c of TORCH_1T) {
+    const m = med(results, variant, c);
+    if (m !== null && m > bestMedian) [best, bestMedian] = [c, m];
+  }
+  return best ?? TORCH_1T.find((c) => find(results, variant, c)) ?? TORCH_1T[0];
+}
+
 /** The issue's targets, judged for every Tensile column. */
 export function judgeTargets(results: readonly Result[], memory: readonly MemoryResult[], tensileIds: readonly string[], memorySteps: number): TargetResult[] {
   const out: TargetResult[] = [];
-  const vs = (id: string, text: string, variant: string, peer: string, min: number, strict = false) => {
+  const vs = (id: string, text: string, variant: string, peerId: string, min: number, strict = false) => {
     if (!results.some((r) => r.variant === variant)) return;
+    const peer = peerId === 'torch-1t' ? fasterTorch1t(results, variant) : peerId;
     for (const t of tensileIds) {
       const a = med(results, variant, t);
       const b = med(results, variant, peer);
       const tr = find(results, variant, t);
       if (a === null || b === null) {
         const why = !find(results, variant, peer) ? `${peer} not measured` : find(results, variant, peer)?.error ? `${peer} fails` : tr?.error ? `${t} fails: ${tr.error}` : `${t} not measured`;
-        out.push({ id, text, tensile: t, measured: null, required: `${strict ? '>' : '≥'} ${min}×`, pass: tr?.error ? false : null, detail: why });
+        out.push({ id, text, tensile: t, peer, measured: null, required: `${strict ? '>' : '≥'} ${min}×`, pass: tr?.error ? false : null, detail: why });
         continue;
       }
       const r = a / b;
-      out.push({ id, text, tensile: t, measured: r, required: `${strict ? '>' : '≥'} ${min}×`, pass: strict ? r > min : r >= min, detail: `${fmt(a)} vs ${fmt(b)} ${find(results, variant, t)?.unit ?? ''}` });
+      out.push({ id, text, tensile: t, peer, measured: r, required: `${strict ? '>' : '≥'} ${min}×`, pass: strict ? r > min : r >= min, detail: `${fmt(a)} vs ${fmt(b)} ${find(results, variant, t)?.unit ?? ''}` });
     }
   };
   for (const w of ['W1', 'W2', 'W3']) {
     vs(`${w}-wasm`, `${w} ≥ 3× tfjs-wasm`, w, 'tfjs-wasm', 3);
     vs(`${w}-cpu`, `${w} ≥ 30× tfjs-cpu`, w, 'tfjs-cpu', 30);
   }
+  // Against PyTorch: the faster of its two one-thread columns (default environment, malloc tuned), per workload.
   vs('W1-torch', 'W1 ≥ 0.7× PyTorch 1 thread', 'W1', 'torch-1t', 0.7);
   // The NaN guard's cost: the paired measurement (guard off and on interleaved in one process) when there is
   // one, else W1-guard against W1 timed separately, same backend, same run.
@@ -178,6 +207,10 @@ export function renderMarkdown(rep: RunReport): string {
   L.push('version' in rep.torch
     ? `- PyTorch ${rep.torch.version} (Python ${rep.torch.python}), default threads ${rep.torch.defaultThreads}, measured with ${rep.torch.threads.join(' and ')} thread(s)${rep.torch.parallel ? `; ${rep.torch.parallel}` : ''}${rep.torch.blas ? `; ${rep.torch.blas}` : ''}`
     : `- PyTorch: not measured (${rep.torch.missing})`);
+  if ('version' in rep.torch) {
+    const env = rep.torch.mallocEnv;
+    L.push(`- PyTorch columns: torch-Nt in the default environment (no MALLOC_* tunables); torch-Nt-malloc with ${env && Object.keys(env).length ? Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') : 'glibc malloc tuned'}${rep.torch.failures?.length ? `; **${rep.torch.failures.join('; ')}**` : ''}`);
+  }
   L.push(`- Load average (1/5/15 min): ${m.loadStart.join(' / ')} at the start, ${m.loadEnd?.join(' / ') ?? '?'} at the end`);
   if (m.git) L.push(`- Source: git ${m.git.commit}${m.git.dirty ? ' with uncommitted changes' : ''}`);
   L.push(`- Run: ${rep.startedAt} → ${rep.finishedAt} (${Math.round(rep.durationSeconds)} s); timing: warm-up ≥${rep.timing.warmupCalls} calls and ≥${rep.timing.warmupSeconds} s, then benchmark.js with ≥${rep.timing.minSamples} samples, maxTime ${rep.timing.maxTime} s, minTime ${rep.timing.minTime} s per sample`);
@@ -254,6 +287,7 @@ export function renderMarkdown(rep: RunReport): string {
 
   if (rep.targets.length) {
     L.push('## Targets (issues 7 and 13)', '');
+    if (rep.targets.some((t) => t.peer?.startsWith('torch-'))) L.push('Targets against PyTorch one thread are judged against the faster of torch-1t (default environment) and torch-1t-malloc (glibc malloc tuned) on that workload; each cell names the column used.', '');
     const ids = [...new Set(rep.targets.map((t) => t.id))];
     const cols = [...new Set(rep.targets.map((t) => t.tensile))];
     L.push(mdTable(['Target', 'Required', ...cols], ids.map((id) => {
@@ -263,7 +297,8 @@ export function renderMarkdown(rep: RunReport): string {
         if (!t) return '–';
         const verdict = t.pass === null ? 'n/a' : t.pass ? 'pass' : '**FAIL**';
         const value = t.measured === null ? '' : t.id === 'W7-heap' ? ` ${signedMib(t.measured * MiB)} MiB` : ` ${ratio(t.measured)}`;
-        return `${verdict}${value}${t.pass === null || t.pass === false ? ` (${t.detail})` : ''}`;
+        const against = t.peer?.startsWith('torch-') ? ` vs ${t.peer}` : '';
+        return `${verdict}${value}${against}${t.pass === null || t.pass === false ? ` (${t.detail})` : ''}`;
       })];
     })));
     L.push('');

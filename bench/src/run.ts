@@ -9,7 +9,7 @@ import { allFrameworks, setTensileThreads, tensileDefaultThreads, type Framework
 import { FULL_TIMING, QUICK_TIMING, gc, measure } from './harness.js';
 import { describeMachine, loadNow } from './machine.js';
 import { tf, tfjsWasmInfo } from './peers/tfjs.js';
-import { detectTorch, torchTimings, PYTHON } from './peers/torch.js';
+import { detectTorch, torchColumn, torchTimings, MALLOC_ENV, PYTHON, TORCH_MODES, TORCH_TRAIN_WARMUP } from './peers/torch.js';
 import { fmtPaired, judgeTargets, renderMarkdown, type RunReport } from './report.js';
 import { runMemory, type MemoryPlan, type MemoryResult } from './w7-memory.bench.js';
 import type { Result, Variant, Workload } from './workload.js';
@@ -28,7 +28,7 @@ const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/ben
   --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
   --only W1,W5          workloads (W1…W9) or variants (e.g. W5-512-AtB) to run
   --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
-  --no-torch            skip the PyTorch columns
+  --no-torch            skip the PyTorch columns (torch-Nt: default environment; torch-Nt-malloc: glibc malloc tuned)
   --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
   --note "text"         add a note to the results file (repeatable)
   --out DIR             results directory (default bench/results)`;
@@ -125,9 +125,10 @@ async function main(): Promise<void> {
   const torch = args.torch ? detectTorch() : null;
   const torchThreads = torch ? [...new Set([1, torch.defaultThreads > 1 ? torch.defaultThreads : os.cpus().length])] : [];
   const wasmInfo = await tfjsWasmInfo();
+  const torchColumns = torchThreads.flatMap((t) => TORCH_MODES.map((m) => torchColumn(t, m)));
 
   console.log(`Tensile bench (${args.quick ? 'quick' : 'full'}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
-  console.log(`  columns: ${frameworks.map((f) => f.id).join(', ')}${torch ? `, ${torchThreads.map((t) => `torch-${t}t`).join(', ')}` : ' (PyTorch not found)'}`);
+  console.log(`  columns: ${frameworks.map((f) => f.id).join(', ')}${torch ? `, ${torchColumns.join(', ')}` : ' (PyTorch not found)'}`);
   console.log(`  load average: ${machine.loadStart.join(' / ')}`);
 
   const results: Result[] = [];
@@ -148,17 +149,24 @@ async function main(): Promise<void> {
   let torchMeta: RunReport['torch'] = { missing: args.torch ? `${PYTHON} cannot import torch` : '--no-torch' };
   const torchVariants = WORKLOADS.flatMap((w) => w.variants.filter((v) => !v.tensileOnly && selected(args.only, w.id, v, args.quick)));
   if (torch && torchVariants.length) {
-    console.log(`  PyTorch ${torch.version}, threads ${torchThreads.join(', ')}…`);
-    try {
-      const t = await torchTimings(torchVariants.map((v) => v.id), torchThreads, timing);
-      torchMeta = { version: t.torch, python: t.python, defaultThreads: t.defaultThreads, threads: torchThreads, parallel: t.parallel, blas: t.blas };
-      for (const r of t.results) {
-        const v = torchVariants.find((x) => x.id === r.variant)!;
-        results.push({ variant: v.id, workload: v.workload, label: v.label, unit: v.unit, framework: r.framework, stats: r.stats, error: r.error });
+    // Twice: in the default environment (torch-Nt) and with glibc's malloc tuned (torch-Nt-malloc), each in its own process.
+    const meta: Partial<Extract<RunReport['torch'], { version: string }>> = {};
+    const failures: string[] = [];
+    for (const mode of TORCH_MODES) {
+      console.log(`  PyTorch ${torch.version} (${mode === 'malloc' ? 'malloc tuned' : 'default environment'}), threads ${torchThreads.join(', ')}…`);
+      try {
+        const t = await torchTimings(torchVariants.map((v) => v.id), torchThreads, timing, mode, args.quick ? TORCH_TRAIN_WARMUP.quick : TORCH_TRAIN_WARMUP.full);
+        Object.assign(meta, { version: t.torch, python: t.python, defaultThreads: t.defaultThreads, threads: torchThreads, parallel: t.parallel, blas: t.blas });
+        if (mode === 'malloc') meta.mallocEnv = t.malloc ?? {};
+        for (const r of t.results) {
+          const v = torchVariants.find((x) => x.id === r.variant)!;
+          results.push({ variant: v.id, workload: v.workload, label: v.label, unit: v.unit, framework: r.framework, stats: r.stats, error: r.error });
+        }
+      } catch (e) {
+        failures.push(`torch_bench.py (${mode}) failed: ${String(e)}`);
       }
-    } catch (e) {
-      torchMeta = { missing: `torch_bench.py failed: ${String(e)}` };
     }
+    torchMeta = meta.version ? { ...(meta as Extract<RunReport['torch'], { version: string }>), ...(failures.length ? { failures } : {}) } : { missing: failures.join('; ') };
   } else if (torch) {
     torchMeta = { version: torch.version, python: PYTHON, defaultThreads: torch.defaultThreads, threads: torchThreads };
   }
@@ -170,14 +178,14 @@ async function main(): Promise<void> {
     console.log(`  W7 memory: ${memSteps} W1 steps per framework, in child processes…`);
     const plans: MemoryPlan[] = [
       ...frameworks.map((f) => ({ framework: f.id, steps: memSteps, baseline: 100, maxSeconds: f.kind === 'tensile' ? (args.quick ? 120 : 900) : args.quick ? 20 : 60 })),
-      ...(torch ? [{ framework: 'torch-1t', steps: memSteps, baseline: 100, maxSeconds: args.quick ? 20 : 60 }] : []),
+      ...(torch ? TORCH_MODES.map((m) => ({ framework: torchColumn(1, m), steps: memSteps, baseline: 100, maxSeconds: args.quick ? 20 : 60 })) : []),
     ];
     memory = await runMemory(plans, torch ? PYTHON : null);
   }
 
   const finished = new Date();
   machine.loadEnd = loadNow();
-  const columns = [...frameworks.map((f) => f.id), ...(torch && torchVariants.length ? torchThreads.map((t) => `torch-${t}t`) : [])];
+  const columns = [...frameworks.map((f) => f.id), ...(torch && torchVariants.length ? torchColumns : [])];
   const notes = [
     `The machine is shared with other sessions running builds and tests while this ran, so the figures are noisy (load average ${machine.loadStart.join('/')} at the start, ${machine.loadEnd.join('/')} at the end on ${machine.cores} cores); compare ratios from the same run, and see min–max.`,
     `${wasmInfo} (tfjs-backend-wasm disables threads in Node).`,
@@ -187,7 +195,8 @@ async function main(): Promise<void> {
     'W6 tracked = one input requires grad, so each add records a graph node; tfjs records only inside tf.grad scopes, so it has no tracked figure.',
     'W1-guard is W1 with the NaN guard on (nanGuard: each op output, gradient and updated parameter checked, by the kernel that made it where it can, else by the backend’s allFinite kernel). Its cost is judged on the paired figure: the same step timed with the guard off and on, one step each in alternating order, in one process, median of the per-round time ratios (load from other processes then falls on both halves alike); the separately timed W1 and W1-guard figures are listed too. W6 runs with the profiler off, where an op pays one flag check for it.',
     'W8 is examples/char-lm’s transformer (token and learned position embeddings, 4 pre-norm blocks of causal 4-head self-attention and a GELU (erf) feed-forward, width 128, feed-forward 512, final LayerNorm, vocab 27) at batch 32, context 16; W9 an embedding 27→64, one LSTM layer of hidden 256 and a Linear to 27 logits at batch 32, sequence 32. Both train on one fixed batch of token ids with cross-entropy over every position and Adam (lr 1e-3). tfjs: W8 is written in tf ops on tf.variables (tf.layers has no transformer block) and W9 uses tf.layers.lstm; token ids enter as one-hot rows times the embedding matrix, since tfjs-backend-wasm lacks the gather gradient (UnsortedSegmentSum). PyTorch: nn.TransformerEncoderLayer(norm_first, gelu) with a −∞ causal mask, and nn.LSTM.',
-    `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS.`,
+    ...(torch ? [`PyTorch runs twice, each time in its own process: torch-Nt in the default environment (glibc's malloc thresholds, which here hand a training step's freed buffers back to the kernel and fault them in again every step) and torch-Nt-malloc with ${Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} set in its environment (glibc keeps its memory, as a user tuning PyTorch on CPU would set, like preloading jemalloc). Targets against PyTorch use, per workload, the faster of torch-1t and torch-1t-malloc, named in the targets table. Training workloads (W1–W4, W8, W9) are warmed up for ${(args.quick ? TORCH_TRAIN_WARMUP.quick : TORCH_TRAIN_WARMUP.full).steps} steps (at most ${(args.quick ? TORCH_TRAIN_WARMUP.quick : TORCH_TRAIN_WARMUP.full).seconds} s) before the usual warm-up and timing: PyTorch's step keeps speeding up over its first hundreds of steps.`] : []),
+    `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS, in both environments (torch-1t, torch-1t-malloc).`,
     ...('blas' in torchMeta && torchMeta.blas && /libblas\.so/.test(torchMeta.blas) && !/openblas|mkl/i.test(torchMeta.blas) ? [`PyTorch here is Debian's python3-torch linked against the reference BLAS (libblas3), not OpenBLAS or MKL, so its matmul-bound figures are far below the issue's (~130 GFLOP/s for matmul 512 on one thread with OpenBLAS); the PyTorch ratios are against this weaker build.`] : []),
     ...(torch && torch.defaultThreads === 1 ? [`PyTorch's default thread count here is 1, so its multi-thread column sets torch.set_num_threads(${os.cpus().length}) (the core count).`] : []),
     ...args.notes,

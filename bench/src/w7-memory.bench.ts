@@ -6,6 +6,7 @@
 // deopt data), so the target is judged on heapUsed minus the code spaces, and the table shows both.
 import path from 'node:path';
 import { BENCH_DIR, parseResult, runChild } from './child.js';
+import { torchEnv } from './peers/torch.js';
 
 export interface MemoryCheckpoint {
   step: number;
@@ -47,8 +48,10 @@ async function runOne(plan: MemoryPlan, python: string | null): Promise<MemoryRe
   let out;
   if (framework.startsWith('torch')) {
     if (!python) throw new Error('no python');
-    const threads = framework === 'torch-1t' ? '1' : framework.replace(/^torch-(\d+)t$/, '$1');
-    out = await runChild(python, [path.join(BENCH_DIR, 'peers', 'torch_bench.py'), 'memory', threads, String(steps), String(baseline), String(maxSeconds)], `W7 ${framework}`);
+    const m = /^torch-(\d+)t(-malloc)?$/.exec(framework);
+    if (!m) throw new Error(`unknown PyTorch column ${framework}`);
+    const mode = m[2] ? 'malloc' : 'default';
+    out = await runChild(python, [path.join(BENCH_DIR, 'peers', 'torch_bench.py'), 'memory', m[1]!, String(steps), String(baseline), String(maxSeconds), m[2] ?? ''], `W7 ${framework}`, torchEnv(mode));
   } else {
     out = await runChild(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(BENCH_DIR, 'src', 'w7-child.ts'), framework, String(steps), String(baseline), String(maxSeconds)], `W7 ${framework}`);
   }
