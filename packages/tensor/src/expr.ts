@@ -118,21 +118,26 @@ export function defineElementwise(spec: ElementwiseSpec): ElementwiseKernel {
   }
   const unassigned = write.filter((n) => !assigned.has(n));
   if (unassigned.length > 0) throw new TypeError(`${who}: ${unassigned.map((n) => `"${n}"`).join(', ')} listed in write but never assigned`);
-  const canonical = `w${write.length} r${read.length} s${scalars.length}: ${statements.map((s) => `${s.target.t[0]}${s.target.index}=${show(s.value)}`).join('; ')}`;
+  const canonical = `w${write.length} r${read.length} s${scalars.length}: ${statements.map((s) => `${s.target.t[0]}${s.target.index}=${exprText(s.value)}`).join('; ')}`;
   return Object.freeze({
     name, write: [...write], read: [...read], scalars: [...scalars], body, statements, locals: locals.length, canonical,
   });
 }
 
-function show(n: ExprNode): string {
+/**
+ * An expression tree as text, each name by its kind and position (`a0`, `s1`, `l2`): the canonical form's
+ * statements, and valid JS source for the JS backend's loop. Negative constants (-0 included, which `String`
+ * would print as 0) are parenthesised, so the text is the same computation and never reads as `--`.
+ */
+export function exprText(n: ExprNode): string {
   switch (n.t) {
-    case 'num': return String(n.value);
+    case 'num': return n.value < 0 || Object.is(n.value, -0) ? `(${Object.is(n.value, -0) ? '-0' : String(n.value)})` : String(n.value);
     case 'array': return `a${n.index}`;
     case 'scalar': return `s${n.index}`;
     case 'local': return `l${n.index}`;
-    case 'neg': return `(-${show(n.x)})`;
-    case 'bin': return `(${show(n.a)}${n.op}${show(n.b)})`;
-    case 'call': return `${n.fn}(${n.args.map(show).join(',')})`;
+    case 'neg': return `(-${exprText(n.x)})`;
+    case 'bin': return `(${exprText(n.a)}${n.op}${exprText(n.b)})`;
+    case 'call': return `${n.fn}(${n.args.map(exprText).join(',')})`;
   }
 }
 

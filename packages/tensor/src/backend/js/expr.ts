@@ -3,7 +3,7 @@
 // each array element is read once into a double, the statements run in doubles in the written order, and each
 // written array is stored once (float32 is rounded once, on store). Where code generation is forbidden (a
 // Content-Security-Policy without 'unsafe-eval'), a tree of closures runs the same arithmetic, slower.
-import type { ElementwiseKernel, ExprNode } from '../../expr.js';
+import { exprText, type ElementwiseKernel, type ExprNode } from '../../expr.js';
 import type { TypedArray } from '../../dtype.js';
 import { allFinite } from './finite.js';
 
@@ -18,18 +18,6 @@ const min = (a, b) => (a < b || a !== a ? a : b);
 const sign = (v) => (v > 0 ? 1 : v < 0 ? -1 : v);
 const sqrt = Math.sqrt, abs = Math.abs, exp = Math.exp, log = Math.log;`;
 
-function js(n: ExprNode): string {
-  switch (n.t) {
-    case 'num': return Object.is(n.value, -0) ? '(-0)' : String(n.value);
-    case 'array': return `a${n.index}`;
-    case 'scalar': return `s${n.index}`;
-    case 'local': return `l${n.index}`;
-    case 'neg': return `(-${js(n.x)})`;
-    case 'bin': return `(${js(n.a)} ${n.op} ${js(n.b)})`;
-    case 'call': return `${n.fn}(${n.args.map(js).join(', ')})`;
-  }
-}
-
 /** The loop's source: arrays `A0…`, scalars `s0…`; element values `a0…`, locals `l0…`. */
 function source(k: ElementwiseKernel): string {
   const nArrays = k.write.length + k.read.length;
@@ -40,7 +28,7 @@ function source(k: ElementwiseKernel): string {
     ...ids('s', k.scalars.length).map((s, i) => `const ${s} = scalars[${i}];`),
     'for (let i = 0; i < n; i++) {',
     `  let ${[...ids('a', nArrays).map((a, i) => `${a} = A${i}[i]`), ...ids('l', k.locals).map((l) => `${l} = 0`)].join(', ')};`,
-    ...k.statements.map((s) => `  ${s.target.t === 'array' ? 'a' : 'l'}${s.target.index} = ${js(s.value)};`),
+    ...k.statements.map((s) => `  ${s.target.t === 'array' ? 'a' : 'l'}${s.target.index} = ${exprText(s.value)};`),
     ...ids('a', k.write.length).map((a, i) => `  A${i}[i] = ${a};`),
     '}',
   ];
