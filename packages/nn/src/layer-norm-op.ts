@@ -3,7 +3,7 @@
 // fifteen backward per call, each allocating a tensor of the input's size. Statistics accumulate in float64.
 // When a graph is being built (double backward), backward recomputes the normalisation from x with tensor ops
 // and differentiates that, so higher-order gradients stay exact.
-import { defineOp, isGradEnabled, zeros, type Tensor, type TypedArray } from '@tensile/tensor';
+import { defineBuiltinOp, isGradEnabled, zeros, type Tensor, type TypedArray } from '@tensile/tensor';
 
 interface Attrs {
   /** Elements per row (the normalised shape's size). */
@@ -17,7 +17,7 @@ function flatData(t: Tensor): TypedArray {
   return c.data.subarray(c.offset, c.offset + c.numel);
 }
 
-const normalizeOp = defineOp<[Tensor], Attrs>({
+const normalizeOp = defineBuiltinOp<[Tensor], Attrs>({
   name: 'layerNorm',
   forward: (ctx, [x]) => {
     const { n, eps } = ctx.attrs;

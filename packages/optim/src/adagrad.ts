@@ -1,5 +1,5 @@
 import { defineElementwise, elementwise_, fullLike, type Tensor } from '@tensile/tensor';
-import { Optimizer, type Hyper } from './optimizer.js';
+import { Optimizer, type Hyper, BUILTIN } from './optimizer.js';
 
 export type AdaGradHyper = { lr: number; eps: number; lrDecay: number; initialAccumulatorValue: number; weightDecay: number };
 
@@ -19,6 +19,8 @@ export type AdaGradState = { cache: Tensor; t: number };
  * const opt = new AdaGrad(model, { lr: 0.05 });
  */
 export class AdaGrad extends Optimizer<AdaGradHyper, AdaGradState> {
+  /** Keeps no reference to a gradient past `step` (see Optimizer's gradReader). */
+  static readonly [BUILTIN] = true;
   static override readonly id = 'AdaGrad';
   static override readonly defaults = { lr: 0.01, eps: 1e-7, lrDecay: 0, initialAccumulatorValue: 0, weightDecay: 0 };
   static override readonly torchDefaults = { eps: 1e-10 };

@@ -1,6 +1,6 @@
 import { defineElementwise, elementwise_, zerosLike, type ElementwiseKernel, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
-import { Optimizer, type Hyper } from './optimizer.js';
+import { Optimizer, type Hyper, BUILTIN } from './optimizer.js';
 
 export type AdamHyper = { lr: number; decay1: number; decay2: number; eps: number; weightDecay: number; amsgrad: boolean };
 
@@ -96,6 +96,8 @@ export function adamFused(param: Tensor, grad: Tensor, s: AdamState, h: Hyper<Ad
  * const opt = new Adam(model, { lr: 1e-3 });
  */
 export class Adam extends Optimizer<AdamHyper, AdamState> {
+  /** Keeps no reference to a gradient past `step` (see Optimizer's gradReader). */
+  static readonly [BUILTIN] = true;
   static override readonly id: string = 'Adam';
   static override readonly defaults = { lr: 0.001, decay1: 0.9, decay2: 0.999, eps: 1e-7, weightDecay: 0, amsgrad: false };
   static override readonly torchDefaults = { eps: 1e-8 };

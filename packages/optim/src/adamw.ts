@@ -1,3 +1,4 @@
+import { BUILTIN } from './optimizer.js';
 import { Adam } from './adam.js';
 
 /**
@@ -9,6 +10,8 @@ import { Adam } from './adam.js';
  * const opt = new AdamW(model, { lr: 1e-3, weightDecay: 0.05 });
  */
 export class AdamW extends Adam {
+  /** Keeps no reference to a gradient past `step` (see Optimizer's gradReader). */
+  static override readonly [BUILTIN] = true;
   static override readonly id: string = 'AdamW';
   static override readonly defaults = { ...Adam.defaults, weightDecay: 0.01 };
 

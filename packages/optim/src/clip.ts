@@ -12,7 +12,7 @@ export interface ClipGradNormOptions {
 
 function gradsOf(owner: string, params: ParamSource | Tensor): Tensor[] {
   const list = params instanceof Tensor ? [params] : namedTensors(owner, params).map(([, t]) => t);
-  return list.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  return list.map((p) => p.gradForUpdate()).filter((g): g is Tensor => g !== null);
 }
 
 /**

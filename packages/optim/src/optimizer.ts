@@ -11,6 +11,11 @@ import { checkUnique, describe, hasNamedParameters, isParamSource, namedTensors,
 import { resolveOptions, rules, type HyperValue, type Resolution, type Rule } from './hyperparams.js';
 import type { Scheduler, SchedulerState } from './schedulers/scheduler.js';
 
+/** Marks Tensile's own optimizer classes (an own static property: a subclass does not inherit the mark). */
+export const BUILTIN: unique symbol = Symbol('tensile.builtinOptimizer');
+const readPrivately = (p: Tensor): Tensor | null => p.gradForUpdate();
+const readPublicly = (p: Tensor): Tensor | null => p.grad;
+
 /**
  * Whose formulas and defaults an optimizer follows: the reference notebook's (numpy-ml's), or
  * `torch.optim` 1.13's, so a PyTorch script ported to Tensile gets PyTorch's numbers.
@@ -179,7 +184,11 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
     const value = typeof loss === 'function' ? enableGrad(loss) : loss;
     const lossValue = value === undefined ? undefined : lossToNumber(this.name, value);
     const resolved = this.resolveParams();
-    for (const { params } of resolved) for (const [name, p] of params) if (p.grad !== null) this.checkParam(name, p, p.grad);
+    const gradOf = this.gradReader();
+    for (const { params } of resolved) for (const [name, p] of params) {
+      const g = gradOf(p);
+      if (g !== null) this.checkParam(name, p, g);
+    }
     const step = this.stepCount + 1;
     const scheduled = this.askScheduler(step, lossValue);
     this.stepCount = step;
@@ -189,14 +198,24 @@ export abstract class Optimizer<H extends { lr: number }, S extends Record<strin
       resolved.forEach(({ group, params }, i) => {
         const h = { ...group.options, lr: this.lastLr[i]! };
         for (const [name, p] of params) {
-          if (p.grad === null) continue;
-          this.apply(p, p.grad, name, h);
+          const g = gradOf(p);
+          if (g === null) continue;
+          this.apply(p, g, name, h);
           // The NaN guard: a parameter that the update made non-finite names itself and its module.
           if (guard) checkParamUpdate(this.name, name, p, ownerScope(group.source, name));
         }
       });
     }), { pass: 'optimizer' });
     return value;
+  }
+
+  /**
+   * How `step` reads gradients. Tensile's own optimizers keep no reference to a gradient past the step, so
+   * they read it without exposing it (`gradForUpdate`), which lets `zeroGrad` free its storage at once; a
+   * subclass defined elsewhere might keep one, so it reads the public `grad`.
+   */
+  private gradReader(): (p: Tensor) => Tensor | null {
+    return Object.prototype.hasOwnProperty.call(this.constructor, BUILTIN) ? readPrivately : readPublicly;
   }
 
   /**

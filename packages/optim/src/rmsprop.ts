@@ -1,6 +1,6 @@
 import { defineElementwise, elementwise_, zerosLike, type ElementwiseKernel, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
-import { Optimizer, type Hyper } from './optimizer.js';
+import { Optimizer, type Hyper, BUILTIN } from './optimizer.js';
 
 export type RMSPropHyper = { lr: number; decay: number; eps: number; momentum: number; centered: boolean; weightDecay: number };
 
@@ -21,6 +21,8 @@ export type RMSPropState = { cache: Tensor; gradAvg: Tensor | null; buffer: Tens
  * const opt = new RMSProp(model, { lr: 1e-3, decay: 0.9 });
  */
 export class RMSProp extends Optimizer<RMSPropHyper, RMSPropState> {
+  /** Keeps no reference to a gradient past `step` (see Optimizer's gradReader). */
+  static readonly [BUILTIN] = true;
   static override readonly id = 'RMSProp';
   static override readonly defaults = { lr: 0.001, decay: 0.9, eps: 1e-7, momentum: 0, centered: false, weightDecay: 0 };
   static override readonly torchDefaults = { lr: 0.01, decay: 0.99, eps: 1e-8 };

@@ -1,6 +1,6 @@
 import { defineElementwise, elementwise_, zerosLike, type ElementwiseKernel, type Tensor } from '@tensile/tensor';
 import { rules } from './hyperparams.js';
-import { Optimizer, type Hyper } from './optimizer.js';
+import { Optimizer, type Hyper, BUILTIN } from './optimizer.js';
 
 export type SGDHyper = { lr: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
 
@@ -23,6 +23,8 @@ export type SGDState = { buffer: Tensor | null };
  * loss.backward(); opt.step(); opt.zeroGrad();
  */
 export class SGD extends Optimizer<SGDHyper, SGDState> {
+  /** Keeps no reference to a gradient past `step` (see Optimizer's gradReader). */
+  static readonly [BUILTIN] = true;
   static override readonly id = 'SGD';
   static override readonly defaults = { lr: 0.01, momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 };
   static override readonly rules = { dampening: rules.unitInterval };

@@ -1,6 +1,6 @@
 import { AllocationError, DTypeError } from './errors.js';
 import { fmtShape, type Shape } from './shape.js';
-import { countAllocation } from './autograd/instrument.js';
+import { countAllocation, currentPass } from './autograd/instrument.js';
 
 /** Element types. `bool` is stored as one byte per element (0 or 1). */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -41,6 +41,13 @@ export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Sha
     throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
   }
   countAllocation(size * BYTES[dtype]);
+  if (storage !== null) {
+    const a = storage(dtype, size, currentPass !== 'forward');
+    if (a !== null) {
+      if (born !== null) born.push(a);
+      return a;
+    }
+  }
   // Only a large array can be refused by the engine; the small ones every op allocates skip the try.
   if (size < LARGE) return newArray(dtype, size);
   try {
@@ -54,6 +61,37 @@ export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Sha
 }
 
 const LARGE = 1 << 24;
+
+/** Storage in a backend's own memory (`Backend.alloc`), or null for a plain typed array. */
+export type StorageAllocator = (dtype: DType, size: number, engine: boolean) => TypedArray | null;
+
+let storage: StorageAllocator | null = null;
+let releaser: ((data: TypedArray) => void) | null = null;
+let born: TypedArray[] | null = null;
+
+/**
+ * @internal Installs the current backend's allocator (the backend registry does, on every switch). Its
+ * `release` stays installed after a switch away: it frees only arrays its own backend made.
+ */
+export function setStorageAllocator(a: StorageAllocator | null, release: ((data: TypedArray) => void) | null): void {
+  storage = a;
+  if (release !== null) releaser = release;
+}
+
+/** @internal Frees backend storage nothing will use again (no-op for an ordinary typed array). */
+export function releaseStorage(data: TypedArray): void {
+  if (releaser !== null) releaser(data);
+}
+
+/**
+ * @internal While a list is installed, every array a backend allocator hands out is pushed to it (the
+ * autograd engine frees those of a backward pass that nothing kept). Returns the previous list.
+ */
+export function trackBackendStorage(list: TypedArray[] | null): TypedArray[] | null {
+  const prev = born;
+  born = list;
+  return prev;
+}
 
 function newArray(dtype: DType, size: number): TypedArray {
   switch (dtype) {

@@ -9,7 +9,9 @@ export { Generator, manualSeed, getDefaultGenerator, type GeneratorState } from 
 
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';
 export { backward, grad, type BackwardOptions, type GradOptions } from './autograd/engine.js';
-export { defineOp, OpContext, type Node, type OpDef } from './autograd/op.js';
+export { defineCustomOp as defineOp, OpContext, type Node, type OpDef } from './autograd/op.js';
+/** @internal Tensile's own ops outside this package (@tensile/nn): their backward keeps no gradient. */
+export { defineOp as defineBuiltinOp } from './autograd/op.js';
 export { gradcheck, GradcheckError, type GradcheckOptions } from './autograd/gradcheck.js';
 export { nanGuard, setNanGuard, isNanGuardEnabled, isAllFinite, checkParamUpdate, describeScope } from './autograd/guard.js';
 export { RemovableHandle, type TensorHook, groupForBackward, type BackwardGroup } from './autograd/hooks.js';
@@ -22,7 +24,8 @@ export {
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
-export { wasmBackend } from './backend/wasm/index.js';
+export { wasmBackend, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
+export type { HeapStats } from './backend/wasm/heap.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 
 export * from './ops/creation.js';

@@ -2,7 +2,7 @@ import type { Node } from './autograd/op.js';
 import { backward as runBackward, type BackwardOptions } from './autograd/engine.js';
 import { isGradEnabled } from './autograd/grad-mode.js';
 import { RemovableHandle, type TensorHook } from './autograd/hooks.js';
-import { dtypeOfArray, isFloat, type DType, type TypedArray } from './dtype.js';
+import { dtypeOfArray, isFloat, releaseStorage, type DType, type TypedArray } from './dtype.js';
 import { AutogradError, DTypeError } from './errors.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, fmtShape, isContiguous, numelOf, type Shape } from './shape.js';
@@ -38,8 +38,10 @@ export class Tensor {
   readonly strides: readonly number[];
   readonly offset: number;
   readonly dtype: DType;
-  /** Accumulated gradient (leaves, and tensors that called `retainGrad()`). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
+  // Whether _grad's storage was made by the engine in backward and nothing outside the engine has read it
+  // since (the `grad` getter clears it): then replacing the gradient frees its storage at once.
+  private _gradPrivate = false;
   private _requiresGrad = false;
   private _node: Node | null = null;
   private _retainsGrad = false;
@@ -168,17 +170,44 @@ export class Tensor {
     this._requiresGrad = true;
   }
 
-  /** @internal Adds `g` into `.grad` (a fresh copy the first time, in place afterwards unless building a graph). */
-  accumulateGrad(g: Tensor, createGraph: boolean, owned = false): void {
+  /** Accumulated gradient (leaves, and tensors that called `retainGrad()`). */
+  get grad(): Tensor | null {
+    this._gradPrivate = false;
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    const old = this._grad;
+    if (this._gradPrivate && old !== null && old !== g) releaseStorage(old.data);
+    this._grad = g;
+    this._gradPrivate = false;
+  }
+
+  /**
+   * @internal The gradient, for code that keeps no reference to it past the call (an optimizer step,
+   * gradient clipping): unlike the `grad` getter, it leaves the engine free to reuse the gradient's storage
+   * when the gradient is replaced (`zeroGrad`).
+   */
+  gradForUpdate(): Tensor | null {
+    return this._grad;
+  }
+
+  /**
+   * @internal Adds `g` into `.grad` (a fresh copy the first time, in place afterwards unless building a
+   * graph). `private`: the engine vouches that nothing but this tensor will see the new gradient's storage.
+   */
+  accumulateGrad(g: Tensor, createGraph: boolean, owned = false, isPrivate = false): void {
+    const cur = this._grad;
     if (createGraph) {
-      this.grad = this.grad === null ? g : ew.add(this.grad, g);
-    } else if (this.grad === null) {
+      this.grad = cur === null ? g : ew.add(cur, g);
+    } else if (cur === null) {
       // `owned`: the engine vouches that nothing else references g's buffer, so it is adopted as it is.
-      this.grad = owned ? g.detach() : g.detach().clone();
-    } else if (this.grad.requiresGrad) {
-      this.grad = ew.add(this.grad.detach(), g.detach());
+      this._grad = owned ? g.detach() : g.detach().clone();
+      this._gradPrivate = isPrivate;
+    } else if (cur.requiresGrad) {
+      this.grad = ew.add(cur.detach(), g.detach());
     } else {
-      ip.add_(this.grad, g.detach());
+      ip.add_(cur, g.detach());
     }
   }
 

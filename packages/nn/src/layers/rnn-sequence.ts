@@ -5,7 +5,7 @@
 // ∂W_hh with one matmul, and ∂gi with one stack. For double backward (createGraph), backward replays the
 // recurrence with the recorded step functions of rnn-cells.ts and differentiates that.
 import {
-  cat, defineOp, enableGrad, getBackend, grad, isGradEnabled, matmul, relu, sigmoid, stack, sum, tanh, zeros, type Tensor, type TypedArray,
+  cat, defineBuiltinOp, enableGrad, getBackend, grad, isGradEnabled, matmul, relu, sigmoid, stack, sum, tanh, zeros, type Tensor, type TypedArray,
 } from '@tensile/tensor';
 import { gruStep, lstmStep, rnnStep } from './rnn-cells.js';
 
@@ -75,7 +75,7 @@ function pack(hs: Tensor[], c: Tensor | null): Tensor {
   return cat(parts, 0);
 }
 
-const sequenceOp = defineOp<Tensor[], SeqAttrs>({
+const sequenceOp = defineBuiltinOp<Tensor[], SeqAttrs>({
   name: 'rnnSequence',
   forward: (ctx, inputs) => {
     const a = ctx.attrs;

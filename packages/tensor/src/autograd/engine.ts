@@ -5,7 +5,8 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { trackAllocations } from '../ops/raw.js';
-import { checkFinite } from './op.js';
+import { checkFinite, isBuiltinBackward } from './op.js';
+import { releaseStorage, trackBackendStorage, type TypedArray } from '../dtype.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 import { checkBackward } from './guard.js';
 import { runTensorHooks, type BackwardGroup } from './hooks.js';
@@ -105,6 +106,12 @@ function run(
   // Storage allocated during this pass: a leaf may adopt such a gradient instead of copying it (below).
   const born = opts.accumulate && !opts.createGraph ? new WeakSet<object>() : null;
   const prevTracking = trackAllocations(born);
+  // Backend storage (wasm memory) allocated during this pass, freed at its end unless something kept it
+  // (below). A pass that builds a graph, runs a hook or an op defined outside Tensile frees nothing early:
+  // those may hold gradients the engine cannot see.
+  let resident: TypedArray[] | null = opts.createGraph ? null : [];
+  const prevResident = trackBackendStorage(resident);
+  const accumulated: Tensor[] = [];
   try {
     for (let k = 0; k < order.length; k++) {
       const t = order[k]!;
@@ -116,12 +123,20 @@ function run(
         groupGrads.set(node.group, pending);
         pending[node.index!] = g ?? null;
         if (groupLast!.get(node.group) === k) fireGroup(node.group, pending, push);
+        resident = null;
         continue;
       }
       if (g === undefined) continue;
-      if (t.hooks !== null) g = runTensorHooks(t.hooks, g, t);
+      if (t.hooks !== null) {
+        g = runTensorHooks(t.hooks, g, t);
+        resident = null;
+      }
+      if (!isBuiltinBackward(node.backward)) resident = null;
       if (opts.keep.has(t)) kept.set(t, g);
-      if (t.retainsGrad && opts.accumulate) t.accumulateGrad(g, opts.createGraph);
+      if (t.retainsGrad && opts.accumulate) {
+        t.accumulateGrad(g, opts.createGraph);
+        accumulated.push(t);
+      }
       grads.delete(t);
       const ctx = node.ctx;
       if (ctx.freed) {
@@ -157,11 +172,16 @@ function run(
       });
       if (!opts.retainGraph && ctx.saved.length > 0) ctx.release();
     }
-    for (const [t, g] of grads) if (t.hooks !== null) grads.set(t, runTensorHooks(t.hooks, g, t));
+    for (const [t, g] of grads) {
+      if (t.hooks === null) continue;
+      grads.set(t, runTensorHooks(t.hooks, g, t));
+      resident = null;
+    }
   } finally {
     setGradEnabled(prevMode);
     setCurrentPass(prevPass);
     trackAllocations(prevTracking);
+    trackBackendStorage(prevResident);
   }
   // What is left in `grads` belongs to leaves (tensors without a node). A gradient whose buffer was
   // allocated during this pass, is dense, and is not shared with another leaf's gradient (add's backward
@@ -174,10 +194,28 @@ function run(
     if (opts.accumulate && t.requiresGrad) {
       const own = born !== null && born.has(g.data) && holders.get(g.data) === 1
         && g.offset === 0 && g.data.length === g.numel && g.isContiguous;
-      t.accumulateGrad(g, opts.createGraph, own);
+      t.accumulateGrad(g, opts.createGraph, own, resident !== null);
+      accumulated.push(t);
     }
   }
+  if (resident !== null && resident.length > 0) freeUnkept(resident, kept, accumulated);
   return kept;
+}
+
+/**
+ * Frees the backend storage a backward pass made that nothing kept: every gradient it handed on and
+ * consumed, every temporary of a backward formula. Kept: the gradients `grad()` returns and the `.grad` of
+ * every tensor the pass accumulated into. The pass ran only Tensile's own backward formulas and no hooks,
+ * so nothing else can reference them.
+ */
+function freeUnkept(resident: readonly TypedArray[], kept: ReadonlyMap<Tensor, Tensor>, accumulated: readonly Tensor[]): void {
+  const keep = new Set<TypedArray>();
+  for (const g of kept.values()) keep.add(g.data);
+  for (const t of accumulated) {
+    const g = t.gradForUpdate();
+    if (g !== null) keep.add(g.data);
+  }
+  for (const a of resident) if (!keep.has(a)) releaseStorage(a);
 }
 
 /**

@@ -125,11 +125,34 @@ export interface OpDef<I extends readonly Tensor[], A> {
 export type OpFn<I extends readonly Tensor[], A> = (inputs: I, attrs: A) => Tensor;
 
 /**
+ * Backward functions of Tensile's own ops, which keep no reference to the gradients they are handed or
+ * make: the engine may free the storage of a backward pass made only of them (engine.ts). An op defined by
+ * a user (the public `defineOp`) may keep one, so a pass through it frees nothing early.
+ */
+const builtinBackwards = new WeakSet<BackwardFn<unknown>>();
+
+/** @internal Whether `fn` is the backward of a Tensile op (see `builtinBackwards`). */
+export const isBuiltinBackward = (fn: BackwardFn<unknown>): boolean => builtinBackwards.has(fn);
+
+/**
+ * Defines a differentiable primitive (the public form of `defineOp`): its backward may keep references to
+ * gradients, so the engine frees nothing early in a pass through it.
+ */
+export function defineCustomOp<I extends readonly Tensor[], A = undefined>(def: OpDef<I, A>): OpFn<I, A> {
+  return defineOpImpl(def, false);
+}
+
+/**
  * Defines a differentiable primitive. The returned function runs `forward` with grad mode off and, when
  * grad mode is on and an input requires grad, gives the output a graph node pointing at `backward`.
  */
 export function defineOp<I extends readonly Tensor[], A = undefined>(def: OpDef<I, A>): OpFn<I, A> {
+  return defineOpImpl(def, true);
+}
+
+function defineOpImpl<I extends readonly Tensor[], A>(def: OpDef<I, A>, builtin: boolean): OpFn<I, A> {
   const { name, forward, backward } = def;
+  if (builtin && backward !== undefined) builtinBackwards.add(backward as BackwardFn<unknown>);
   const call = (inputs: I, attrs: A): Tensor => {
     let record = false;
     if (backward !== undefined && isGradEnabled()) {

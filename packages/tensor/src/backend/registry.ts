@@ -1,6 +1,7 @@
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { wasmBackend } from './wasm/index.js';
+import { setStorageAllocator } from '../dtype.js';
 
 const backends = new Map<string, Backend>([[jsBackend.name, jsBackend]]);
 if (wasmBackend) backends.set(wasmBackend.name, wasmBackend);
@@ -8,6 +9,12 @@ if (wasmBackend) backends.set(wasmBackend.name, wasmBackend);
 // Both run the whole op suite (test/), so switching with setBackend('js') changes speed, not results
 // beyond float rounding.
 let current: Backend = wasmBackend ?? jsBackend;
+setStorageAllocator(current.alloc?.bind(current) ?? null, current.release?.bind(current) ?? null);
+
+function install(b: Backend): void {
+  current = b;
+  setStorageAllocator(b.alloc?.bind(b) ?? null, b.release?.bind(b) ?? null);
+}
 
 /** The backend that ops dispatch to. */
 export function getBackend(): Backend {
@@ -25,10 +32,10 @@ export function setBackend(backend: string | Backend): Backend {
   if (typeof backend === 'string') {
     const b = backends.get(backend);
     if (!b) throw new RangeError(`setBackend: no backend named "${backend}"; registered: ${[...backends.keys()].join(', ')}`);
-    current = b;
+    install(b);
   } else {
     backends.set(backend.name, backend);
-    current = backend;
+    install(backend);
   }
   return prev;
 }
@@ -41,6 +48,6 @@ export function listBackends(): string[] {
 /** @internal Makes `backend` current without registering it (the profiler's timed wrapper); returns the previous one. */
 export function swapCurrentBackend(backend: Backend): Backend {
   const prev = current;
-  current = backend;
+  install(backend);
   return prev;
 }

@@ -22,7 +22,15 @@ const CHUNK_BYTES = 256 << 10;
 /** Spare elements after buffers that the vector loops of sumCols may touch. */
 const SPARE = 16;
 
-/** Staging addresses, handed out in order from `k.base`. */
+/**
+ * Reserves the scratch for buffers of these byte sizes (each cache-line aligned, as `Arena` takes them) before
+ * an Arena is laid out from `k.base`: reserving can move the scratch (a heap block replaced by a larger one).
+ */
+function reserveArena(k: WasmKernels, ...sizes: number[]): boolean {
+  return k.reserve(sizes.reduce((sum, b) => sum + align(b), 0));
+}
+
+/** Staging addresses, handed out in order from `k.base` (after `reserveArena`). */
 class Arena {
   at: number;
   constructor(base: number) {
@@ -78,6 +86,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const f32 = out.data instanceof Float32Array;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
+    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(x) * size, stagedSize(w) * size, round * K * L * size, g.n * M * L * size)) return jsConv2d(x, w, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
     const xAt = arena.take(stagedSize(x) * size);
@@ -107,6 +116,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const image = g.n * g.c * g.h * g.w;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     const plane = g.c * g.h * g.w;
+    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(gOut) * size, stagedSize(w) * size, round * K * L * size, image * size)) return jsConv2dInputGrad(gOut, w, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
     const gAt = arena.take(stagedSize(gOut) * size);
@@ -136,6 +146,8 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const f32 = out instanceof Float32Array;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
+    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(x) * size, stagedSize(gOut) * size, round * K * L * size,
+      (g.n * M * K + SPARE) * size, (M * K + SPARE) * size)) return jsConv2dWeightGrad(x, gOut, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
     const xAt = arena.take(stagedSize(x) * size);

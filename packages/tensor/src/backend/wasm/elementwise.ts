@@ -11,7 +11,7 @@ import type { TypedArray } from '../../dtype.js';
 import { RowIter } from '../iter.js';
 import { binary as jsBinary, copy as jsCopy, unary as jsUnary } from '../js/elementwise.js';
 import type { WasmKernels } from './instance.js';
-import { isDense, stage, stagedSize } from './stage.js';
+import { isDense, isResident, isWhole, stage, stagedSize } from './stage.js';
 
 const MIN_ELEMENTS = 1024;
 
@@ -119,10 +119,16 @@ export function makeElementwise(k: WasmKernels) {
       return;
     }
     const n = it.n;
-    const xAt = k.base;
-    const outAt = xAt + put(x, it.pos[0]!, 1, n, size, xAt);
+    // A resident input is read where it is; a resident output that is its whole storage is written in place
+    // (the kernels' whole-vector overrun then lands in the block's padding).
+    const xIn = isResident(k, x.data);
+    const outIn = isWhole(k, out.data, it.pos[1]!, n);
+    const xAt = xIn ? x.data.byteOffset + it.pos[0]! * size : k.base;
+    const staged = xIn ? 0 : put(x, it.pos[0]!, 1, n, size, xAt);
+    const outAt = outIn ? out.data.byteOffset : k.base + staged;
     if (act !== undefined) ex.activationF32(act, xAt, outAt, n);
     else (size === 4 ? ex.unaryF32 : ex.unaryF64)(code!, xAt, outAt, n, p, q);
+    if (outIn) return;
     const mem = size === 4 ? k.f32() : k.f64();
     out.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }
@@ -135,20 +141,27 @@ export function makeElementwise(k: WasmKernels) {
     const count = numelOf(out.shape);
     const ok = count >= MIN_ELEMENTS && size !== 0 && a.data.constructor === b.data.constructor
       && (outSize === 1 || (outSize === size && out.data.constructor === a.data.constructor));
-    // The plan addresses the inputs through their own strides, so sparse ones (which stage would gather) stay in JS.
-    const p = ok && isDense(a) && isDense(b) ? plan(a, b, out) : null;
-    const aSize = p ? stagedSize(a) : 0;
-    const bSize = p ? stagedSize(b) : 0;
-    if (!p || !k.reserve(room(aSize, size) + room(bSize, size) + room(count, outSize))) {
+    // The plan addresses the inputs through their own strides, so sparse ones (which stage would gather)
+    // stay in JS unless they are resident (read where they are, no gather needed).
+    const aIn = ok && isResident(k, a.data);
+    const bIn = ok && isResident(k, b.data);
+    const p = ok && (aIn || isDense(a)) && (bIn || isDense(b)) ? plan(a, b, out) : null;
+    // The output is written in place when it is its whole resident storage, unless a row's overrun (the
+    // kernels store whole vectors) could land on an input row not yet read: out aliasing an input.
+    const outIn = p !== null && isWhole(k, out.data, out.offset, count)
+      && ((p.n * outSize) % 16 === 0 || (a.data !== out.data && b.data !== out.data));
+    const aSize = p && !aIn ? stagedSize(a) : 0;
+    const bSize = p && !bIn ? stagedSize(b) : 0;
+    if (!p || !k.reserve(room(aSize, size) + room(bSize, size) + (outIn ? 0 : room(count, outSize)))) {
       jsBinary(op, a, b, out);
       return;
     }
     const mem = size === 4 ? k.f32() : k.f64();
     const aAt = k.base;
     const bAt = aAt + room(aSize, size);
-    const outAt = bAt + room(bSize, size);
-    const sa = stage(a, mem, aAt / size);
-    const sb = stage(b, mem, bAt / size);
+    const outAt = outIn ? out.data.byteOffset : bAt + room(bSize, size);
+    const sa = aIn ? { start: a.data.byteOffset / size + a.offset } : stage(a, mem, aAt / size);
+    const sb = bIn ? { start: b.data.byteOffset / size + b.offset } : stage(b, mem, bAt / size);
     const run = outSize === 1 ? (size === 4 ? ex.compareF32 : ex.compareF64) : (size === 4 ? ex.binaryF32 : ex.binaryF64);
     const code = outSize === 1 ? comparison! : arithmetic!;
     const block = p.rows * p.n;
@@ -167,6 +180,7 @@ export function makeElementwise(k: WasmKernels) {
         idx[d] = 0;
       }
     }
+    if (outIn) return;
     const src = outSize === 1 ? k.u8() : mem;
     out.data.set(src.subarray(outAt / outSize, outAt / outSize + count), out.offset);
   }
@@ -180,9 +194,13 @@ export function makeElementwise(k: WasmKernels) {
       return;
     }
     const n = it.n;
-    const srcAt = k.base;
-    const outAt = srcAt + put(src, it.pos[0]!, 1, n, 1, srcAt);
+    const srcIn = isResident(k, src.data);
+    const outIn = isWhole(k, dst.data, it.pos[1]!, n);
+    const srcAt = srcIn ? src.data.byteOffset + it.pos[0]! : k.base;
+    const staged = srcIn ? 0 : put(src, it.pos[0]!, 1, n, 1, srcAt);
+    const outAt = outIn ? dst.data.byteOffset : k.base + staged;
     (size === 4 ? ex.boolToF32 : ex.boolToF64)(srcAt, outAt, n);
+    if (outIn) return;
     const mem = size === 4 ? k.f32() : k.f64();
     dst.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }

@@ -4,6 +4,7 @@
 import type { View } from '../backend.js';
 import { allFinite as jsAllFinite } from '../js/finite.js';
 import type { WasmKernels } from './instance.js';
+import { isResident } from './stage.js';
 
 const MIN_ELEMENTS = 2048;
 
@@ -22,7 +23,10 @@ export function makeAllFinite(k: WasmKernels): (x: View) => boolean {
       if (step < 0) lo += step;
       else hi += step;
     }
-    if (size === 0 || n < MIN_ELEMENTS || hi - lo + 1 !== n || !k.reserve(n * size)) return jsAllFinite(x);
+    if (size === 0 || n < MIN_ELEMENTS || hi - lo + 1 !== n) return jsAllFinite(x);
+    // A resident view is checked where it is (the kernel reads exactly n values: no overrun).
+    if (isResident(k, d)) return (size === 4 ? ex.allFiniteF32 : ex.allFiniteF64)(d.byteOffset + lo * size, n) === 1;
+    if (!k.reserve(n * size)) return jsAllFinite(x);
     const mem = size === 4 ? k.f32() : k.f64();
     mem.set(d.subarray(lo, lo + n), k.base / size);
     return (size === 4 ? ex.allFiniteF32 : ex.allFiniteF64)(k.base, n) === 1;

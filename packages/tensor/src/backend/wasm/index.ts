@@ -10,6 +10,7 @@ import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
 import { makeLstm } from './lstm.js';
+import type { HeapStats } from './heap.js';
 
 /**
  * The WebAssembly SIMD backend: the JS reference kernels with the hot ones replaced by wasm: a blocked GEMM
@@ -36,4 +37,28 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   crossEntropy: makeCrossEntropy(kernels),
   elementwise: makeElementwiseExpr(kernels, wasmAllFinite!),
   allFinite: wasmAllFinite!,
+  ...(kernels.heap === null ? {} : {
+    alloc: kernels.heap.alloc.bind(kernels.heap),
+    release: kernels.heap.release.bind(kernels.heap),
+  }),
 };
+
+/**
+ * Where tensor storage in wasm memory stands (bytes): the memory's size, live and freed blocks, the most
+ * ever live, the limit, and how blocks were freed. Null where tensors do not live in wasm memory (no
+ * WebAssembly SIMD, or a page without cross-origin isolation, whose memory cannot be shared).
+ */
+export function wasmHeapStats(): HeapStats | null {
+  return kernels?.heap?.report() ?? null;
+}
+
+/**
+ * Sets the most bytes of tensor storage kept in wasm memory (default 256 MiB); returns the previous limit.
+ * Tensors made outside backward and optimizer steps may take half of it. Past it, new tensors use ordinary
+ * typed arrays (slower kernels, same results) until blocks are freed. The memory never shrinks, so this
+ * bounds it.
+ */
+export function setWasmHeapLimit(bytes: number): number {
+  if (!(Number.isSafeInteger(bytes) && bytes >= 0)) throw new RangeError(`setWasmHeapLimit: the limit must be a non-negative integer number of bytes, got ${String(bytes)}`);
+  return kernels?.heap?.setLimit(bytes) ?? 0;
+}

@@ -3,6 +3,7 @@
 // awaited at the top level: browsers refuse synchronous compilation of large modules on the main thread,
 // and ES modules (Node ≥ 14.8, every current browser and bundler) wait for it before any importer runs.
 import { RELAXED_SIMD_SHARED_WASM, RELAXED_SIMD_WASM, SIMD_SHARED_WASM, SIMD_WASM } from './binary.js';
+import { Heap } from './heap.js';
 
 /** `batch` products C = A·B of `[m, k]` by `[k, n]`; addresses in bytes, strides in elements (see assembly/gemm-f32.ts). */
 export type MatmulExport = (
@@ -71,10 +72,15 @@ export interface WasmKernels {
   /** The compiled module and, when `shared`, the shared memory that worker threads instantiate it over. */
   readonly module: WebAssembly.Module;
   readonly shared: boolean;
-  /** First byte the JS side may use (64-byte aligned). */
+  /**
+   * The kernels' scratch: `[base, base + bytes)` is theirs after `reserve(bytes)` (64-byte aligned). Read it
+   * after `reserve`: with a heap, a larger reservation moves it.
+   */
   readonly base: number;
-  /** Grows memory so that `[base, base + bytes)` exists; false when the engine refuses to grow. */
+  /** Makes `[base, base + bytes)` available; false when the engine refuses to grow the memory. */
   reserve(bytes: number): boolean;
+  /** Tensor storage in this memory (heap.ts), where the memory is shared; null otherwise. */
+  readonly heap: Heap | null;
   /** Typed views of the whole memory (recreated after memory grows). */
   f32(): Float32Array;
   f64(): Float64Array;
@@ -91,9 +97,12 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 const PAGE = 65536;
 
+/** The default limit on resident tensor storage (`setWasmHeapLimit`). */
+export const DEFAULT_HEAP_LIMIT = 256 * 1024 * 1024;
+
 function wrap(exports: WasmExports, variant: WasmKernels['variant'], module: WebAssembly.Module, shared: boolean): WasmKernels {
   const memory = exports.memory;
-  const base = (exports.heapBase() + 63) & ~63;
+  const staticEnd = (exports.heapBase() + 63) & ~63;
   let f32 = new Float32Array(memory.buffer);
   let f64 = new Float64Array(memory.buffer);
   let u8 = new Uint8Array(memory.buffer);
@@ -106,14 +115,36 @@ function wrap(exports: WasmExports, variant: WasmKernels['variant'], module: Web
       i32 = new Int32Array(memory.buffer);
     }
   };
+  // Shared memory never detaches its arrays, so tensors can live in it; the scratch is then a heap block
+  // that is replaced by a larger one when a kernel asks for more. Private memory (a page without
+  // cross-origin isolation) detaches every array when it grows: tensors stay in JS arrays, and the scratch
+  // is everything above the static data.
+  const heap = shared ? new Heap(memory, staticEnd, DEFAULT_HEAP_LIMIT) : null;
+  let scratch = staticEnd;
+  let scratchCap = 0;
   return {
     exports,
     variant,
     module,
     shared,
-    base,
+    heap,
+    get base() {
+      return scratch;
+    },
     reserve(bytes) {
-      const need = base + bytes;
+      if (heap !== null) {
+        if (bytes > scratchCap) {
+          const want = Math.max(bytes, scratchCap * 2, 1 << 16);
+          const addr = heap.rawAlloc(want);
+          if (addr < 0) return false;
+          if (scratchCap > 0) heap.rawFree(scratch);
+          scratch = addr;
+          scratchCap = want;
+        }
+        refresh();
+        return true;
+      }
+      const need = staticEnd + bytes;
       const have = memory.buffer.byteLength;
       if (need > have) {
         try {

@@ -7,7 +7,7 @@ import type { View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { bmm as jsBmm } from '../js/matmul.js';
 import type { WasmKernels } from './instance.js';
-import { align, stage, stagedSize } from './stage.js';
+import { align, isResident, residentView, stage, stagedSize } from './stage.js';
 import { threadPool, type WorkerFn } from './threads.js';
 
 export interface MatmulOptions {
@@ -131,22 +131,26 @@ export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_
       return;
     }
     const size = f32 ? 4 : 8;
+    // Resident operands are read in place and a resident product written in place; the rest is staged.
+    const aIn = isResident(k, a.data);
+    const bIn = isResident(k, b.data);
+    const cIn = isResident(k, out);
     const fixed = align(gemm.scratchBytes(f32, B * M * N * K));
-    const aBytes = align(stagedSize(a) * size);
-    const bBytes = align(stagedSize(b) * size);
-    if (!k.reserve(fixed + aBytes + bBytes + B * M * N * size)) {
+    const aBytes = aIn ? 0 : align(stagedSize(a) * size);
+    const bBytes = bIn ? 0 : align(stagedSize(b) * size);
+    if (!k.reserve(fixed + aBytes + bBytes + (cIn ? 0 : B * M * N * size))) {
       jsBmm(a, b, out);
       return;
     }
     const mem = f32 ? k.f32() : k.f64();
     const aAt = k.base + fixed;
     const bAt = aAt + aBytes;
-    const cAt = bAt + bBytes;
-    const sa = stage(a, mem, aAt / size);
-    const sb = stage(b, mem, bAt / size);
+    const cAt = cIn ? out.byteOffset : bAt + bBytes;
+    const sa = aIn ? residentView(a, size) : stage(a, mem, aAt / size);
+    const sb = bIn ? residentView(b, size) : stage(b, mem, bAt / size);
     gemm.run(f32, [B, M, N, K, sa.start * size, sa.strides[0]!, sa.strides[1]!, sa.strides[2]!,
       sb.start * size, sb.strides[0]!, sb.strides[1]!, sb.strides[2]!, cAt, M * N, N], k.base);
-    out.set(mem.subarray(cAt / size, cAt / size + B * M * N));
+    if (!cIn) out.set(mem.subarray(cAt / size, cAt / size + B * M * N));
     // The NaN guard's check of the product, while it is still in linear memory: no copy in for it.
     if (checkFinite) return (f32 ? ex.allFiniteF32 : ex.allFiniteF64)(cAt, B * M * N) === 1;
   };

@@ -10,6 +10,7 @@ import { defineElementwise, type ElementwiseKernel } from '../../expr.js';
 import { elementwise as jsElementwise } from '../js/expr.js';
 import type { WasmKernels } from './instance.js';
 import { room } from './elementwise.js';
+import { isResident } from './stage.js';
 
 /** Below this many elements the JS loop runs (copying in and out would cost more). */
 const MIN_ELEMENTS = 1024;
@@ -42,16 +43,38 @@ export function makeElementwiseExpr(k: WasmKernels, allFinite: (x: View) => bool
     if (!(isL2 || kernel.canonical === plain) || n < MIN_ELEMENTS || !arrays.every((a) => a instanceof Float32Array)) {
       return fallback(kernel, arrays, scalars, checkFinite);
     }
+    const [param, m, v, grad] = arrays as Float32Array[];
+    const [d1, d2, c1, c2, a, r, e, s, w = 0] = scalars as number[];
+    if (isResident(k, param!) && isResident(k, m!) && isResident(k, v!)) {
+      // θ, m and v live in wasm memory: updated where they are, four lanes at a time. The kernel stores whole
+      // vectors, so the last n mod 4 elements (whose vector would run past the arrays) go through the
+      // scratch: the same kernel on the same values, so the same bits as a staged run.
+      const n4 = n & ~3;
+      const tail = n - n4;
+      const gIn = isResident(k, grad!);
+      if (!k.reserve((gIn ? 0 : room(n, 4)) + 4 * 16)) return fallback(kernel, arrays, scalars, checkFinite);
+      const mem = k.f32();
+      const gAt = gIn ? grad!.byteOffset : k.base + 4 * 16;
+      if (!gIn) mem.set(grad!, gAt / 4);
+      if (n4 > 0) adam(param!.byteOffset, gAt, m!.byteOffset, v!.byteOffset, n4, d1!, d2!, c1!, c2!, a!, r!, e!, s!, w);
+      let finite = !checkFinite || n4 === 0 || k.exports.allFiniteF32(param!.byteOffset, n4) === 1;
+      if (tail > 0) {
+        const at = k.base;
+        [param!, m!, v!, grad!].forEach((x, i) => mem.set(x.subarray(n4), at / 4 + 4 * i));
+        adam(at, at + 48, at + 16, at + 32, tail, d1!, d2!, c1!, c2!, a!, r!, e!, s!, w);
+        if (checkFinite && k.exports.allFiniteF32(at, tail) !== 1) finite = false;
+        [param!, m!, v!].forEach((x, i) => x.set(mem.subarray(at / 4 + 4 * i, at / 4 + 4 * i + tail), n4));
+      }
+      return finite;
+    }
     const bytes = room(n, 4);
     if (!k.reserve(4 * bytes)) return fallback(kernel, arrays, scalars, checkFinite);
-    const [param, m, v, grad] = arrays as Float32Array[];
     const mem = k.f32();
     const [pAt, mAt, vAt, gAt] = [k.base, k.base + bytes, k.base + 2 * bytes, k.base + 3 * bytes];
     mem.set(param!, pAt / 4);
     mem.set(m!, mAt / 4);
     mem.set(v!, vAt / 4);
     mem.set(grad!, gAt / 4);
-    const [d1, d2, c1, c2, a, r, e, s, w = 0] = scalars as number[];
     adam(pAt, gAt, mAt, vAt, n, d1!, d2!, c1!, c2!, a!, r!, e!, s!, w);
     // The NaN guard's check of the new θ, while it is still in linear memory (no second copy).
     const finite = !checkFinite || k.exports.allFiniteF32(pAt, n) === 1;

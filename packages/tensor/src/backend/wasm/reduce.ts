@@ -7,7 +7,7 @@ import type { ReduceOp, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { reduce as jsReduce } from '../js/reduce.js';
 import type { WasmKernels } from './instance.js';
-import { isDense, stage, stagedSize } from './stage.js';
+import { isDense, isResident, isWhole, residentView, stage, stagedSize } from './stage.js';
 import { coalesce, room } from './elementwise.js';
 
 const MIN_ELEMENTS = 1024;
@@ -28,17 +28,20 @@ export function makeReduce(k: WasmKernels): (op: ReduceOp, x: View, rank: number
     const ls = lead.strides[0]![0] ?? 0;
     const rd = red.dims;
     const rs = red.strides[0]!;
-    const staged = stagedSize(x);
+    // A resident x is read where it is; sumCols stores whole vectors, so out is written in place only when it is a whole block.
+    const xIn = isResident(k, x.data);
+    const outIn = isWhole(k, out, 0, L);
+    const staged = xIn ? 0 : stagedSize(x);
     const cols = lead.dims.length === 1 && ls === 1 && rd.length <= 2;
     const rows = !cols && lead.dims.length <= 1 && rd.length >= 1 && rd.length <= 2 && rs[rd.length - 1] === 1;
-    if ((!cols && !rows) || !isDense(x) || !k.reserve(room(staged, size) + room(L, size))) {
+    if ((!cols && !rows) || !(xIn || isDense(x)) || !k.reserve(room(staged, size) + (outIn ? 0 : room(L, size)))) {
       jsReduce(op, x, rank, out);
       return;
     }
     const mem = size === 4 ? k.f32() : k.f64();
     const xAt = k.base;
-    const outAt = xAt + room(staged, size);
-    const sx = stage(x, mem, xAt / size);
+    const outAt = outIn ? out.byteOffset : xAt + room(staged, size);
+    const sx = xIn ? residentView(x, size) : stage(x, mem, xAt / size);
     if (cols) {
       const [nr, r1, ns, s1] = rd.length === 2 ? [rd[0]!, rs[0]!, rd[1]!, rs[1]!] : [1, 0, rd[0] ?? 1, rs[0] ?? 0];
       (size === 4 ? ex.sumColsF32 : ex.sumColsF64)(sx.start * size, L, nr, r1, ns, s1, outAt);
@@ -46,6 +49,6 @@ export function makeReduce(k: WasmKernels): (op: ReduceOp, x: View, rank: number
       const [nr, r1] = rd.length === 2 ? [rd[0]!, rs[0]!] : [1, 0];
       (size === 4 ? ex.sumRowsF32 : ex.sumRowsF64)(sx.start * size, L, ls, nr, r1, rd[rd.length - 1]!, outAt);
     }
-    out.set(mem.subarray(outAt / size, outAt / size + L));
+    if (!outIn) out.set(mem.subarray(outAt / size, outAt / size + L));
   };
 }

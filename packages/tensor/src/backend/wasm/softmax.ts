@@ -13,7 +13,7 @@ import { crossEntropy as jsCrossEntropy } from '../js/loss.js';
 import { softmax as jsSoftmax } from '../js/reduce.js';
 import { coalesce, room } from './elementwise.js';
 import type { WasmKernels } from './instance.js';
-import { isDense, stage, stagedSize } from './stage.js';
+import { isDense, isResident, isWhole, stage, stagedSize } from './stage.js';
 
 /** Below this many elements the JS kernel runs: copying in and out would cost more than it saves. */
 const MIN_ELEMENTS = 256;
@@ -31,17 +31,19 @@ interface RowPlan {
   readonly elements: number;
 }
 
-function planRows(x: View): RowPlan {
+/** `resident`: x lives in wasm memory, so rows laid out as the kernel reads them are read where they are. */
+function planRows(x: View, resident: boolean): RowPlan {
   const nd = x.shape.length;
   const n = x.shape[nd - 1]!;
   const numel = x.shape.reduce((p, d) => p * d, 1);
   const lead = coalesce(x.shape.slice(0, nd - 1), [{ ...x, strides: x.strides.slice(0, nd - 1) }]);
-  const asIs = (x.strides[nd - 1] === 1 || n === 1) && lead.dims.length <= 1 && isDense(x);
-  return { rows: numel / n, n, asIs, ls: asIs ? (lead.strides[0]![0] ?? 0) : n, elements: asIs ? stagedSize(x) : numel };
+  const asIs = (x.strides[nd - 1] === 1 || n === 1) && lead.dims.length <= 1 && (resident || isDense(x));
+  return { rows: numel / n, n, asIs, ls: asIs ? (lead.strides[0]![0] ?? 0) : n, elements: asIs ? (resident ? 0 : stagedSize(x)) : numel };
 }
 
-/** Writes `x`'s rows into `mem` from element `at` on; returns the element index of the first row. */
+/** Writes `x`'s rows into `mem` from element `at` on (unless they are read in place); returns the element index of the first row. */
 function stageRows(x: View, p: RowPlan, mem: TypedArray, at: number): number {
+  if (p.asIs && p.elements === 0) return x.data.byteOffset / mem.BYTES_PER_ELEMENT + x.offset;
   if (p.asIs) return stage(x, mem, at).start;
   jsCopy(x, { data: mem, shape: x.shape, strides: contiguousStrides(x.shape), offset: at });
   return at;
@@ -56,17 +58,19 @@ export function makeSoftmax(k: WasmKernels): (op: 'softmax' | 'logSoftmax', x: V
       jsSoftmax(op, x, out);
       return;
     }
-    const p = planRows(x);
-    if (!k.reserve(room(p.elements, size) + room(numel, size))) {
+    const p = planRows(x, isResident(k, x.data));
+    // The kernel stores whole vectors: a row's overrun lands on the next row, written after it, or in a whole block's padding.
+    const outIn = isWhole(k, out, 0, numel);
+    if (!k.reserve(room(p.elements, size) + (outIn ? 0 : room(numel, size)))) {
       jsSoftmax(op, x, out);
       return;
     }
     const mem = size === 4 ? k.f32() : k.f64();
     const xAt = k.base;
-    const outAt = xAt + room(p.elements, size);
+    const outAt = outIn ? out.byteOffset : xAt + room(p.elements, size);
     const start = stageRows(x, p, mem, xAt / size);
     (size === 4 ? ex.softmaxF32 : ex.softmaxF64)(start * size, p.rows, p.ls, p.n, outAt, op === 'logSoftmax' ? 1 : 0);
-    out.set(mem.subarray(outAt / size, outAt / size + numel));
+    if (!outIn) out.set(mem.subarray(outAt / size, outAt / size + numel));
   };
 }
 
@@ -79,7 +83,7 @@ export function makeCrossEntropy(k: WasmKernels): (logits: View, target: Int32Ar
       jsCrossEntropy(logits, target, out);
       return;
     }
-    const p = planRows(logits);
+    const p = planRows(logits, isResident(k, logits.data));
     if (!k.reserve(room(p.elements, size) + room(p.rows, 4) + room(p.rows, size))) {
       jsCrossEntropy(logits, target, out);
       return;

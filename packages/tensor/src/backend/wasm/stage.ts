@@ -1,10 +1,26 @@
-// Moving strided views into wasm linear memory. A dense span (contiguous, transposed, permuted, or
+// Operands in wasm linear memory. A view whose data is resident (a tensor stored in wasm memory, heap.ts)
+// is read where it is, through its own strides: no copy. Any other is moved in: A dense span (contiguous, transposed, permuted, or
 // broadcast with stride 0) is copied as it is with one memcpy and the kernel reads it through the view's
 // own strides; a sparse one (a narrow slice of a larger tensor) is gathered into a contiguous block.
 import type { View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { copy as jsCopy } from '../js/elementwise.js';
 import { contiguousStrides } from '../../shape.js';
+import type { WasmKernels } from './instance.js';
+
+/** Whether `a` lives in the kernels' memory (its `byteOffset` is its address there). */
+export const isResident = (k: WasmKernels, a: TypedArray): boolean => k.heap !== null && k.heap.has(a);
+
+/**
+ * Whether a contiguous output of `count` elements at element `offset` of `a` is the whole of a live heap
+ * block, so a kernel may write it in place, whole vectors past its end included (they land in the block's
+ * padding: a block's capacity is a multiple of 64 bytes).
+ */
+export const isWhole = (k: WasmKernels, a: TypedArray, offset: number, count: number): boolean =>
+  offset === 0 && count === a.length && k.heap !== null && k.heap.owns(a);
+
+/** A resident view as the kernels read it: its first element's index in memory of `size`-byte elements. */
+export const residentView = (v: View, size: number): Staged => ({ start: v.data.byteOffset / size + v.offset, strides: v.strides });
 
 /** First element and element count of the storage a view covers. */
 function span(v: View): [number, number] {

@@ -363,9 +363,25 @@ const DISABLED = Object.create(ThreadPool.prototype) as ThreadPool;
  */
 function speedup(k: WasmKernels, p: ThreadPool): number {
   const MB = 1 << 20;
-  const base = (k.exports.memory.buffer.byteLength - k.base + 63) & ~63;
-  if (!k.reserve(base + 6 * MB)) return 0;
-  const at = k.base + base;
+  // Its own block (a kernel may have staged its operands in the scratch already): from the heap, or above
+  // everything in a private memory.
+  let at: number;
+  if (k.heap !== null) {
+    at = k.heap.rawAlloc(6 * MB);
+    if (at < 0) return 0;
+  } else {
+    const base = (k.exports.memory.buffer.byteLength - k.base + 63) & ~63;
+    if (!k.reserve(base + 6 * MB)) return 0;
+    at = k.base + base;
+  }
+  try {
+    return timeSpeedup(k, p, at, MB);
+  } finally {
+    if (k.heap !== null) k.heap.rawFree(at);
+  }
+}
+
+function timeSpeedup(k: WasmKernels, p: ThreadPool, at: number, MB: number): number {
   const n = 256;
   const packA = (k.exports.F32_PACK_A.value as number) * 4;
   const perThread = MB;
