@@ -86,6 +86,42 @@ describe('MultiheadAttention', () => {
     }, [q, kv])).toBe(true);
   });
 
+  it('passes gradcheck in float64 with addBiasKv and addZeroAttn (inputs, bias_k, bias_v and a float mask, key padding)', () => {
+    const mha = new MultiheadAttention(4, 2, { addBiasKv: true, addZeroAttn: true, kdim: 3, vdim: 5, dtype: 'float64', generator: new Generator(8) });
+    manualSeed(9);
+    const q = randn([3, 2, 4], f64).requiresGrad_();
+    const k = randn([4, 2, 3], f64).requiresGrad_();
+    const v = randn([4, 2, 5], f64).requiresGrad_();
+    const mask = randn([3, 4], f64).requiresGrad_();
+    const pad = tensor([[false, true, false, false], [false, false, false, true]]);
+    // gradcheck perturbs bias_k and bias_v in place, so the layer sees the perturbed parameters.
+    expect(gradcheck((a, b, c, _bk, _bv, m) => {
+      const [y, w] = mha.forward(a!, b!, c!, { attnMask: m!, keyPaddingMask: pad, averageAttnWeights: false });
+      return [y, w!];
+    }, [q, k, v, mha.bias_k!, mha.bias_v!, mask])).toBe(true);
+  });
+
+  it('with addBiasKv and addZeroAttn attends to one or two appended positions that no mask hides', () => {
+    const x = randn([3, 1, 8], { ...f64, generator: new Generator(10) });
+    // Every real key masked: only the appended positions are left, and the rows are not NaN.
+    const all = ones([3, 3], { dtype: 'bool' });
+    const zeroAttn = new MultiheadAttention(8, 2, { addZeroAttn: true, dtype: 'float64', generator: new Generator(11) });
+    const [y, w] = zeroAttn.forward(x, x, x, { attnMask: all });
+    expect(w!.shape).toEqual([1, 3, 4]);
+    // All the weight on the zero key, whose value is zero: the output is out_proj's bias alone (zero at init).
+    expect(Array.from(w!.toTypedArray())).toEqual([0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    expect(Array.from(y.toTypedArray()).every((e) => e === 0)).toBe(true);
+    const both = new MultiheadAttention(8, 2, { addBiasKv: true, addZeroAttn: true, dtype: 'float64', generator: new Generator(12) });
+    const [, w2] = both.forward(x, x, x, { keyPaddingMask: ones([1, 3], { dtype: 'bool' }) });
+    expect(w2!.shape).toEqual([1, 3, 5]);
+    const rows = w2!.toArray() as number[][][];
+    for (const row of rows[0]!) {
+      expect(row.slice(0, 3)).toEqual([0, 0, 0]);
+      expect(row[3]! + row[4]!).toBeCloseTo(1, 12);
+      expect(row[3]!).toBeGreaterThan(0);
+    }
+  });
+
   it('uses dropout only in training: eval equals the dropout-free layer; training repeats with the generator', () => {
     const make = (dropout: number) => new MultiheadAttention(8, 2, { dropout, dtype: 'float64', generator: new Generator(6) });
     const x = randn([5, 2, 8], { ...f64, generator: new Generator(7) });
@@ -104,6 +140,22 @@ describe('MultiheadAttention', () => {
     expect([...cross.stateDict()].map(([key, t]) => `${key} ${JSON.stringify(t.shape)}`)).toEqual([
       'q_proj_weight [6,6]', 'k_proj_weight [6,4]', 'v_proj_weight [6,5]', 'out_proj.weight [6,6]',
     ]);
+    const kv = new MultiheadAttention(6, 3, { kdim: 4, vdim: 5, addBiasKv: true, addZeroAttn: true });
+    expect([...kv.namedParameters()].map(([key, t]) => `${key} ${JSON.stringify(t.shape)}`)).toEqual([
+      'q_proj_weight [6,6]', 'k_proj_weight [6,4]', 'v_proj_weight [6,5]', 'in_proj_bias [18]', 'bias_k [1,1,6]', 'bias_v [1,1,6]',
+      'out_proj.weight [6,6]', 'out_proj.bias [6]',
+    ]);
+    expect(kv.toString()).toContain('add_bias_kv=True, add_zero_attn=True');
+    expect(new MultiheadAttention(8, 2, { addZeroAttn: true }).bias_k).toBeNull();
+    // bias_k and bias_v are xavier-normal: std √(2/(E + E)) for [1, 1, E].
+    const big = new MultiheadAttention(400, 4, { addBiasKv: true, generator: new Generator(3) });
+    for (const b of [big.bias_k!, big.bias_v!]) {
+      const vals = Array.from(b.toTypedArray());
+      const std = Math.sqrt(vals.reduce((acc, e) => acc + e * e, 0) / vals.length);
+      expect(std).toBeGreaterThan(0.85 / Math.sqrt(400));
+      expect(std).toBeLessThan(1.15 / Math.sqrt(400));
+    }
+    expect(Array.from(big.bias_k!.toTypedArray())).not.toEqual(Array.from(big.bias_v!.toTypedArray()));
     const m = new MultiheadAttention(8, 2, { generator: new Generator(1) });
     expect(Array.from(m.in_proj_bias!.toTypedArray()).every((x) => x === 0)).toBe(true);
     expect(Array.from(m.out_proj.bias!.toTypedArray()).every((x) => x === 0)).toBe(true);
@@ -114,6 +166,7 @@ describe('MultiheadAttention', () => {
   });
 
   const mha = new MultiheadAttention(8, 2);
+  const kvMha = new MultiheadAttention(8, 2, { addBiasKv: true, addZeroAttn: true });
   const x = zeros([4, 2, 8]);
   it.each<[string, () => unknown, new (...a: never[]) => Error, RegExp]>([
     ['heads', () => new MultiheadAttention(10, 4), RangeError, /^MultiheadAttention: embedDim must be divisible by numHeads, got embedDim=10, numHeads=4/],
@@ -130,6 +183,13 @@ describe('MultiheadAttention', () => {
     ['padding shape', () => mha.forward(x, x, x, { keyPaddingMask: zeros([4, 2], { dtype: 'bool' }) }), ShapeError, /keyPaddingMask must have shape \[2, 4\] \(batch, source length\), got \[4, 2\]/],
     ['mask and causal', () => mha.forward(x, x, x, { attnMask: zeros([4, 4]), isCausal: true }), TypeError, /pass either attnMask or isCausal, not both/],
     ['forward option', () => mha.forward(x, x, x, { need_weights: false } as never), TypeError, /unknown option "need_weights" \(did you mean needWeights\?\)/],
+    ['addBiasKv type', () => new MultiheadAttention(8, 2, { addBiasKv: 1 as never }), TypeError, /^MultiheadAttention: addBiasKv must be true or false, got 1/],
+    ['addZeroAttn type', () => new MultiheadAttention(8, 2, { addZeroAttn: 'yes' as never }), TypeError, /^MultiheadAttention: addZeroAttn must be true or false, got a string/],
+    ['add_bias_kv spelling', () => new MultiheadAttention(8, 2, { add_bias_kv: true } as never), TypeError, /^MultiheadAttention: unknown option "add_bias_kv" \(did you mean addBiasKv\?\)/],
+    ['add_zero_attn spelling', () => new MultiheadAttention(8, 2, { add_zero_attn: true } as never), TypeError, /^MultiheadAttention: unknown option "add_zero_attn" \(did you mean addZeroAttn\?\)/],
+    // The masks cover the real keys only; the layer pads them for the appended ones.
+    ['mask with the appended key', () => kvMha.forward(x, x, x, { attnMask: zeros([4, 6], { dtype: 'bool' }) }), ShapeError, /the 2-d attnMask must have shape \[4, 4\] \(target length, source length\), got \[4, 6\]/],
+    ['padding with the appended key', () => kvMha.forward(x, x, x, { keyPaddingMask: zeros([2, 5], { dtype: 'bool' }) }), ShapeError, /keyPaddingMask must have shape \[2, 4\] \(batch, source length\), got \[2, 5\]/],
   ])('rejects %s', (_, run, cls, message) => {
     const before = Array.from(mha.in_proj_weight!.toTypedArray());
     expect(run).toThrow(cls);

@@ -15,7 +15,7 @@ interface SdpaCase {
 }
 interface MhaCase {
   name: string;
-  config: { embedDim: number; numHeads: number; batchFirst?: boolean; bias?: boolean; kdim?: number; vdim?: number };
+  config: { embedDim: number; numHeads: number; batchFirst?: boolean; bias?: boolean; kdim?: number; vdim?: number; addBiasKv?: boolean; addZeroAttn?: boolean };
   stateDict: Record<string, T>; selfAttention: boolean; query: T; key: T | null; value: T | null;
   forward: { attnMask: T | null; keyPaddingMask: T | null; isCausal: boolean; needWeights: boolean; averageAttnWeights: boolean };
   output: T; weights: T | null; gradOutput: T; gradWeights: T | null; grads: Record<string, T | null>; paramGrads: Record<string, T>;

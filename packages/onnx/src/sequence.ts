@@ -1,6 +1,7 @@
 // Exporters of the sequence layers. RNN, LSTM and GRU become ONNX's own RNN, LSTM and GRU operators, one per
 // layer (ONNX's hold a single layer), with the gates reordered and the biases split as ONNX lays them out;
-// MultiheadAttention is written as the products, softmax and reshapes it computes. TransformerEncoderLayer
+// MultiheadAttention is written as the products, softmax and reshapes it computes (with addBiasKv's and
+// addZeroAttn's appended key/value rows and the masks padded to match). TransformerEncoderLayer
 // and TransformerEncoder need no exporter: they are traced, their attention written by the one below.
 // Nothing here freezes the batch size or the sequence length into the file.
 import { GRU, LSTM, MultiheadAttention, RNN, type AnyModule } from '@tensile/nn';
@@ -130,8 +131,33 @@ registerOnnxExporter(MultiheadAttention, (m, ctx) => {
   };
   const w = m.in_proj_weight;
   const q = project(q0, w ? w.narrow(0, 0, e) : m.q_proj_weight!, 0, 'q');
-  const k = project(k0, w ? w.narrow(0, e, e) : m.k_proj_weight!, 1, 'k');
-  const v = project(v0, w ? w.narrow(0, 2 * e, e) : m.v_proj_weight!, 2, 'v');
+  let k = project(k0, w ? w.narrow(0, e, e) : m.k_proj_weight!, 1, 'k');
+  let v = project(v0, w ? w.narrow(0, 2 * e, e) : m.v_proj_weight!, 2, 'v');
+  // addBiasKv, then addZeroAttn: a [1, 1, E] row broadcast to [N, 1, E] and appended to the projected keys and
+  // values, the batch taken at run time.
+  const append = (t: string, row: string) => {
+    const shape = g.node('Concat', [g.node('Shape', [t], { end: int(1) }, name), i64(g, [1, e], `${name}/row_shape`)], { axis: int(0) }, name);
+    return g.node('Concat', [t, g.node('Expand', [row, shape], {}, name)], { axis: int(1) }, name);
+  };
+  let extra = 0;
+  if (m.bias_k !== null && m.bias_v !== null) {
+    k = append(k, g.tensor(m.bias_k));
+    v = append(v, g.tensor(m.bias_v));
+    extra++;
+  }
+  if (m.addZeroAttn) {
+    const z = g.tensor(zeros([1, 1, e], { dtype: m.out_proj.weight.dtype }), `${ctx.path || 'attn'}.onnx_zero_attn`);
+    k = append(k, z);
+    v = append(v, z);
+    extra++;
+  }
+  /** `mask` with `extra` never-masked columns (false, or 0 for a float mask) appended along its last axis. */
+  const padColumns = (mask: string, isBool: boolean) => {
+    const shape = g.node('Concat', [g.node('Shape', [mask], { end: int(-1) }, name), i64(g, [extra], `${name}/extra`)], { axis: int(0) }, name);
+    let cols = g.node('Expand', [scalar(0), shape], {}, name);
+    if (isBool) cols = g.node('Cast', [cols], { to: int(9) }, name); // 9: ONNX's BOOL
+    return g.node('Concat', [mask, cols], { axis: int(-1) }, name);
+  };
   // [N, len, E] → [N, H, len, hd] (keys → [N, H, hd, S], ready for q·kᵀ).
   const heads = (t: string, perm: number[]) =>
     g.node('Transpose', [g.node('Reshape', [t, i64(g, [0, 0, h, hd], `${name}/heads`)], {}, name)], { perm: ints(perm) }, name);
@@ -152,7 +178,7 @@ registerOnnxExporter(MultiheadAttention, (m, ctx) => {
       mask = g.node('Reshape', [mask, target], {}, name);
     }
     if (attnMask.dtype === 'bool') block(mask);
-    else scores = g.node('Add', [scores, mask], {}, name);
+    else scores = g.node('Add', [scores, extra > 0 ? padColumns(mask, false) : mask], {}, name);
   } else if (isCausal) {
     // Position j is blocked for query i when j > i: built from the lengths at run time, not the example's.
     const len = (t: string) => g.node('Gather', [g.node('Shape', [t], {}, name), g.constant([1], [], 'int64', `${name}/axis1`)], { axis: int(0) }, name);
@@ -163,7 +189,8 @@ registerOnnxExporter(MultiheadAttention, (m, ctx) => {
     block(g.node('Greater', [cols, rows], {}, name));
   }
   if (keyPaddingMask !== null) block(g.node('Unsqueeze', [nameOf(keyPaddingMask), i64(g, [1, 2], `${name}/axes`)], {}, name));
-  if (blocked !== null) scores = g.node('Where', [blocked, scalar(-Infinity), scores], {}, name);
+  // The masks above cover the caller's keys; the appended ones are never blocked.
+  if (blocked !== null) scores = g.node('Where', [extra > 0 ? padColumns(blocked, true) : blocked, scalar(-Infinity), scores], {}, name);
   const weights = g.node('Softmax', [scores], { axis: int(-1) }, name);
   const o = g.node('MatMul', [weights, heads(v, [0, 2, 1, 3])], {}, name);
   const merged = g.node('Reshape', [g.node('Transpose', [o], { perm: ints([0, 2, 1, 3]) }, name), i64(g, [0, 0, e], `${name}/merge`)], {}, name);

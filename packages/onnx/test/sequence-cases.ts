@@ -1,5 +1,6 @@
 // The sequence models sequence.test.ts exports: RNN (tanh, relu), LSTM, GRU (layers, directions, batch-first,
-// initial states), MultiheadAttention (cross-attention with its weights, causal self-attention, masks),
+// initial states), MultiheadAttention (cross-attention with its weights, causal self-attention, masks,
+// addBiasKv and addZeroAttn),
 // TransformerEncoder (post-norm ReLU, pre-norm GELU causal) and the two sequence models of examples/char-lm.
 // Each has its example sizes and other sizes (another batch, and another length where it is dynamic).
 import {
@@ -59,6 +60,33 @@ class BlockedCrossAttention extends Module<[Tensor, Tensor, Tensor], [Tensor, Te
   attn = new MultiheadAttention(8, 2, { generator: g });
   forward(q: Tensor, kv: Tensor, blocked: Tensor): [Tensor, Tensor | null] {
     return this.attn.forward(q, kv, kv, { attnMask: blocked });
+  }
+}
+
+/**
+ * Cross-attention with addBiasKv and addZeroAttn (kdim/vdim too): the appended key/value rows, with a key
+ * padding mask and a float attention mask that the layer pads for them, and the weights per head.
+ */
+class BiasKvZeroAttnCrossAttention extends Module<[Tensor, Tensor, Tensor, Tensor, Tensor], [Tensor, Tensor | null]> {
+  attn = new MultiheadAttention(8, 2, { kdim: 6, vdim: 5, addBiasKv: true, addZeroAttn: true, generator: g });
+  forward(q: Tensor, k: Tensor, v: Tensor, pad: Tensor, mask: Tensor): [Tensor, Tensor | null] {
+    return this.attn.forward(q, k, v, { keyPaddingMask: pad, attnMask: mask, averageAttnWeights: false });
+  }
+}
+
+/** Causal batch-first self-attention with addBiasKv: the causal mask built at run time, padded for bias_k. */
+class BiasKvCausalSelfAttention extends Module<[Tensor], [Tensor, Tensor | null]> {
+  attn = new MultiheadAttention(8, 4, { batchFirst: true, addBiasKv: true, generator: g });
+  forward(x: Tensor): [Tensor, Tensor | null] {
+    return this.attn.forward(x, x, x, { isCausal: true });
+  }
+}
+
+/** Self-attention with addZeroAttn and a per-head bool attention mask [N·H, L, S], no biases. */
+class ZeroAttnBlockedSelfAttention extends Module<[Tensor, Tensor], [Tensor, Tensor | null]> {
+  attn = new MultiheadAttention(8, 2, { addZeroAttn: true, bias: false, generator: g });
+  forward(x: Tensor, blocked: Tensor): [Tensor, Tensor | null] {
+    return this.attn.forward(x, x, x, { attnMask: blocked });
   }
 }
 
@@ -220,5 +248,34 @@ export const SEQUENCE_CASES: Record<string, SequenceCase> = {
     args: (n) => [randint(0, 27, [n, 12], { generator: g })],
     options: {},
     sizes: [[2, 12], [7, 12]],
+  },
+  // Last, so that the generator draws of the cases above (and their committed files) stay as they were.
+  mha_bias_kv_zero_attn_cross_masks: {
+    model: settle(new BiasKvZeroAttnCrossAttention()),
+    args: (n, t) => [f32([t, n, 8]), f32([t + 2, n, 6]), f32([t + 2, n, 5]), padding(n, t + 2), f32([t, t + 2])],
+    options: {
+      inputNames: ['query', 'key', 'value', 'padding', 'mask'], outputNames: ['output', 'weights'],
+      dynamicAxes: {
+        query: { 0: 'target', 1: 'batch' }, key: { 0: 'source', 1: 'batch' }, value: { 0: 'source', 1: 'batch' },
+        padding: { 0: 'batch', 1: 'source' }, mask: { 0: 'target', 1: 'source' },
+      },
+    },
+    sizes: [[2, 3], [4, 6], [1, 2]],
+  },
+  mha_bias_kv_causal_batch_first: {
+    model: settle(new BiasKvCausalSelfAttention()),
+    args: (n, t) => [f32([n, t, 8])],
+    options: { outputNames: ['output', 'weights'], dynamicAxes: { input: seq(true) } },
+    sizes: [[2, 5], [3, 8]],
+  },
+  mha_zero_attn_bool_mask: {
+    model: settle(new ZeroAttnBlockedSelfAttention()),
+    args: (n, t) => [f32([t, n, 8]), blockedPositions(n * 2, t, t)],
+    options: {
+      inputNames: ['input', 'blocked'], outputNames: ['output', 'weights'],
+      // As mha_cross_bool_mask: the mask's first dimension is batch·heads, so the batch stays fixed.
+      dynamicAxes: { input: { 0: 'sequence' }, blocked: { 1: 'sequence', 2: 'sequence' } },
+    },
+    sizes: [[2, 4], [2, 7]],
   },
 };

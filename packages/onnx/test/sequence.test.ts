@@ -92,6 +92,13 @@ describe("ONNX's checker accepts the sequence layers' files", () => {
     expect(f['gru_no_bias.onnx']!.ops).toContain('GRU');
     expect(f['rnn_relu_bidirectional_batch_first.onnx']!.ops).toContain('RNN');
     expect(f['mha_cross_weights.onnx']).toMatchObject({ outputShapes: [['target', 'batch', 8], ['batch', 'target', 'source']] });
+    // addBiasKv and addZeroAttn: the weights have the appended source positions on a dimension of their own.
+    expect(f['mha_bias_kv_zero_attn_cross_masks.onnx']).toMatchObject({
+      inputShapes: [['target', 'batch', 8], ['source', 'batch', 6], ['source', 'batch', 5], ['batch', 'source'], ['target', 'source']],
+      outputShapes: [['target', 'batch', 8], ['batch', 2, 'target', 'weights_dim3']],
+    });
+    expect(f['mha_bias_kv_zero_attn_cross_masks.onnx']!.ops).toEqual(expect.arrayContaining(['Expand', 'Concat', 'Cast', 'Where']));
+    expect(f['mha_bias_kv_causal_batch_first.onnx']).toMatchObject({ outputShapes: [['batch', 'sequence', 8], ['batch', 'sequence', 'weights_dim2']] });
     expect(f['char_lstm.onnx']).toMatchObject({ inputShapes: [['batch', 'sequence']], outputShapes: [['batch', 'sequence', 27]] });
     expect(f['char_transformer.onnx']).toMatchObject({ inputShapes: [['batch', 12]], outputShapes: [['batch', 12, 27]] });
   });

@@ -1,10 +1,10 @@
 import {
-  DTypeError, ShapeError, Tensor, add, checkOptions, fmtShape, narrow, permute, reshape, shapesEqual, sum, transpose, unsqueeze,
-  squeeze, zeros, type Generator,
+  DTypeError, ShapeError, Tensor, add, cat, checkOptions, expand, fmtShape, narrow, pad, permute, reshape, shapesEqual, sum, transpose,
+  unsqueeze, squeeze, zeros, type Generator,
 } from '@tensile/tensor';
 import { affine } from '../affine.js';
 import { attend, causalBlocked, type AttentionMask } from '../attention.js';
-import { xavierUniform_, zeros_ } from '../init.js';
+import { xavierNormal_, xavierUniform_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
@@ -22,6 +22,13 @@ export interface MultiheadAttentionOptions extends LayerOptions {
   kdim?: number;
   /** Features of `value` (default embedDim). */
   vdim?: number;
+  /**
+   * Learn a bias `bias_k` and `bias_v` (each `[1, 1, embedDim]`) appended to the projected keys and values as
+   * one more source position, which every query may attend to (default false).
+   */
+  addBiasKv?: boolean;
+  /** Append an all-zero key and value (after the projections and any biasKv) that every query may attend to (default false). */
+  addZeroAttn?: boolean;
 }
 
 export interface MultiheadAttentionForwardOptions {
@@ -46,7 +53,10 @@ export interface MultiheadAttentionForwardOptions {
  * project. `forward` returns `[output, weights | null]` as PyTorch 1.13: weights `[N, L, S]` averaged over the
  * heads or `[N, numHeads, L, S]`. Parameter names are PyTorch's (`in_proj_weight`, `in_proj_bias`,
  * `out_proj.weight`, `out_proj.bias`; `q_proj_weight`, `k_proj_weight`, `v_proj_weight` when kdim or vdim differ
- * from embedDim), so a PyTorch state dict loads as it is. Init as PyTorch: xavier-uniform projections, zero biases.
+ * from embedDim; `bias_k`, `bias_v` with addBiasKv), so a PyTorch state dict loads as it is. Init as PyTorch:
+ * xavier-uniform projections, zero biases, xavier-normal `bias_k` and `bias_v`. addBiasKv and addZeroAttn each
+ * append one source position after the projections (that order), and the masks are padded to match with
+ * positions that are never masked, as PyTorch does: the weights are then `[…, L, S + 1]` or `[…, L, S + 2]`.
  * @example
  * const mha = new MultiheadAttention(64, 4, { batchFirst: true });
  * const [y, w] = mha.forward(x, x, x, { isCausal: true }); // x: [8, 16, 64] → y: [8, 16, 64], w: [8, 16, 16]
@@ -59,6 +69,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   readonly vdim: number;
   readonly dropout: number;
   readonly batchFirst: boolean;
+  readonly addZeroAttn: boolean;
   readonly generator: Generator | undefined;
   // PyTorch's attribute names, so the state-dict keys are PyTorch's.
   in_proj_weight: Parameter | null = null;
@@ -67,11 +78,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   v_proj_weight: Parameter | null = null;
   in_proj_bias: Parameter | null = null;
   out_proj: Linear;
+  bias_k: Parameter | null = null;
+  bias_v: Parameter | null = null;
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     const name = 'MultiheadAttention';
-    checkLayerOptions(name, opts, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', ...LAYER_OPTION_KEYS]);
+    checkLayerOptions(name, opts, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'addBiasKv', 'addZeroAttn', ...LAYER_OPTION_KEYS]);
     this.embedDim = checkSize(name, 'embedDim', embedDim);
     this.numHeads = checkSize(name, 'numHeads', numHeads);
     if (embedDim % numHeads !== 0) throw new RangeError(`${name}: embedDim must be divisible by numHeads, got embedDim=${embedDim}, numHeads=${numHeads}`);
@@ -83,6 +96,8 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     this.dropout = p;
     this.batchFirst = boolOption(name, 'batchFirst', opts.batchFirst, false);
     const bias = boolOption(name, 'bias', opts.bias, true);
+    const addBiasKv = boolOption(name, 'addBiasKv', opts.addBiasKv, false);
+    this.addZeroAttn = boolOption(name, 'addZeroAttn', opts.addZeroAttn, false);
     const dtype = floatDtype(name, opts.dtype);
     this.generator = opts.generator;
     const init = { generator: opts.generator };
@@ -96,6 +111,15 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     if (bias) this.in_proj_bias = new Parameter(zeros([3 * embedDim], { dtype }));
     this.out_proj = new Linear(embedDim, embedDim, { bias, dtype, generator: opts.generator });
     if (this.out_proj.bias) zeros_(this.out_proj.bias);
+    if (addBiasKv) {
+      this.bias_k = xavierNormal_(new Parameter(zeros([1, 1, embedDim], { dtype })), init) as Parameter;
+      this.bias_v = xavierNormal_(new Parameter(zeros([1, 1, embedDim], { dtype })), init) as Parameter;
+    }
+  }
+
+  /** How many source positions addBiasKv and addZeroAttn append (0, 1 or 2). */
+  private get extraKeys(): number {
+    return (this.bias_k !== null ? 1 : 0) + (this.addZeroAttn ? 1 : 0);
   }
 
   forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
@@ -131,9 +155,23 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     const needWeights = boolOption(label, 'needWeights', opts.needWeights, true);
     const average = boolOption(label, 'averageAttnWeights', opts.averageAttnWeights, true);
 
-    const [q, k, v] = this.project(query, key, value, q0, k0, v0);
+    const [q, kp, vp] = this.project(q0, k0, v0);
+    let k = kp;
+    let v = vp;
+    // addBiasKv, then addZeroAttn: one more key and value each, [N, 1, E], after the projections.
+    const append = (t: Tensor, row: Tensor) => cat([t, expand(row, [n, 1, this.embedDim])], 1);
+    if (this.bias_k !== null && this.bias_v !== null) {
+      k = append(k, this.bias_k);
+      v = append(v, this.bias_v);
+    }
+    if (this.addZeroAttn) {
+      const z = zeros([1, 1, this.embedDim], { dtype });
+      k = append(k, z);
+      v = append(v, z);
+    }
+    const s2 = s + this.extraKeys;
     const heads = (t: Tensor, len: number) => permute(reshape(t, [n, len, this.numHeads, this.headDim]), [0, 2, 1, 3]);
-    const [o, w] = attend(heads(q, l), heads(k, s), heads(v, s), 1 / Math.sqrt(this.headDim), mask, this.training ? this.dropout : 0, this.generator);
+    const [o, w] = attend(heads(q, l), heads(k, s2), heads(v, s2), 1 / Math.sqrt(this.headDim), mask, this.training ? this.dropout : 0, this.generator);
     let out = this.out_proj.forward(reshape(permute(o, [0, 2, 1, 3]), [n, l, this.embedDim]));
     out = !batched ? squeeze(out, 0) : this.batchFirst ? out : transpose(out, 0, 1);
     if (!needWeights) return [out, null];
@@ -144,7 +182,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
   }
 
   /** q, k, v projected, each `[N, len, E]`. */
-  private project(query: Tensor, key: Tensor, value: Tensor, q0: Tensor, k0: Tensor, v0: Tensor): [Tensor, Tensor, Tensor] {
+  private project(q0: Tensor, k0: Tensor, v0: Tensor): [Tensor, Tensor, Tensor] {
     const e = this.embedDim;
     const b = this.in_proj_bias;
     const bias = (i: number) => (b === null ? null : narrow(b, 0, i * e, e));
@@ -193,14 +231,26 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       if (!shapesEqual(keyPaddingMask.shape, want)) {
         throw new ShapeError(`${label}: keyPaddingMask must have shape ${fmtShape(want)} (${batched ? 'batch, ' : ''}source length), got ${fmtShape(keyPaddingMask.shape)}`);
       }
-      const pad = reshape(keyPaddingMask, [n, 1, 1, s]);
+      const padding = reshape(keyPaddingMask, [n, 1, 1, s]);
       // bool + bool is a logical or.
-      out.blocked = out.blocked ? add(out.blocked, pad) : pad;
+      out.blocked = out.blocked ? add(out.blocked, padding) : padding;
+    }
+    // The appended keys (addBiasKv, addZeroAttn) are never masked: false and 0 columns at the end, as PyTorch pads.
+    const extra = this.extraKeys;
+    if (extra > 0) {
+      if (out.blocked) out.blocked = padColumns(out.blocked, extra);
+      if (out.bias) out.bias = padColumns(out.bias, extra);
     }
     return out;
   }
 
   override extraRepr(): string {
-    return `embed_dim=${this.embedDim}, num_heads=${this.numHeads}, dropout=${pyFloat(this.dropout)}, batch_first=${this.batchFirst}`;
+    const extras = `${this.bias_k !== null ? ', add_bias_kv=True' : ''}${this.addZeroAttn ? ', add_zero_attn=True' : ''}`;
+    return `embed_dim=${this.embedDim}, num_heads=${this.numHeads}, dropout=${pyFloat(this.dropout)}, batch_first=${this.batchFirst}${extras}`;
   }
+}
+
+/** `m` with `extra` columns of false (bool) or 0 appended along its last dimension. */
+function padColumns(m: Tensor, extra: number): Tensor {
+  return pad(m, [0, extra]);
 }

@@ -1,6 +1,6 @@
 // Hand-computed tril/triu/maskedFill/topk/bmm cases beyond the registry's PyTorch fixtures.
 import { describe, expect, it } from 'vitest';
-import { baddbmm, bmm, grad, maskedFill, matmul, ones, randn, sum, tensor, topk, tril, triu, manualSeed, type Tensor } from '../index.js';
+import { baddbmm, bmm, grad, maskedFill, matmul, ones, randn, sum, tensor, topk, tril, triu, manualSeed, zeros, type Tensor } from '../index.js';
 
 describe('tril / triu', () => {
   it('keep the triangles of every matrix in a batch, in bool too', () => {
@@ -35,6 +35,38 @@ describe('topk', () => {
     expect(topk(x, 2).indices.toArray()).toEqual([1, 2]);
     expect(topk(x, 2, { largest: false }).indices.toArray()).toEqual([0, 2]);
     expect(topk(x, 3).values.toArray()).toEqual([NaN, 2, 2]);
+  });
+
+  it('accepts sorted: false (PyTorch: any order) and returns the same k elements, values matching indices, with gradients', () => {
+    manualSeed(3);
+    const x = randn([4, 9], { dtype: 'float64' }).requiresGrad_();
+    for (const [dim, largest] of [[-1, true], [0, false], [1, false]] as const) {
+      const k = dim === 0 ? 3 : 4;
+      const a = topk(x, k, { dim, largest, sorted: false });
+      const b = topk(x, k, { dim, largest, sorted: true });
+      // The same set per row (compared as sorted index lists), and each value is the input at its index.
+      const rows = (t: Tensor) => {
+        const v = (dim === 0 ? t.transpose(0, 1) : t).toArray() as number[][];
+        return v.map((r) => [...r].sort((p, q) => p - q));
+      };
+      expect(rows(a.indices)).toEqual(rows(b.indices));
+      expect(a.values.toArray()).toEqual(x.gather(dim, a.indices).toArray());
+      // Brute force: the k largest (smallest) of each row of the input, as a set.
+      const input = (dim === 0 ? x.transpose(0, 1) : x).toArray() as number[][];
+      const want = input.map((r) => r.map((v, i) => [v, i] as const).sort((p, q) => (largest ? q[0] - p[0] : p[0] - q[0])).slice(0, k).map(([, i]) => i).sort((p, q) => p - q));
+      expect(rows(a.indices)).toEqual(want);
+    }
+    // The gradient reaches exactly the selected elements, each with its upstream gradient.
+    const { values, indices } = topk(x, 4, { sorted: false });
+    const up = randn(values.shape, { dtype: 'float64' });
+    const [g] = grad(sum(values.mul(up)), [x]);
+    const expected = (zeros(x.shape, { dtype: 'float64' }).toArray() as number[][]);
+    const idx = indices.toArray() as number[][];
+    const upv = up.toArray() as number[][];
+    idx.forEach((r, i) => r.forEach((j, c) => (expected[i]![j] = upv[i]![c]!)));
+    expect(g!.toArray()).toEqual(expected);
+    expect(() => topk(x, 2, { sorted: 'no' as never })).toThrow(/^topk: sorted must be true or false/);
+    expect(() => topk(x, 2, { sorted: false, stable: true } as never)).toThrow(/^topk: unknown option "stable"/);
   });
 });
 

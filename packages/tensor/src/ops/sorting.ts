@@ -15,7 +15,11 @@ export interface TopkOptions {
   dim?: number;
   /** The largest elements (default) or the smallest. */
   largest?: boolean;
-  /** Best first (default). With false PyTorch leaves the order unspecified; Tensile returns them sorted either way. */
+  /**
+   * Best first (default). With false PyTorch leaves the order of the k elements unspecified; Tensile accepts
+   * false and returns the same k elements best first, one of the orders PyTorch allows (so compare such
+   * results as sets). Values and indices always correspond, and the gradient flows as with true.
+   */
   sorted?: boolean;
 }
 
