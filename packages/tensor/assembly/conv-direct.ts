@@ -22,9 +22,7 @@ const P_WT = 18, P_WO = 19, P_WC = 20, P_WY = 21, P_WX = 22, P_M = 23, P_OUT = 2
 // For convDirectWgradF32 (which has no weights), the output gradient: byte address, element strides over
 // (sample, channel, oy, ox).
 const P_G = 25, P_GN = 26, P_GM = 27, P_GY = 28, P_GX = 29;
-// For convDirectF32, the register block: 0 for 4 channels × 8 columns, 1 for 3 × 12.
-const P_BLOCK = 30;
-// 31 fields in all (PARAMS in src/backend/wasm/conv-direct.ts).
+// 30 fields in all (PARAMS in src/backend/wasm/conv-direct.ts).
 
 /** Spare elements after each padded row segment for the vector loops' reads past the last output column. */
 const SLACK = 8;
@@ -54,9 +52,9 @@ export function convDirectScratch(c: i32, h: i32, w: i32, kh: i32, kw: i32, sw: 
   oh: i32, ow: i32, m: i32, wgrad: i32): i32 {
   const K = c * kh * kw;
   const plane = (h + 2 * ph) * sw * segLen(w, pw, sw);
-  let bytes = 192 + ((K + 8) << 2) + ((c * plane + SLACK) << 2);
+  let bytes = 128 + ((K + 8) << 2) + ((c * plane + SLACK) << 2);
   if (wgrad) bytes += (m * oh * ((ow + 3) & ~3)) << 2;
-  else bytes += ((m + 2) / 3) * K * 16; // enough for either register block
+  else bytes += ((m + 3) >> 2) * K * 16;
   return (bytes + 63) & ~63;
 }
 
@@ -112,37 +110,32 @@ function tapOffsets(c: i32, h: i32, w: i32, kh: i32, kw: i32, sw: i32, ph: i32, 
   for (let i = 0; i < pad; i++, k++) store<i32>(dst + (<usize>k << 2), 0);
 }
 
-/**
- * Forward: out[b] [m, oh·ow] (contiguous) for samples b in [b0, b0 + nb), in register blocks of 4 output
- * channels × 8 columns (P_BLOCK 0) or 3 × 12 (P_BLOCK 1), whichever the caller finds wastes less on partial
- * blocks (LeNet conv1, 6 channels × 24 columns, fits 3 × 12 exactly). Either way each output element is
- * Σ_k in tap order, one multiply-add per tap.
- */
+/** Forward: out[b] [m, oh·ow] (contiguous) for samples b in [b0, b0 + nb). */
 export function convDirectF32(p: usize, b0: i32, nb: i32, scratch: usize): void {
   const x = <usize>par(p, P_X), sn = par(p, P_SN), sc = par(p, P_SC), sy = par(p, P_SY), sx = par(p, P_SX);
   const c = par(p, P_C), h = par(p, P_H), w = par(p, P_W), kh = par(p, P_KH), kw = par(p, P_KW);
   const sh = par(p, P_SH), sw = par(p, P_SW), ph = par(p, P_PH), pw = par(p, P_PW), dh = par(p, P_DH), dw = par(p, P_DW);
   const oh = par(p, P_OH), ow = par(p, P_OW), m = par(p, P_M);
-  const R = par(p, P_BLOCK) == 1 ? 3 : 4;
   const K = c * kh * kw;
+  const L = oh * ow;
   const rs = sw * segLen(w, pw, sw);
   const tile = scratch;
-  const offs = tile + 192;
+  const offs = tile + 128;
   const ws = offs + (<usize>(K + 8) << 2);
-  const mBlocks = (m + R - 1) / R;
+  const mBlocks = (m + 3) >> 2;
   const pad = ws + <usize>(mBlocks * K * 16);
   tapOffsets(c, h, w, kh, kw, sw, ph, pw, dh, dw, offs, 0);
-  // Weights as [block][k][R rows] (rows past m zero), each splat into a vector as the loop reads it.
+  // Weights as [block][k][4 rows] (rows past m zero), each splat into a vector as the loop reads it.
   const wt = <usize>par(p, P_WT), wo = par(p, P_WO), wc = par(p, P_WC), wy = par(p, P_WY), wx = par(p, P_WX);
   for (let blk = 0; blk < mBlocks; blk++) {
     let k = 0;
     for (let ch = 0; ch < c; ch++) {
       for (let ky = 0; ky < kh; ky++) {
         for (let kx = 0; kx < kw; kx++, k++) {
-          for (let j = 0; j < R; j++) {
-            const o = blk * R + j;
+          for (let j = 0; j < 4; j++) {
+            const o = blk * 4 + j;
             const v: f32 = o < m ? load<f32>(<usize>(<isize>wt + (<isize>(o * wo + ch * wc + ky * wy + kx * wx) << 2))) : 0;
-            store<f32>(ws + (<usize>((blk * K + k) * R + j) << 2), v);
+            store<f32>(ws + (<usize>((blk * K + k) * 4 + j) << 2), v);
           }
         }
       }
@@ -151,94 +144,43 @@ export function convDirectF32(p: usize, b0: i32, nb: i32, scratch: usize): void 
   const out = <usize>par(p, P_OUT);
   for (let b = b0; b < b0 + nb; b++) {
     padSample(x + (<usize>(b * sn) << 2), sc, sy, sx, c, h, w, ph, pw, sw, pad);
-    const ob = out + (<usize>(b * m * oh * ow) << 2);
-    if (R == 4) blocks4x8(pad, rs, sh, oh, ow, m, K, offs, ws, ob, tile);
-    else blocks3x12(pad, rs, sh, oh, ow, m, K, offs, ws, ob, tile);
-  }
-}
-
-/** Copies the first `rows` × `cols` of a tile of rows `stride` floats apart to out (rows `lrow` bytes apart). */
-function tileOut(tile: usize, stride: i32, rows: i32, cols: i32, d: usize, lrow: usize): void {
-  for (let j = 0; j < rows; j++) {
-    for (let i = 0; i < cols; i++) store<f32>(d + <usize>j * lrow + (<usize>i << 2), load<f32>(tile + (<usize>(j * stride + i) << 2)));
-  }
-}
-
-function blocks4x8(pad: usize, rs: i32, sh: i32, oh: i32, ow: i32, m: i32, K: i32, offs: usize, ws: usize, ob: usize, tile: usize): void {
-  const lrow = <usize>(oh * ow) << 2;
-  for (let blk = 0; blk * 4 < m; blk++) {
-    const wb = ws + <usize>(blk * K * 16);
-    const rows = min(4, m - blk * 4);
-    const obk = ob + <usize>(blk * 4) * lrow;
-    for (let oy = 0; oy < oh; oy++) {
-      const rowIn = pad + (<usize>(oy * sh * rs) << 2);
-      for (let ox = 0; ox < ow; ox += 8) {
-        const base = rowIn + (<usize>ox << 2);
-        let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
-        let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
-        let wp = wb;
-        let op = offs;
-        for (let k = 0; k < K; k++, wp += 16, op += 4) {
-          const src = base + (<usize>load<i32>(op) << 2);
-          const v0 = v128.load(src), v1 = v128.load(src, 16);
-          const w0 = v128.load32_splat(wp), w1 = v128.load32_splat(wp, 4), w2 = v128.load32_splat(wp, 8), w3 = v128.load32_splat(wp, 12);
-          a00 = madd(v0, w0, a00); a01 = madd(v1, w0, a01);
-          a10 = madd(v0, w1, a10); a11 = madd(v1, w1, a11);
-          a20 = madd(v0, w2, a20); a21 = madd(v1, w2, a21);
-          a30 = madd(v0, w3, a30); a31 = madd(v1, w3, a31);
-        }
-        const d = obk + (<usize>(oy * ow + ox) << 2);
-        if (ox + 8 <= ow) {
-          v128.store(d, a00); v128.store(d, a01, 16);
-          if (rows > 1) { v128.store(d + lrow, a10); v128.store(d + lrow, a11, 16); }
-          if (rows > 2) { v128.store(d + 2 * lrow, a20); v128.store(d + 2 * lrow, a21, 16); }
-          if (rows > 3) { v128.store(d + 3 * lrow, a30); v128.store(d + 3 * lrow, a31, 16); }
-        } else {
-          // A partial block: through the tile, then the columns that exist.
-          v128.store(tile, a00); v128.store(tile, a01, 16); v128.store(tile, a10, 32); v128.store(tile, a11, 48);
-          v128.store(tile, a20, 64); v128.store(tile, a21, 80); v128.store(tile, a30, 96); v128.store(tile, a31, 112);
-          tileOut(tile, 8, rows, ow - ox, d, lrow);
-        }
-      }
-    }
-  }
-}
-
-function blocks3x12(pad: usize, rs: i32, sh: i32, oh: i32, ow: i32, m: i32, K: i32, offs: usize, ws: usize, ob: usize, tile: usize): void {
-  const lrow = <usize>(oh * ow) << 2;
-  for (let blk = 0; blk * 3 < m; blk++) {
-    const wb = ws + <usize>(blk * K * 12);
-    const rows = min(3, m - blk * 3);
-    const obk = ob + <usize>(blk * 3) * lrow;
-    for (let oy = 0; oy < oh; oy++) {
-      const rowIn = pad + (<usize>(oy * sh * rs) << 2);
-      for (let ox = 0; ox < ow; ox += 12) {
-        const base = rowIn + (<usize>ox << 2);
-        let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a02 = f32x4.splat(0);
-        let a10 = f32x4.splat(0), a11 = f32x4.splat(0), a12 = f32x4.splat(0);
-        let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a22 = f32x4.splat(0);
-        let wp = wb;
-        let op = offs;
-        for (let k = 0; k < K; k++, wp += 12, op += 4) {
-          const src = base + (<usize>load<i32>(op) << 2);
-          const v0 = v128.load(src), v1 = v128.load(src, 16), v2 = v128.load(src, 32);
-          let wv = v128.load32_splat(wp);
-          a00 = madd(v0, wv, a00); a01 = madd(v1, wv, a01); a02 = madd(v2, wv, a02);
-          wv = v128.load32_splat(wp, 4);
-          a10 = madd(v0, wv, a10); a11 = madd(v1, wv, a11); a12 = madd(v2, wv, a12);
-          wv = v128.load32_splat(wp, 8);
-          a20 = madd(v0, wv, a20); a21 = madd(v1, wv, a21); a22 = madd(v2, wv, a22);
-        }
-        const d = obk + (<usize>(oy * ow + ox) << 2);
-        if (ox + 12 <= ow) {
-          v128.store(d, a00); v128.store(d, a01, 16); v128.store(d, a02, 32);
-          if (rows > 1) { v128.store(d + lrow, a10); v128.store(d + lrow, a11, 16); v128.store(d + lrow, a12, 32); }
-          if (rows > 2) { v128.store(d + 2 * lrow, a20); v128.store(d + 2 * lrow, a21, 16); v128.store(d + 2 * lrow, a22, 32); }
-        } else {
-          v128.store(tile, a00); v128.store(tile, a01, 16); v128.store(tile, a02, 32);
-          v128.store(tile, a10, 48); v128.store(tile, a11, 64); v128.store(tile, a12, 80);
-          v128.store(tile, a20, 96); v128.store(tile, a21, 112); v128.store(tile, a22, 128);
-          tileOut(tile, 12, rows, ow - ox, d, lrow);
+    for (let blk = 0; blk < mBlocks; blk++) {
+      const wb = ws + <usize>(blk * K * 16);
+      const rows = min(4, m - blk * 4);
+      const ob = out + (<usize>((b * m + blk * 4) * L) << 2);
+      for (let oy = 0; oy < oh; oy++) {
+        const rowIn = pad + (<usize>(oy * sh * rs) << 2);
+        for (let ox = 0; ox < ow; ox += 8) {
+          const base = rowIn + (<usize>ox << 2);
+          let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+          let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+          let wp = wb;
+          let op = offs;
+          for (let k = 0; k < K; k++, wp += 16, op += 4) {
+            const src = base + (<usize>load<i32>(op) << 2);
+            const v0 = v128.load(src), v1 = v128.load(src, 16);
+            const w0 = v128.load32_splat(wp), w1 = v128.load32_splat(wp, 4), w2 = v128.load32_splat(wp, 8), w3 = v128.load32_splat(wp, 12);
+            a00 = madd(v0, w0, a00); a01 = madd(v1, w0, a01);
+            a10 = madd(v0, w1, a10); a11 = madd(v1, w1, a11);
+            a20 = madd(v0, w2, a20); a21 = madd(v1, w2, a21);
+            a30 = madd(v0, w3, a30); a31 = madd(v1, w3, a31);
+          }
+          const d = ob + (<usize>(oy * ow + ox) << 2);
+          const lrow = <usize>L << 2;
+          if (ox + 8 <= ow) {
+            v128.store(d, a00); v128.store(d, a01, 16);
+            if (rows > 1) { v128.store(d + lrow, a10); v128.store(d + lrow, a11, 16); }
+            if (rows > 2) { v128.store(d + 2 * lrow, a20); v128.store(d + 2 * lrow, a21, 16); }
+            if (rows > 3) { v128.store(d + 3 * lrow, a30); v128.store(d + 3 * lrow, a31, 16); }
+          } else {
+            // A partial block: through the tile, then the columns that exist.
+            v128.store(tile, a00); v128.store(tile, a01, 16); v128.store(tile, a10, 32); v128.store(tile, a11, 48);
+            v128.store(tile, a20, 64); v128.store(tile, a21, 80); v128.store(tile, a30, 96); v128.store(tile, a31, 112);
+            const cols = ow - ox;
+            for (let j = 0; j < rows; j++) {
+              for (let i = 0; i < cols; i++) store<f32>(d + <usize>j * lrow + (<usize>i << 2), load<f32>(tile + (<usize>(j * 8 + i) << 2)));
+            }
+          }
         }
       }
     }

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Conv2dGeometry, View } from '../backend.js';
 import { conv2d as jsConv2d, conv2dInputGrad as jsInputGrad, conv2dWeightGrad as jsWeightGrad } from '../js/conv2d.js';
-import { directForward, directInputGrad, directWeightGrad, registerBlock, setDirectConv } from './conv-direct.js';
+import { directForward, directInputGrad, directWeightGrad, setDirectConv } from './conv-direct.js';
 import { makeConv2d } from './conv2d.js';
 import { kernels } from './instance.js';
 import { makeGemm } from './matmul.js';
@@ -125,9 +125,5 @@ describe.runIf(kernels !== null)('wasm direct convolution (few channels)', () =>
     expect(directInputGrad(geometry(64, 4, 28, 28, 3, 2, 1))).toBe(false); // stride 2
     setDirectConv('never');
     expect(directForward(geometry(64, 1, 28, 28, 5))).toBe(false);
-    // the forward's register block: 3 channels × 12 columns where it wastes less than 4 × 8 (both are tested above)
-    expect(registerBlock(6, 24)).toBe(1); // LeNet conv1
-    expect(registerBlock(16, 8)).toBe(0); // LeNet conv2
-    expect(registerBlock(4, 24)).toBe(0); // a tie: 4 × 8
   });
 });

@@ -29,7 +29,7 @@ import { threadPool, type Job, type WorkerFn } from './threads.js';
 /** Multiply-adds from which the batch is split over threads (as MIN_PARALLEL_WORK in matmul.ts). */
 const MIN_PARALLEL_WORK = 1 << 24;
 /** i32 fields of the parameter block (assembly/conv-direct.ts, P_*). */
-const PARAMS = 31;
+const PARAMS = 30;
 /** Spare elements after the per-sample weight-gradient parts for sumCols' vector loop. */
 const SPARE = 16;
 
@@ -48,15 +48,6 @@ export const directWeightGrad = (g: Conv2dGeometry): boolean => (mode === 'rule'
 /** Whether the input gradient of `g` (float32) takes the direct kernel: stride 1 only. */
 export const directInputGrad = (g: Conv2dGeometry): boolean =>
   g.sh === 1 && g.sw === 1 && (mode === 'rule' ? g.c >= 4 && g.c <= 8 && g.oh >= g.h && g.ow >= g.w : mode === 'always');
-
-/**
- * The forward kernel's register block, 4 channels × 8 columns (0) or 3 × 12 (1): the one that computes fewer
- * elements past the last channel and column (4 × 8 on a tie). A function of the shape, like the rule.
- */
-export function registerBlock(m: number, ow: number): 0 | 1 {
-  const padded = (r: number, c: number) => Math.ceil(m / r) * r * Math.ceil(ow / c) * c;
-  return padded(3, 12) < padded(4, 8) ? 1 : 0;
-}
 
 export function makeDirectConv(k: WasmKernels) {
   const ex = k.exports;
@@ -106,7 +97,7 @@ export function makeDirectConv(k: WasmKernels) {
     const wp = flip
       ? [(sw.start + ((g.kh - 1) * g.kw + g.kw - 1) * swk) * 4, taps * swk, swo, -g.kw * swk, -swk]
       : [sw.start * 4, swo, taps * swk, g.kw * swk, swk];
-    setParams(params, sx, g, [...wp, m, outAt, 0, 0, 0, 0, 0, registerBlock(m, g.ow)]);
+    setParams(params, sx, g, [...wp, m, outAt]);
     run('convDirectF32', params, g.n, g.n * m * g.c * taps * g.oh * g.ow, scratch, per);
     return outAt / 4;
   }
