@@ -14,17 +14,19 @@ const opt = (name, dflt) => {
 if (args.includes('--threads')) setNumThreads(opt('threads', 1));
 const N = opt('batch', 64);
 
-/** Median milliseconds of `fn` over 11 timed batches of `reps` calls after warm-up. */
-function time(fn, reps = 10) {
+/**
+ * Milliseconds per call of `fn`: the fastest of 21 timed batches of `reps` calls after warm-up (on a machine
+ * shared with other work, the least disturbed batch is the best estimate of the kernel's own speed).
+ */
+function time(fn, reps = 5) {
   for (let w = 0; w < 5; w++) fn();
-  const per = [];
-  for (let r = 0; r < 11; r++) {
+  let best = Infinity;
+  for (let r = 0; r < 21; r++) {
     const t0 = performance.now();
     for (let i = 0; i < reps; i++) fn();
-    per.push((performance.now() - t0) / reps);
+    best = Math.min(best, (performance.now() - t0) / reps);
   }
-  per.sort((x, y) => x - y);
-  return per[5];
+  return best;
 }
 
 const view = (t) => ({ data: t.data, shape: t.shape, strides: t.strides, offset: t.offset });
