@@ -24,7 +24,7 @@ import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import type { WasmKernels } from './instance.js';
 import { align, stage, stagedSize, type Staged } from './stage.js';
-import { threadPool, type Job, type WorkerFn } from './threads.js';
+import { threadPool, type Job } from './threads.js';
 
 /** Multiply-adds from which the batch is split over threads (as MIN_PARALLEL_WORK in matmul.ts). */
 const MIN_PARALLEL_WORK = 1 << 24;
@@ -59,7 +59,7 @@ export function makeDirectConv(k: WasmKernels) {
   };
 
   /** Runs `fn` over the batch: on the calling thread, or split by sample over the pool with a scratch each. */
-  function run(fn: WorkerFn, params: number, n: number, work: number, scratch: number, perThread: number): void {
+  function run(fn: 'convDirectF32' | 'convDirectWgradF32', params: number, n: number, work: number, scratch: number, perThread: number): void {
     const pool = n > 1 && work >= MIN_PARALLEL_WORK ? threadPool(k) : null;
     if (pool === null) return void ex[fn](params, 0, n, scratch);
     const parts = Math.min(n, 2 * pool.threads);
