@@ -24,7 +24,7 @@ import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import type { WasmKernels } from './instance.js';
 import { align, stage, stagedSize, type Staged } from './stage.js';
-import { threadPool, type Job } from './threads.js';
+import { threadPool, type Job, type ThreadPool } from './threads.js';
 
 /** Multiply-adds from which the batch is split over threads (as MIN_PARALLEL_WORK in matmul.ts). */
 const MIN_PARALLEL_WORK = 1 << 24;
@@ -58,9 +58,14 @@ export function makeDirectConv(k: WasmKernels) {
     return p;
   };
 
-  /** Runs `fn` over the batch: on the calling thread, or split by sample over the pool with a scratch each. */
-  function run(fn: 'convDirectF32' | 'convDirectWgradF32', params: number, n: number, work: number, scratch: number, perThread: number): void {
-    const pool = n > 1 && work >= MIN_PARALLEL_WORK ? threadPool(k) : null;
+  /**
+   * The pool a call of `work` multiply-adds over `n` samples runs on, or null for the calling thread. Asked
+   * once per call: the scratch is sized by its thread count (a page's pool may become ready between two asks).
+   */
+  const poolFor = (n: number, work: number) => (n > 1 && work >= MIN_PARALLEL_WORK ? threadPool(k) : null);
+
+  /** Runs `fn` over the batch: on the calling thread, or split by sample over `pool`, each thread in its own scratch. */
+  function run(fn: 'convDirectF32' | 'convDirectWgradF32', pool: ThreadPool | null, params: number, n: number, scratch: number, perThread: number): void {
     if (pool === null) return void ex[fn](params, 0, n, scratch);
     const parts = Math.min(n, 2 * pool.threads);
     const jobs: Job[] = [];
@@ -71,7 +76,6 @@ export function makeDirectConv(k: WasmKernels) {
     }
     pool.run(jobs, 1, perThread);
   }
-  const threadsFor = (n: number, work: number) => (n > 1 && work >= MIN_PARALLEL_WORK ? threadPool(k)?.threads ?? 1 : 1);
 
   /**
    * Stages `x` (`[N, C, H, W]`, any strides) and the weights, runs the forward kernel into a contiguous
@@ -79,7 +83,8 @@ export function makeDirectConv(k: WasmKernels) {
    * where the weight element (o, c, ky, kx) is: `wAt + o·ws[0] + c·ws[1] + ky·ws[2] + kx·ws[3]` (elements).
    */
   function forward(x: View, w: View, g: Conv2dGeometry, m: number, flip: boolean): number | null {
-    const threads = threadsFor(g.n, g.n * m * g.c * g.kh * g.kw * g.oh * g.ow);
+    const pool = poolFor(g.n, g.n * m * g.c * g.kh * g.kw * g.oh * g.ow);
+    const threads = pool === null ? 1 : pool.threads;
     const per = ex.convDirectScratch(g.c, g.h, g.w, g.kh, g.kw, g.sw, g.ph, g.pw, g.oh, g.ow, m, 0);
     base = k.base;
     const params = take(PARAMS * 4);
@@ -98,7 +103,7 @@ export function makeDirectConv(k: WasmKernels) {
       ? [(sw.start + ((g.kh - 1) * g.kw + g.kw - 1) * swk) * 4, taps * swk, swo, -g.kw * swk, -swk]
       : [sw.start * 4, swo, taps * swk, g.kw * swk, swk];
     setParams(params, sx, g, [...wp, m, outAt]);
-    run('convDirectF32', params, g.n, g.n * m * g.c * taps * g.oh * g.ow, scratch, per);
+    run('convDirectF32', pool, params, g.n, scratch, per);
     return outAt / 4;
   }
 
@@ -136,7 +141,8 @@ export function makeDirectConv(k: WasmKernels) {
   function conv2dWeightGrad(x: View, gOut: View, g: Conv2dGeometry, out: TypedArray): boolean {
     const M = gOut.shape[1]!;
     const K = g.c * g.kh * g.kw;
-    const threads = threadsFor(g.n, g.n * M * K * g.oh * g.ow);
+    const pool = poolFor(g.n, g.n * M * K * g.oh * g.ow);
+    const threads = pool === null ? 1 : pool.threads;
     const per = ex.convDirectScratch(g.c, g.h, g.w, g.kh, g.kw, g.sw, g.ph, g.pw, g.oh, g.ow, M, 1);
     base = k.base;
     const params = take(PARAMS * 4);
@@ -152,7 +158,7 @@ export function makeDirectConv(k: WasmKernels) {
     const [gn, gm, gl] = sg.strides as [number, number, number];
     // Weights unused: zeros in their fields; the output gradient as [N, M, oh, ow].
     setParams(params, sx, g, [0, 0, 0, 0, 0, M, parts, sg.start * 4, gn, gm, g.ow * gl, gl]);
-    run('convDirectWgradF32', params, g.n, g.n * M * K * g.oh * g.ow, scratch, per);
+    run('convDirectWgradF32', pool, params, g.n, scratch, per);
     // Σ over the batch in float64, in sample order (as the im2col path sums its per-sample products).
     ex.sumColsF32(parts, M * K, g.n, M * K, 1, 0, outAt);
     out.set(mem.subarray(outAt / 4, outAt / 4 + M * K));
