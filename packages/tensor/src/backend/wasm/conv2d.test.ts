@@ -2,50 +2,15 @@
 // float64, over random geometries large enough to take the wasm path, with strided and offset inputs and
 // a channel-slice output (a group of a grouped convolution).
 import { describe, expect, it } from 'vitest';
-import type { View } from '../backend.js';
 import { conv2d as jsConv2d, conv2dInputGrad as jsInputGrad, conv2dWeightGrad as jsWeightGrad } from '../js/conv2d.js';
 import { makeConv2d } from './conv2d.js';
 import { kernels } from './instance.js';
 import { makeGemm } from './matmul.js';
-import { lcg, randomGeometry as drawGeometry, type GeometryRanges } from '../../../test/conv-geometry.js';
+import { expectClose, lcg, randomGeometry as drawGeometry, randomView, widen, type Ctor, type GeometryRanges } from '../../../test/conv-geometry.js';
 
 const rng = lcg;
 /** Large enough to take the wasm path (at least 4,096 column elements). */
 const LARGE: GeometryRanges = { n: [1, 6], c: [1, 5], hw: [6, 20], k: [1, 5], stride: [1, 2], dilation: [1, 2], pad: [0, 2], minCols: 4096 };
-
-type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
-
-/** A random view of `shape`; `strided` reverses the dim order in storage and adds an offset and NaN gaps. */
-function randomView(C: Ctor, shape: number[], strided: boolean, rand: () => number): View {
-  const strides = new Array<number>(shape.length);
-  let size = 1;
-  const order = strided ? shape.map((_, i) => i) : shape.map((_, i) => shape.length - 1 - i);
-  for (const d of order) {
-    strides[d] = size;
-    size *= shape[d]! + (strided ? 1 : 0);
-  }
-  const offset = strided ? 3 : 0;
-  const data = new C(offset + size).fill(NaN);
-  const idx = new Array<number>(shape.length).fill(0);
-  const total = shape.reduce((a, b) => a * b, 1);
-  for (let i = 0; i < total; i++) {
-    let at = offset;
-    for (let d = 0; d < shape.length; d++) at += idx[d]! * strides[d]!;
-    data[at] = rand() * 2 - 1;
-    for (let d = shape.length - 1; d >= 0 && ++idx[d]! === shape[d]; d--) idx[d] = 0;
-  }
-  return { data, shape, strides, offset };
-}
-
-/** The same view's values in a float64 copy (same layout). */
-const widen = (v: View): View => ({ ...v, data: Float64Array.from(v.data) });
-
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, label: string): void {
-  expect(got.length, label).toBe(want.length);
-  let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!)));
-  expect(worst, label).toBeLessThanOrEqual(tol);
-}
 
 describe.runIf(kernels !== null)('wasm conv2d, conv2dInputGrad, conv2dWeightGrad', () => {
   const wasm = makeConv2d(kernels!, makeGemm(kernels!));

@@ -7,6 +7,7 @@
 import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { conv2d as jsConv2d, conv2dInputGrad as jsConv2dInputGrad, conv2dWeightGrad as jsConv2dWeightGrad } from '../js/conv2d.js';
+import { directForward, directInputGrad, directWeightGrad, makeDirectConv } from './conv-direct.js';
 import { geometryTail, isFloat } from './conv.js';
 import type { WasmKernels } from './instance.js';
 import type { Gemm } from './matmul.js';
@@ -45,6 +46,7 @@ class Arena {
 
 export function makeConv2d(k: WasmKernels, gemm: Gemm) {
   const ex = k.exports;
+  const direct = makeDirectConv(k);
   /**
    * im2col of samples [n0, n0 + count) of staged `sx` into `cols` (byte address of sample n0's columns),
    * split by sample across threads when large.
@@ -84,6 +86,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const L = g.oh * g.ow;
     if (g.n * K * L < MIN_COLS || !usable(out.data, x.data, w.data)) return jsConv2d(x, w, g, out);
     const f32 = out.data instanceof Float32Array;
+    if (f32 && directForward(g) && direct.conv2d(x, w, g, out)) return;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(x) * size, stagedSize(w) * size, round * K * L * size, g.n * M * L * size)) return jsConv2d(x, w, g, out);
@@ -112,6 +115,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const L = g.oh * g.ow;
     if (g.n * K * L < MIN_COLS || !usable(out, gOut.data, w.data)) return jsConv2dInputGrad(gOut, w, g, out);
     const f32 = out instanceof Float32Array;
+    if (f32 && directInputGrad(g) && direct.conv2dInputGrad(gOut, w, g, out)) return;
     const size = f32 ? 4 : 8;
     const image = g.n * g.c * g.h * g.w;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
@@ -144,6 +148,7 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const L = g.oh * g.ow;
     if (g.n * K * L < MIN_COLS || !usable(out, x.data, gOut.data)) return jsConv2dWeightGrad(x, gOut, g, out);
     const f32 = out instanceof Float32Array;
+    if (f32 && directWeightGrad(g) && direct.conv2dWeightGrad(x, gOut, g, out)) return;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(x) * size, stagedSize(gOut) * size, round * K * L * size,

@@ -28,6 +28,11 @@ export interface WasmExports {
   readonly im2colF64: (x: number, ...stridesThenGeometryThenOut: number[]) => void;
   readonly col2imF32: (cols: number, ...geometryThenOut: number[]) => void;
   readonly col2imF64: (cols: number, ...geometryThenOut: number[]) => void;
+  /** Direct float32 convolution of samples [b0, b0 + nb) described by the i32 parameter block at `params` (assembly/conv-direct.ts). */
+  readonly convDirectF32: (params: number, b0: number, nb: number, scratch: number) => void;
+  readonly convDirectWgradF32: (params: number, b0: number, nb: number, scratch: number) => void;
+  readonly convDirectScratch: (c: number, h: number, w: number, kh: number, kw: number, sw: number, ph: number, pw: number,
+    oh: number, ow: number, m: number, wgrad: number) => number;
   readonly maxPoolF32: (x: number, ...stridesThenGeometryThenOutAndIndices: number[]) => void;
   readonly maxPoolF64: (x: number, ...stridesThenGeometryThenOutAndIndices: number[]) => void;
   readonly sumColsF32: (x: number, lead: number, nr: number, rs: number, ns: number, ss: number, out: number) => void;

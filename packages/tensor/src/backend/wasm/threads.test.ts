@@ -4,7 +4,7 @@
 // thread count is validated.
 import { afterAll, describe, expect, it } from 'vitest';
 import '../../node.js'; // installs the worker_threads host, as Node's resolution of @tensile/tensor does
-import { conv2d, getNumThreads, manualSeed, matmul, randn, setBackend, setNumThreads } from '../../index.js';
+import { cat, conv2d, getNumThreads, grad, manualSeed, matmul, randn, setBackend, setNumThreads } from '../../index.js';
 import { kernels } from './instance.js';
 import { splitMatmul } from './matmul.js';
 import { threadPool } from './threads.js';
@@ -44,6 +44,15 @@ describe.runIf(kernels?.shared === true)('wasm kernels on worker threads', () =>
       () => matmul(randn([7, 200, 300]), randn([300, 200])),
       () => matmul(randn([2, 300, 240], { dtype: 'float64' }), randn([2, 240, 180], { dtype: 'float64' })),
       () => conv2d(randn([32, 8, 32, 32]), randn([16, 8, 3, 3]), null, { padding: 1 }),
+      () => conv2d(randn([32, 16, 32, 32]), randn([16, 16, 3, 3]), null, { padding: 1 }), // im2col + GEMM
+      // the direct kernels for few channels (conv-direct.ts): forward, input and weight gradients
+      () => conv2d(randn([64, 3, 32, 32]), randn([16, 3, 5, 5]), null, { stride: [1, 2], padding: 2 }),
+      () => {
+        const x = randn([64, 4, 32, 32], { requiresGrad: true });
+        const w = randn([8, 4, 3, 3], { requiresGrad: true });
+        const [gx, gw] = grad(conv2d(x, w, null, { padding: 1 }).square().sum(), [x, w]);
+        return cat([gx!.reshape([-1]), gw!.reshape([-1])]);
+      },
     ];
     const reference = cases.map((make) => {
       setNumThreads(1);

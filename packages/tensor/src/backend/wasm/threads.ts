@@ -23,7 +23,7 @@ export interface ThreadHost {
 }
 
 /** The exports a worker may be asked to call (by index in the control block). */
-export const WORKER_FNS = ['matmulF32', 'matmulF64', 'im2colF32', 'im2colF64', 'col2imF32', 'col2imF64'] as const;
+export const WORKER_FNS = ['matmulF32', 'matmulF64', 'im2colF32', 'im2colF64', 'col2imF32', 'col2imF64', 'convDirectF32', 'convDirectWgradF32'] as const;
 export type WorkerFn = (typeof WORKER_FNS)[number];
 
 // Control block (a SharedArrayBuffer): a header of int32 and float64 fields, one int32 slot per worker, then
