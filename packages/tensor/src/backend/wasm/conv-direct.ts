@@ -23,7 +23,7 @@
 import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import type { WasmKernels } from './instance.js';
-import { align, stage, stagedSize, type Staged } from './stage.js';
+import { align, isResident, residentView, stage, stagedSize, type Staged } from './stage.js';
 import { threadPool, type Job, type ThreadPool } from './threads.js';
 
 /** Multiply-adds from which the batch is split over threads (as MIN_PARALLEL_WORK in matmul.ts). */
@@ -52,7 +52,7 @@ export const directInputGrad = (g: Conv2dGeometry): boolean =>
 export function makeDirectConv(k: WasmKernels) {
   const ex = k.exports;
   let base = k.base;
-  const take = (bytes: number) => {
+  const take = (bytes: number): number => {
     const p = base;
     base += align(bytes);
     return p;
@@ -86,16 +86,16 @@ export function makeDirectConv(k: WasmKernels) {
     const pool = poolFor(g.n, g.n * m * g.c * g.kh * g.kw * g.oh * g.ow);
     const threads = pool === null ? 1 : pool.threads;
     const per = ex.convDirectScratch(g.c, g.h, g.w, g.kh, g.kw, g.sw, g.ph, g.pw, g.oh, g.ow, m, 0);
+    // Resident operands are read where they are; reserving first, since it can move the scratch.
+    const xIn = isResident(k, x.data);
+    const wIn = isResident(k, w.data);
+    const sizes = [PARAMS * 4, threads * per, xIn ? 0 : stagedSize(x) * 4, wIn ? 0 : stagedSize(w) * 4, g.n * m * g.oh * g.ow * 4];
+    if (!k.reserve(sizes.reduce((sum, b) => sum + align(b), 0))) return null;
     base = k.base;
-    const params = take(PARAMS * 4);
-    const scratch = take(threads * per);
-    const xAt = take(stagedSize(x) * 4);
-    const wAt = take(stagedSize(w) * 4);
-    const outAt = take(g.n * m * g.oh * g.ow * 4);
-    if (!k.reserve(base - k.base)) return null;
+    const [params, scratch, xAt, wAt, outAt] = sizes.map(take) as [number, number, number, number, number];
     const mem = k.f32();
-    const sx = stage(x, mem, xAt / 4);
-    const sw = stage(w, mem, wAt / 4);
+    const sx = xIn ? residentView(x, 4) : stage(x, mem, xAt / 4);
+    const sw = wIn ? residentView(w, 4) : stage(w, mem, wAt / 4);
     const [swo, swk] = sw.strides as [number, number];
     const taps = g.kh * g.kw;
     // Forward: w is [m, C·kh·kw]. Input gradient: w is [M, m·kh·kw] of the forward, read transposed and flipped.
@@ -144,17 +144,15 @@ export function makeDirectConv(k: WasmKernels) {
     const pool = poolFor(g.n, g.n * M * K * g.oh * g.ow);
     const threads = pool === null ? 1 : pool.threads;
     const per = ex.convDirectScratch(g.c, g.h, g.w, g.kh, g.kw, g.sw, g.ph, g.pw, g.oh, g.ow, M, 1);
+    const xIn = isResident(k, x.data);
+    const gIn = isResident(k, gOut.data);
+    const sizes = [PARAMS * 4, threads * per, xIn ? 0 : stagedSize(x) * 4, gIn ? 0 : stagedSize(gOut) * 4, (g.n * M * K + SPARE) * 4, (M * K + SPARE) * 4];
+    if (!k.reserve(sizes.reduce((sum, b) => sum + align(b), 0))) return false;
     base = k.base;
-    const params = take(PARAMS * 4);
-    const scratch = take(threads * per);
-    const xAt = take(stagedSize(x) * 4);
-    const gAt = take(stagedSize(gOut) * 4);
-    const parts = take((g.n * M * K + SPARE) * 4);
-    const outAt = take((M * K + SPARE) * 4);
-    if (!k.reserve(base - k.base)) return false;
+    const [params, scratch, xAt, gAt, parts, outAt] = sizes.map(take) as [number, number, number, number, number, number];
     const mem = k.f32();
-    const sx = stage(x, mem, xAt / 4);
-    const sg = stage(gOut, mem, gAt / 4);
+    const sx = xIn ? residentView(x, 4) : stage(x, mem, xAt / 4);
+    const sg = gIn ? residentView(gOut, 4) : stage(gOut, mem, gAt / 4);
     const [gn, gm, gl] = sg.strides as [number, number, number];
     // Weights unused: zeros in their fields; the output gradient as [N, M, oh, ow].
     setParams(params, sx, g, [0, 0, 0, 0, 0, M, parts, sg.start * 4, gn, gm, g.ow * gl, gl]);

@@ -11,7 +11,7 @@ import { directForward, directInputGrad, directWeightGrad, makeDirectConv } from
 import { geometryTail, isFloat } from './conv.js';
 import type { WasmKernels } from './instance.js';
 import type { Gemm } from './matmul.js';
-import { align, stage, stagedSize, type Staged } from './stage.js';
+import { align, isResident, residentView, stage, stagedSize, type Staged } from './stage.js';
 import { threadPool, type Job, type WorkerFn } from './threads.js';
 
 /** Below this many column elements the JS kernels run. */
@@ -89,17 +89,19 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     if (f32 && directForward(g) && direct.conv2d(x, w, g, out)) return;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
-    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(x) * size, stagedSize(w) * size, round * K * L * size, g.n * M * L * size)) return jsConv2d(x, w, g, out);
+    const xBytes = isResident(k, x.data) ? 0 : stagedSize(x) * size;
+    const wBytes = isResident(k, w.data) ? 0 : stagedSize(w) * size;
+    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), xBytes, wBytes, round * K * L * size, g.n * M * L * size)) return jsConv2d(x, w, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
-    const xAt = arena.take(stagedSize(x) * size);
-    const wAt = arena.take(stagedSize(w) * size);
+    const xAt = arena.take(xBytes);
+    const wAt = arena.take(wBytes);
     const cols = arena.take(round * K * L * size);
     const outAt = arena.take(g.n * M * L * size);
     if (!k.reserve(arena.at - k.base)) return jsConv2d(x, w, g, out);
     const mem = f32 ? k.f32() : k.f64();
-    const sx = stage(x, mem, xAt / size);
-    const sw = stage(w, mem, wAt / size);
+    const sx = xBytes === 0 ? residentView(x, size) : stage(x, mem, xAt / size);
+    const sw = wBytes === 0 ? residentView(w, size) : stage(w, mem, wAt / size);
     for (let n0 = 0; n0 < g.n; n0 += round) {
       const nb = Math.min(round, g.n - n0);
       im2col(f32, sx, g, cols, n0, nb);
@@ -120,17 +122,19 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const image = g.n * g.c * g.h * g.w;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     const plane = g.c * g.h * g.w;
-    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(gOut) * size, stagedSize(w) * size, round * K * L * size, image * size)) return jsConv2dInputGrad(gOut, w, g, out);
+    const gBytes = isResident(k, gOut.data) ? 0 : stagedSize(gOut) * size;
+    const wBytes = isResident(k, w.data) ? 0 : stagedSize(w) * size;
+    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), gBytes, wBytes, round * K * L * size, image * size)) return jsConv2dInputGrad(gOut, w, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
-    const gAt = arena.take(stagedSize(gOut) * size);
-    const wAt = arena.take(stagedSize(w) * size);
+    const gAt = arena.take(gBytes);
+    const wAt = arena.take(wBytes);
     const cols = arena.take(round * K * L * size);
     const imageAt = arena.take(image * size);
     if (!k.reserve(arena.at - k.base)) return jsConv2dInputGrad(gOut, w, g, out);
     const mem = f32 ? k.f32() : k.f64();
-    const sg = stage(gOut, mem, gAt / size);
-    const sw = stage(w, mem, wAt / size);
+    const sg = gBytes === 0 ? residentView(gOut, size) : stage(gOut, mem, gAt / size);
+    const sw = wBytes === 0 ? residentView(w, size) : stage(w, mem, wAt / size);
     mem.fill(0, imageAt / size, imageAt / size + image);
     for (let n0 = 0; n0 < g.n; n0 += round) {
       const nb = Math.min(round, g.n - n0);
@@ -151,19 +155,21 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     if (f32 && directWeightGrad(g) && direct.conv2dWeightGrad(x, gOut, g, out)) return;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
-    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), stagedSize(x) * size, stagedSize(gOut) * size, round * K * L * size,
+    const xBytes = isResident(k, x.data) ? 0 : stagedSize(x) * size;
+    const gBytes = isResident(k, gOut.data) ? 0 : stagedSize(gOut) * size;
+    if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), xBytes, gBytes, round * K * L * size,
       (g.n * M * K + SPARE) * size, (M * K + SPARE) * size)) return jsConv2dWeightGrad(x, gOut, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
-    const xAt = arena.take(stagedSize(x) * size);
-    const gAt = arena.take(stagedSize(gOut) * size);
+    const xAt = arena.take(xBytes);
+    const gAt = arena.take(gBytes);
     const cols = arena.take(round * K * L * size);
     const perSample = arena.take((g.n * M * K + SPARE) * size);
     const outAt = arena.take((M * K + SPARE) * size);
     if (!k.reserve(arena.at - k.base)) return jsConv2dWeightGrad(x, gOut, g, out);
     const mem = f32 ? k.f32() : k.f64();
-    const sx = stage(x, mem, xAt / size);
-    const sg = stage(gOut, mem, gAt / size);
+    const sx = xBytes === 0 ? residentView(x, size) : stage(x, mem, xAt / size);
+    const sg = gBytes === 0 ? residentView(gOut, size) : stage(gOut, mem, gAt / size);
     for (let n0 = 0; n0 < g.n; n0 += round) {
       const nb = Math.min(round, g.n - n0);
       im2col(f32, sx, g, cols, n0, nb);
