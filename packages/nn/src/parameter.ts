@@ -1,4 +1,4 @@
-import { DTypeError, Tensor, fmtShape, isFloat } from '@tensile/tensor';
+import { DTypeError, Tensor, copy_, fmtShape, isFloat, noGrad, zeros, type TypedArray } from '@tensile/tensor';
 
 /**
  * A tensor that a `Module` owns as a trainable weight: a `Tensor` with `requiresGrad = true` that the
@@ -9,13 +9,21 @@ import { DTypeError, Tensor, fmtShape, isFloat } from '@tensile/tensor';
  * this.scale = new Parameter(ones([10]));
  * new Parameter(zeros([3]), false); // a frozen parameter
  */
+/** A contiguous copy of `t`'s elements made by the current backend (in wasm memory where it keeps tensors). */
+function ownCopy(t: Tensor): TypedArray {
+  const c = zeros([...t.shape], { dtype: t.dtype });
+  noGrad(() => copy_(c, t));
+  return c.data;
+}
+
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
     if (!(data instanceof Tensor)) {
       throw new TypeError(`Parameter: expected a Tensor, got ${data === null ? 'null' : typeof data}`);
     }
     const owns = data.offset === 0 && data.isContiguous && data.data.length === data.numel;
-    super(owns ? data.data : data.toTypedArray(), [...data.shape]);
+    // The copy is made by the current backend (so it lives in wasm memory where the wasm backend keeps tensors).
+    super(owns ? data.data : ownCopy(data), [...data.shape]);
     if (requiresGrad && !isFloat(this.dtype)) {
       throw new DTypeError(
         `Parameter: only float tensors can require gradients, got a ${this.dtype} tensor of shape ${fmtShape(this.shape)}; pass requiresGrad = false to keep it frozen`,

@@ -31,18 +31,19 @@ function fmtBytes(bytes: number): string {
 }
 
 /**
- * Allocates a zero-filled typed array of `size` elements for `dtype`, or throws an `AllocationError` naming
+ * Allocates a zero-filled typed array of `size` elements for `dtype` (`zeroed` false: its contents are
+ * unspecified, for a caller that writes every element), or throws an `AllocationError` naming
  * `op`, the `shape` (when the caller knows it), the dtype and the bytes: before allocating when `size` is
  * past `MAX_ELEMENTS`, and in place of the engine's RangeError when it cannot allocate the array.
  */
-export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Shape): TypedArray {
+export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Shape, zeroed = true, backendMemory = true): TypedArray {
   if (!(size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size))) {
     const count = shape ? `${size} elements, ${fmtBytes(size * BYTES[dtype])}` : fmtBytes(size * BYTES[dtype]);
     throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
   }
   countAllocation(size * BYTES[dtype]);
-  if (storage !== null) {
-    const a = storage(dtype, size, currentPass !== 'forward');
+  if (storage !== null && backendMemory) {
+    const a = storage(dtype, size, currentPass !== 'forward', zeroed);
     if (a !== null) {
       if (born !== null) born.push(a);
       return a;
@@ -62,8 +63,11 @@ export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Sha
 
 const LARGE = 1 << 24;
 
+/** A zero-filled ordinary typed array (never one in a backend's memory); errors as `allocArray`'s. */
+export const plainArray = (dtype: DType, size: number, op = 'alloc'): TypedArray => allocArray(dtype, size, op, undefined, true, false);
+
 /** Storage in a backend's own memory (`Backend.alloc`), or null for a plain typed array. */
-export type StorageAllocator = (dtype: DType, size: number, engine: boolean) => TypedArray | null;
+export type StorageAllocator = (dtype: DType, size: number, engine: boolean, zeroed: boolean) => TypedArray | null;
 
 let storage: StorageAllocator | null = null;
 let releaser: ((data: TypedArray) => void) | null = null;

@@ -13,6 +13,27 @@ import { MetricScheduler } from './metric-scheduler.js';
 import { captureState, restoreState, type AnyOptimizer, type TrainingParts, type TrainingState } from './state.js';
 import { addBatch, classificationStep, emptySums, evaluate, means, measure, type MetricFn, type MetricSums, type StepFn } from './steps.js';
 
+
+/** How often (ms) fit lets the event loop turn between steps. */
+const TURN_MS = 50;
+
+/** Resolves on a later task of the event loop (setImmediate in Node, a MessageChannel message in browsers). */
+function nextTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') return new Promise((resolve) => void g.setImmediate!(resolve));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((resolve) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        resolve();
+      };
+      ch.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** What `fit` trains and how. */
 export interface FitOptions<B> {
   model: AnyModule;
@@ -167,6 +188,7 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
   };
 
   await run('onFitStart');
+  let lastTurn = performance.now();
   for (epoch = epochsDone + 1; epoch <= epochs && stopped === null; epoch++) {
     const sums = (partial ??= emptySums());
     batch = sums.batches;
@@ -223,6 +245,12 @@ export async function fit<B>(opts: FitOptions<B>): Promise<FitResult> {
       history.append(record);
       for (const c of ordered) await c.onStepEnd?.(ctx, record);
       if (stopped) break;
+      // A turn of the event loop now and then: the finalizers that return dropped tensors' storage (wasm
+      // memory) to its allocator run only between tasks, never inside a loop of awaited promises.
+      if (performance.now() - lastTurn >= TURN_MS) {
+        await nextTask();
+        lastTurn = performance.now();
+      }
     }
     if (stopped) break; // an epoch cut short gets no epoch record
     const trainSeconds = (performance.now() - began) / 1000;

@@ -61,12 +61,13 @@ export interface AvgPool2dGeometry extends Conv2dGeometry {
 export interface Backend {
   readonly name: string;
   /**
-   * Storage for a new tensor in the backend's own memory, zero-filled, or null for an ordinary typed array.
+   * Storage for a new tensor in the backend's own memory, zero-filled (unless `zeroed` is false: the caller
+   * writes every element), or null for an ordinary typed array.
    * Every kernel takes both. `engine`: the autograd engine or an optimizer step is allocating (backward,
    * optimizer pass), whose storage it can often release itself (`release`); the rest is freed when its
    * array is garbage-collected. Absent: tensors live in ordinary typed arrays (the JS backend).
    */
-  alloc?(dtype: DType, size: number, engine: boolean): TypedArray | null;
+  alloc?(dtype: DType, size: number, engine: boolean, zeroed?: boolean): TypedArray | null;
   /** Frees storage `alloc` made, which nothing will read or write again (a no-op for any other array). */
   release?(data: TypedArray): void;
   /** Copies `src` into `dst` element by element (same shape), converting dtypes; to bool means `x != 0`. */

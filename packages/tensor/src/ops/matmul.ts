@@ -33,7 +33,7 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     const [m, k] = [a.shape[nd - 2]!, a.shape[nd - 1]!];
     const n = b.shape[nd - 1]!;
     const batch = a.shape.slice(0, nd - 2);
-    const out = empty([...batch, m, n], a.dtype, 'matmul');
+    const out = empty([...batch, m, n], a.dtype, 'matmul', false); // every element written below
     const kernel = getBackend().bmm;
     // While the NaN guard is on, a kernel that can check its product where it has it at hand says so.
     let finite = guardOn;

@@ -2,7 +2,7 @@
 // share storage with their input; their backwards move the gradient back into the input's shape.
 import { defineOp } from '../autograd/op.js';
 import { getBackend } from '../backend/registry.js';
-import type { TypedArray } from '../dtype.js';
+import { plainArray, type TypedArray } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { checkExpandable, contiguousStrides, fmtShape, inferShape, normalizeDim, normalizeDims, normalizeNewDim, shapesEqual, viewStrides, type Shape } from '../shape.js';
 import { checkTensor, describeValue } from '../check.js';
@@ -284,7 +284,13 @@ export function clone(x: Tensor): Tensor {
   return cloneOp([x], undefined);
 }
 
-/** A contiguous copy of the elements as a typed array. */
+/**
+ * A contiguous copy of the elements as an ordinary typed array, never one over the backend's memory: what
+ * `toTypedArray` hands out may go anywhere a typed array goes (a shared wasm memory's arrays are refused by
+ * Blob, TextDecoder and ONNX Runtime, and postMessage shares them instead of copying).
+ */
 export function contiguousData(x: Tensor): TypedArray {
-  return copyK(x).data;
+  const out = plainArray(x.dtype, x.numel, 'toTypedArray');
+  getBackend().copy(x, { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
+  return out;
 }

@@ -18,9 +18,12 @@ export function trackAllocations(set: WeakSet<object> | null): WeakSet<object> |
   return prev;
 }
 
-/** A new zero-filled contiguous tensor; `op` names the caller in an `AllocationError` for a shape too large. */
-export function empty(shape: Shape, dtype: DType, op = 'empty'): Tensor {
-  const data = allocArray(dtype, numelOf(shape), op, shape);
+/**
+ * A new zero-filled contiguous tensor; `op` names the caller in an `AllocationError` for a shape too large.
+ * `zeroed` false: the contents are unspecified, for a caller whose kernel writes every element.
+ */
+export function empty(shape: Shape, dtype: DType, op = 'empty', zeroed = true): Tensor {
+  const data = allocArray(dtype, numelOf(shape), op, shape, zeroed);
   if (fresh !== null) fresh.add(data);
   return new Tensor(data, [...shape], undefined, 0, null);
 }
@@ -43,7 +46,7 @@ export function broadcastView(t: Tensor, shape: Shape): Tensor {
 }
 
 export function unaryK(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, p?: number, q?: number): Tensor {
-  const out = empty(x.shape, dtype, op);
+  const out = empty(x.shape, dtype, op, false);
   getBackend().unary(op, x, out, p, q);
   return out;
 }
@@ -56,14 +59,14 @@ export function binaryK(op: BinaryOp, a: Tensor, b: Tensor, dtype: DType): Tenso
   // NOTE: bool arithmetic runs in int32 and converts back (nonzero → true), so bool + bool is a logical
   // or, as in PyTorch, and a bool tensor never stores a 2.
   if (dtype === 'bool' && !COMPARISONS.has(op)) return copyK(binaryK(op, a, b, 'int32'), 'bool');
-  const out = empty(a.shape, dtype, op);
+  const out = empty(a.shape, dtype, op, false);
   getBackend().binary(op, a, b, out);
   return out;
 }
 
 /** A contiguous copy converted to `dtype`. */
 export function copyK(x: Tensor, dtype: DType = x.dtype, op = 'copy'): Tensor {
-  const out = empty(x.shape, dtype, op);
+  const out = empty(x.shape, dtype, op, false);
   getBackend().copy(x, out);
   return out;
 }

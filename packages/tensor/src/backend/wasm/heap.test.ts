@@ -27,6 +27,14 @@ describe.runIf(heap !== null)('tensors in wasm memory', () => {
   beforeEach(() => setBackend('wasm'));
   afterEach(() => setWasmHeapLimit(256 * 1024 * 1024));
 
+  it('hands out toTypedArray copies as ordinary typed arrays, never over the shared memory', () => {
+    const t = randn([64, 64]);
+    expect(resident(t)).toBe(true);
+    const a = t.toTypedArray();
+    expect(a.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(Array.from(a)).toEqual(Array.from(t.data));
+  });
+
   it('puts tensors of at least 4 KiB in wasm memory, smaller ones in JS arrays', () => {
     expect(resident(zeros([1024]))).toBe(true);
     expect(resident(randn([64, 128]))).toBe(true);
@@ -167,18 +175,18 @@ describe.runIf(heap !== null)('tensors in wasm memory', () => {
     expect(s.memoryBytes).toBeLessThan(64 * 1024 * 1024);
     expect(sizes.at(-1)).toBe(sizes[1]);
     expect(s.fallbacks).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('keeps wasm memory flat over thousands of training steps', () => {
-    setWasmHeapLimit(32 * 1024 * 1024);
+    setWasmHeapLimit(8 * 1024 * 1024);
     manualSeed(9);
-    const x = randn([64, 784]), y = randint(0, 10, [64]);
-    const w1 = randn([784, 128]).mul(0.03).requiresGrad_();
-    const w2 = randn([128, 10]).mul(0.1).requiresGrad_();
+    const x = randn([64, 256]), y = randint(0, 10, [64]);
+    const w1 = randn([256, 64]).mul(0.05).requiresGrad_();
+    const w2 = randn([64, 10]).mul(0.1).requiresGrad_();
     const sizes: number[] = [];
     let first = 0;
     let last = 0;
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 2000; i++) {
       const loss = crossEntropyIndices(relu(matmul(x, w1)).matmul(w2), y).mean();
       loss.backward();
       noGrad(() => {
@@ -189,12 +197,12 @@ describe.runIf(heap !== null)('tensors in wasm memory', () => {
       });
       if (i === 0) first = loss.item();
       last = loss.item();
-      if (i % 500 === 499) sizes.push(wasmHeapStats()!.memoryBytes);
+      if (i % 250 === 249) sizes.push(wasmHeapStats()!.memoryBytes);
     }
     expect(last).toBeLessThan(first / 4);
-    expect(sizes.at(-1)).toBe(sizes[2]);
+    expect(sizes.at(-1)).toBe(sizes[3]);
     expect(wasmHeapStats()!.memoryBytes).toBeLessThan(64 * 1024 * 1024);
-  });
+  }, 120_000);
 
   it.runIf(gc !== undefined)('frees a dropped tensor\'s block once it is collected and the event loop turns', async () => {
     const before = wasmHeapStats()!.collectedFrees;

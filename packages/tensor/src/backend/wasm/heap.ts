@@ -30,6 +30,7 @@ export const MIN_RESIDENT_BYTES = 4096;
 const HEADER = 64;
 /** The header's fourth word is this xor the block's address: a view inside some block's data is not taken for a block. */
 const MAGIC = 0x7e115e0d;
+const ZEROS = new Uint8Array(1 << 16);
 
 const BYTES: Record<DType, number> = { bool: 1, int32: 4, float32: 4, float64: 8 };
 
@@ -117,7 +118,7 @@ export class Heap {
    * spent (see above), or the engine refused to grow the memory. `engine`: made by the autograd engine or
    * an optimizer step, whose lifetimes the engine mostly knows.
    */
-  alloc(dtype: DType, size: number, engine: boolean): TypedArray | null {
+  alloc(dtype: DType, size: number, engine: boolean, zeroed = true): TypedArray | null {
     const bytes = size * BYTES[dtype];
     if (bytes < MIN_RESIDENT_BYTES) return null;
     const cap = classOf(bytes + HEADER);
@@ -125,7 +126,7 @@ export class Heap {
       this.stats.fallbacks++;
       return null;
     }
-    const block = this.take(cap, bytes);
+    const block = this.take(cap, zeroed ? bytes : 0);
     if (block < 0) {
       this.stats.fallbacks++;
       return null;
@@ -179,6 +180,15 @@ export class Heap {
     this.put(addr - HEADER);
   }
 
+  /**
+   * Zeroes `bytes` at `addr`. TypedArray.fill on shared memory takes a slow element-wise path in V8 (about
+   * 2.5 GB/s here); copying from a zero array runs as a block copy (about 20 GB/s).
+   */
+  private zero(addr: number, bytes: number): void {
+    const dst = new Uint8Array(this.memory.buffer, addr, bytes);
+    for (let at = 0; at < bytes; at += ZEROS.length) dst.set(bytes - at >= ZEROS.length ? ZEROS : ZEROS.subarray(0, bytes - at), at);
+  }
+
   private count(cap: number, engine: boolean): void {
     this.live += cap;
     if (engine) this.engineLive += cap;
@@ -204,7 +214,7 @@ export class Heap {
     if (list !== undefined && list.length > 0) {
       const block = list.pop()!;
       this.freeTotal -= cap;
-      if (zero > 0) new Uint8Array(this.memory.buffer, block + HEADER, zero).fill(0);
+      if (zero > 0) this.zero(block + HEADER, zero);
       return block;
     }
     const end = this.top + cap;
