@@ -173,6 +173,25 @@ export function judgeTargets(results: readonly Result[], memory: readonly Memory
       out.push({ id: 'W7-heap', text, tensile: t, measured: null, required: '≤ +1 MiB', pass: m.error ? false : null, detail: m.error ?? 'no checkpoints' });
       continue;
     }
+    // Wasm memory (issue 17): no growth over the second half of the run (it grows to the working set, or to
+    // the heap limit in a loop that never yields, then stays), and peak RSS no more than PyTorch's.
+    const mid = m.checkpoints.filter((c) => c.step >= m.stepsRequested / 2)[0];
+    if (mid?.wasmMemory !== undefined && last.wasmMemory !== undefined) {
+      const grew = last.wasmMemory - mid.wasmMemory;
+      out.push({
+        id: 'W7-wasm', text: `W7 wasm memory flat from step ${mid.step.toLocaleString('en-US')} to ${last.step.toLocaleString('en-US')}`, tensile: t,
+        measured: grew / MiB, required: '+0 MiB', pass: m.stepsDone >= m.stepsRequested ? grew <= 0 : null,
+        detail: `${mib(first.wasmMemory)} MiB at step ${first.step}, ${mib(mid.wasmMemory)} at ${mid.step}, ${mib(last.wasmMemory)} at ${last.step}; most live ${mib(last.wasmHighWater)} MiB`,
+      });
+    }
+    const torchPeaks = memory.filter((x) => x.framework.startsWith('torch-1t') && !x.error).map((x) => x.peakRss);
+    if (torchPeaks.length > 0) {
+      const peer = Math.min(...torchPeaks);
+      out.push({
+        id: 'W7-rss', text: 'W7 peak RSS ≤ PyTorch 1 thread (the lower of its columns)', tensile: t, measured: m.peakRss / peer, required: '≤ 1×',
+        pass: m.peakRss <= peer, detail: `${mib(m.peakRss)} MiB against ${mib(peer)} MiB`,
+      });
+    }
     const growth = dataHeap(last)! - dataHeap(first)!;
     const code = (last.codeSpace ?? 0) - (first.codeSpace ?? 0);
     const complete = m.stepsDone >= m.stepsRequested;
@@ -258,9 +277,9 @@ export function renderMarkdown(rep: RunReport): string {
 
   if (rep.memory.length) {
     L.push('## W7 memory over W1 training steps', '');
-    L.push('One child process per framework; figures after a forced gc, in MiB. Heap = V8 heapUsed, split in its growth into data and the code spaces (JIT-compiled code, which grows while V8 optimises and then plateaus); external = typed-array and wasm stores outside the V8 heap.', '');
+    L.push('One child process per framework; figures after a forced gc, in MiB. Heap = V8 heapUsed, split in its growth into data and the code spaces (JIT-compiled code, which grows while V8 optimises and then plateaus); external = typed-array and wasm stores outside the V8 heap; wasm memory = the size of Tensile’s wasm memory, where its tensors live, and the most bytes ever live in its heap (it never shrinks: setWasmHeapLimit bounds it).', '');
     const rows = rep.memory.map((r) => {
-      if (r.error) return [r.framework, `**fails**: ${r.error}`, '', '', '', '', '', '', ''];
+      if (r.error) return [r.framework, `**fails**: ${r.error}`, '', '', '', '', '', '', '', ''];
       const { first, last } = memoryEnds(r);
       const heapA = first?.heapUsed ?? null;
       const heapB = last?.heapUsed ?? null;
@@ -277,11 +296,12 @@ export function renderMarkdown(rep: RunReport): string {
         extA === null ? 'n/a' : `${mib(extA)} → ${mib(extB)} (${signedMib(extB! - extA)})`,
         `${mib(first?.rss)} → ${mib(last?.rss)} (${first && last ? signedMib(last.rss - first.rss) : 'n/a'})`,
         mib(r.peakRss),
+        first?.wasmMemory !== undefined ? `${mib(first.wasmMemory)} → ${mib(last?.wasmMemory)} (most live ${mib(last?.wasmHighWater)})` : '',
         first?.tfTensors !== undefined ? `${first.tfTensors} → ${last?.tfTensors}` : '',
         `${first?.step ?? '?'} → ${last?.step ?? '?'}`,
       ];
     });
-    L.push(mdTable(['Framework', 'Steps', 'Heap', 'Δ heap: data / JIT code', 'External', 'RSS', 'Peak RSS', 'tf tensors', 'Steps compared'], rows));
+    L.push(mdTable(['Framework', 'Steps', 'Heap', 'Δ heap: data / JIT code', 'External', 'RSS', 'Peak RSS', 'Wasm memory (tensor storage)', 'tf tensors', 'Steps compared'], rows));
     L.push('');
   }
 
@@ -296,7 +316,7 @@ export function renderMarkdown(rep: RunReport): string {
         const t = rep.targets.find((x) => x.id === id && x.tensile === c);
         if (!t) return '–';
         const verdict = t.pass === null ? 'n/a' : t.pass ? 'pass' : '**FAIL**';
-        const value = t.measured === null ? '' : t.id === 'W7-heap' ? ` ${signedMib(t.measured * MiB)} MiB` : ` ${ratio(t.measured)}`;
+        const value = t.measured === null ? '' : t.id === 'W7-heap' || t.id === 'W7-wasm' ? ` ${signedMib(t.measured * MiB)} MiB` : ` ${ratio(t.measured)}`;
         const against = t.peer?.startsWith('torch-') ? ` vs ${t.peer}` : '';
         return `${verdict}${value}${against}${t.pass === null || t.pass === false ? ` (${t.detail})` : ''}`;
       })];

@@ -17,6 +17,7 @@ const fw = findFramework(await allFrameworks(), fwId);
 await fw.activate();
 const c = await buildTrainCase(W1_SPEC, fw);
 const tf = fw.kind === 'tfjs' ? (await import('./peers/tfjs.js')).tf : null;
+const wasmHeap = fw.kind === 'tfjs' ? null : (await import('@tensile/tensor')).wasmHeapStats;
 
 const marks = new Set<number>([1, baseline, steps]);
 for (let k = 1; k <= 10; k++) marks.add(Math.round((steps * k) / 10));
@@ -39,6 +40,7 @@ async function checkpoint(step: number, seconds: number): Promise<MemoryCheckpoi
     external: m.external,
     arrayBuffers: m.arrayBuffers,
     rss: m.rss,
+    ...(wasmHeap?.() ? { wasmMemory: wasmHeap()!.memoryBytes, wasmHighWater: wasmHeap()!.highWaterBytes } : {}),
     ...(tf ? { tfTensors: tf.memory().numTensors, tfBytes: tf.memory().numBytes } : {}),
   };
 }

@@ -18,6 +18,9 @@ export interface MemoryCheckpoint {
   external: number | null;
   arrayBuffers: number | null;
   rss: number;
+  /** Tensile's wasm memory (bytes): its size, and the most bytes its heap has had in live blocks (wasmHeapStats). */
+  wasmMemory?: number;
+  wasmHighWater?: number;
   tfTensors?: number;
   tfBytes?: number;
 }

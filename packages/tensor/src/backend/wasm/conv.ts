@@ -4,7 +4,7 @@ import type { Conv2dGeometry, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { maxPool2d as jsMaxPool2d } from '../js/conv.js';
 import type { WasmKernels } from './instance.js';
-import { align, stage, stagedSize } from './stage.js';
+import { align, stage, stagedSize, isResident, residentView } from './stage.js';
 
 export const isFloat = (a: TypedArray): a is Float32Array | Float64Array => a instanceof Float32Array || a instanceof Float64Array;
 
@@ -24,7 +24,8 @@ export function makeMaxPool2d(k: WasmKernels, minOut = 256): (x: View, g: Conv2d
     }
     const f32 = out instanceof Float32Array;
     const size = f32 ? 4 : 8;
-    const xBytes = align(stagedSize(x) * size);
+    const xIn = isResident(k, x.data);
+    const xBytes = xIn ? 0 : align(stagedSize(x) * size);
     const outBytes = align(count * size);
     if (!k.reserve(xBytes + outBytes + count * 4)) {
       jsMaxPool2d(x, g, out, indices);
@@ -34,7 +35,7 @@ export function makeMaxPool2d(k: WasmKernels, minOut = 256): (x: View, g: Conv2d
     const xAt = k.base;
     const outAt = xAt + xBytes;
     const indicesAt = outAt + outBytes;
-    const sx = stage(x, mem, xAt / size);
+    const sx = xIn ? residentView(x, size) : stage(x, mem, xAt / size);
     (f32 ? k.exports.maxPoolF32 : k.exports.maxPoolF64)(sx.start * size, sx.strides[0]!, sx.strides[1]!, sx.strides[2]!, sx.strides[3]!, ...geometryArgs(g), outAt, indicesAt);
     out.set(mem.subarray(outAt / size, outAt / size + count));
     indices.set(k.i32().subarray(indicesAt / 4, indicesAt / 4 + count));

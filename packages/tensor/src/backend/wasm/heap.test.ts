@@ -25,7 +25,7 @@ function staged<T>(f: () => T): T {
 
 describe.runIf(heap !== null)('tensors in wasm memory', () => {
   beforeEach(() => setBackend('wasm'));
-  afterEach(() => setWasmHeapLimit(256 * 1024 * 1024));
+  afterEach(() => setWasmHeapLimit(128 * 1024 * 1024));
 
   it('hands out toTypedArray copies as ordinary typed arrays, never over the shared memory', () => {
     const t = randn([64, 64]);

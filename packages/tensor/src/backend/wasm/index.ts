@@ -53,7 +53,7 @@ export function wasmHeapStats(): HeapStats | null {
 }
 
 /**
- * Sets the most bytes of tensor storage kept in wasm memory (default 256 MiB); returns the previous limit.
+ * Sets the most bytes of tensor storage kept in wasm memory (default 128 MiB); returns the previous limit.
  * Tensors made outside backward and optimizer steps may take half of it. Past it, new tensors use ordinary
  * typed arrays (slower kernels, same results) until blocks are freed. The memory never shrinks, so this
  * bounds it.

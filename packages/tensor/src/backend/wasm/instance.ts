@@ -103,7 +103,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 const PAGE = 65536;
 
 /** The default limit on resident tensor storage (`setWasmHeapLimit`). */
-export const DEFAULT_HEAP_LIMIT = 256 * 1024 * 1024;
+export const DEFAULT_HEAP_LIMIT = 128 * 1024 * 1024;
 
 function wrap(exports: WasmExports, variant: WasmKernels['variant'], module: WebAssembly.Module, shared: boolean): WasmKernels {
   const memory = exports.memory;

@@ -1,16 +1,22 @@
 // LSTM's pointwise step and its adjoint in wasm (assembly/activation.ts) for float32 with hidden a multiple of
-// 4; anything else goes to the JS reference kernels. The operands are copied into linear memory and the
-// results out: a few hundred kilobytes per step, far cheaper than five float64 transcendentals per element in JS.
+// 4; anything else goes to the JS reference kernels. Resident arrays are read and written where they are; the
+// others are copied into linear memory and the results out.
 import type { TypedArray } from '../../dtype.js';
 import { lstmCell as jsLstmCell, lstmCellBackward as jsLstmCellBackward } from '../js/lstm.js';
 import type { WasmKernels } from './instance.js';
+import { isResident } from './stage.js';
 
 export function makeLstm(k: WasmKernels) {
   const ex = k.exports;
-  /** Copies each array (or reserves room for it when `copy` is false) into linear memory from k.base up; returns their addresses, or null. */
+  /**
+   * Each array's address in linear memory: where it is for a resident one (the kernels read and write
+   * exactly `rows × hidden` or `rows × 4·hidden` floats, hidden a multiple of 4: no overrun), else a copy (or,
+   * when `copyIn` is false, room) from k.base up. Null when memory cannot grow.
+   */
   function layout(arrays: readonly (TypedArray | null)[], copyIn: readonly boolean[]): number[] | null {
+    const inPlace = arrays.map((a) => a !== null && isResident(k, a));
     let bytes = 0;
-    for (const a of arrays) bytes += a === null ? 0 : (a.length * 4 + 63) & ~63;
+    arrays.forEach((a, i) => (bytes += a === null || inPlace[i] ? 0 : (a.length * 4 + 63) & ~63));
     if (!k.reserve(bytes)) return null;
     const mem = k.f32();
     const at: number[] = [];
@@ -20,11 +26,20 @@ export function makeLstm(k: WasmKernels) {
         at.push(0);
         return;
       }
+      if (inPlace[i]) {
+        at.push(a.byteOffset);
+        return;
+      }
       at.push(p);
       if (copyIn[i]) mem.set(a, p >> 2);
       p += (a.length * 4 + 63) & ~63;
     });
     return at;
+  }
+  /** Copies the results back into the arrays that are not resident. */
+  function copyOut(pairs: readonly (readonly [number, TypedArray])[]): void {
+    const mem = k.f32();
+    for (const [at, out] of pairs) if (out.byteOffset !== at || !isResident(k, out)) out.set(mem.subarray(at >> 2, (at >> 2) + out.length));
   }
   const f32 = (...xs: (TypedArray | null)[]) => xs.every((x) => x === null || x instanceof Float32Array);
 
@@ -37,8 +52,7 @@ export function makeLstm(k: WasmKernels) {
       return;
     }
     ex.lstmCellF32(at[0]!, at[1]!, at[2]!, at[3]!, c.length / hidden, hidden, at[4]!, at[5]!, at[6]!, at[7]!);
-    const mem = k.f32();
-    for (const [i, out] of [[4, acts], [5, cOut], [6, tanhC], [7, h]] as const) out.set(mem.subarray(at[i]! >> 2, (at[i]! >> 2) + out.length));
+    copyOut([[at[4]!, acts], [at[5]!, cOut], [at[6]!, tanhC], [at[7]!, h]]);
   }
 
   function lstmCellBackward(
@@ -50,9 +64,7 @@ export function makeLstm(k: WasmKernels) {
       return;
     }
     ex.lstmCellBackwardF32(at[0]!, at[1]!, at[2]!, at[3]!, at[4]!, c.length / hidden, hidden, at[5]!, at[6]!);
-    const mem = k.f32();
-    dGates.set(mem.subarray(at[5]! >> 2, (at[5]! >> 2) + dGates.length));
-    dcPrev.set(mem.subarray(at[6]! >> 2, (at[6]! >> 2) + dcPrev.length));
+    copyOut([[at[5]!, dGates], [at[6]!, dcPrev]]);
   }
 
   return { lstmCell, lstmCellBackward };
