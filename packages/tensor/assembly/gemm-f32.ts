@@ -1,5 +1,5 @@
 // float32 GEMM on strided operands in linear memory: C[m, n] = A[m, k] · B[k, n] for each batch.
-// BLIS loop order: B is packed in KC×NC blocks of NR-wide column panels, A in MC×KC blocks of MR-high row
+// BLIS loop order: B is packed in (at most) KC×NC blocks of NR-wide column panels, A in MC×KC blocks of MR-high row
 // panels (both zero-padded to whole panels), and a 4×8 register tile of eight f32x4 accumulators walks them.
 // Packing absorbs every stride pattern (transposed views, stride-0 batches), so the micro-kernel only ever
 // reads unit-stride panels.
@@ -185,8 +185,12 @@ function gemm(m: i32, n: i32, k: i32, a: usize, sam: i32, sak: i32, b: usize, sb
   const ldcb = <usize>(ldc << 2);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    // K in equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a
+    // whole pass over C (load, add, store) for a few multiply-adds.
+    const kb = (k + KC - 1) / KC;
+    const kstep = (k + kb - 1) / kb;
+    for (let pc = 0; pc < k; pc += kstep) {
+      const kc = min(kstep, k - pc);
       packB(b + <usize>((pc * sbk + jc * sbn) << 2), sbk, sbn, kc, nc, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
