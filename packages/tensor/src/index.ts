@@ -22,7 +22,7 @@ export {
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
-export { wasmBackend } from './backend/wasm/index.js';
+export { wasmBackend, wasmBuild } from './backend/wasm/index.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 
 export * from './ops/creation.js';
