@@ -12,7 +12,12 @@ export interface RunReport {
   mode: 'full' | 'quick';
   only: string[] | null;
   machine: Machine;
-  tensile: { backends: string[]; default: string; wasmThreads?: number };
+  tensile: {
+    backends: string[]; default: string; wasmThreads?: number;
+    /** The wasm build the in-process columns ran, and the column measuring the other one in a child process. */
+    wasmBuild?: 'simd' | 'relaxed-simd' | null;
+    otherBuild?: { column: string; build: string; flags: string[]; missing?: string };
+  };
   tfjs: { version: string; wasm: string };
   torch:
     | {
@@ -221,7 +226,7 @@ export function renderMarkdown(rep: RunReport): string {
   L.push('## Machine', '');
   L.push(`- CPU: ${m.cpuModel}, ${m.cores} logical cores, SIMD: ${m.simd.join(' ') || 'n/a'}; RAM ${m.memTotalGiB} GiB; ${m.os}`);
   L.push(`- Node ${m.node} (V8 ${m.v8})`);
-  L.push(`- Tensile backends: ${rep.tensile.backends.join(', ')} (default: ${rep.tensile.default})${rep.tensile.wasmThreads ? `; the wasm kernels run on ${rep.tensile.wasmThreads} thread(s) by default${rep.tensile.wasmThreads > 1 ? ' (tensile-wasm-1t: held to one)' : ''}` : ''}`);
+  L.push(`- Tensile backends: ${rep.tensile.backends.join(', ')} (default: ${rep.tensile.default})${rep.tensile.wasmThreads ? `; the wasm kernels run on ${rep.tensile.wasmThreads} thread(s) by default${rep.tensile.wasmThreads > 1 ? ' (tensile-wasm-1t: held to one)' : ''}` : ''}${rep.tensile.wasmBuild ? `; wasm build ${rep.tensile.wasmBuild}` : ''}${rep.tensile.otherBuild ? `; ${rep.tensile.otherBuild.column}: the ${rep.tensile.otherBuild.build} build on one thread in a child process${rep.tensile.otherBuild.flags.length ? ` (node ${rep.tensile.otherBuild.flags.join(' ')})` : ''}${rep.tensile.otherBuild.missing ? ` — not measured: ${rep.tensile.otherBuild.missing}` : ''}` : ''}`);
   L.push(`- TF.js ${rep.tfjs.version}; ${rep.tfjs.wasm}`);
   L.push('version' in rep.torch
     ? `- PyTorch ${rep.torch.version} (Python ${rep.torch.python}), default threads ${rep.torch.defaultThreads}, measured with ${rep.torch.threads.join(' and ')} thread(s)${rep.torch.parallel ? `; ${rep.torch.parallel}` : ''}${rep.torch.blas ? `; ${rep.torch.blas}` : ''}`

@@ -1,33 +1,27 @@
 // Tensile's benchmark suite against TF.js (cpu, wasm) and PyTorch (when installed). `pnpm bench [--quick] [--only W1,W5]`.
 // Writes bench/results/<date>[-quick][-W1-W5].md and .json and prints the tables. See bench/README.md.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getBackend } from '@tensile/tensor';
-import { BENCH_DIR } from './child.js';
+import { getBackend, wasmBuild } from '@tensile/tensor';
+import { BENCH_DIR, parseResult, runChild } from './child.js';
 import { allFrameworks, setTensileThreads, tensileDefaultThreads, type Framework } from './frameworks.js';
-import { FULL_TIMING, QUICK_TIMING, gc, measure } from './harness.js';
+import { FULL_TIMING, QUICK_TIMING, type TimingOptions } from './harness.js';
 import { describeMachine, loadNow } from './machine.js';
 import { tf, tfjsWasmInfo } from './peers/tfjs.js';
 import { detectTorch, torchColumn, torchTimings, MALLOC_ENV, PYTHON, TORCH_MODES, TORCH_TRAIN_WARMUP } from './peers/torch.js';
-import { fmtPaired, judgeTargets, renderMarkdown, type RunReport } from './report.js';
+import { judgeTargets, renderMarkdown, type RunReport } from './report.js';
+import { WORKLOADS, logResult, runCase, selected } from './suite.js';
 import { runMemory, type MemoryPlan, type MemoryResult } from './w7-memory.bench.js';
-import type { Result, Variant, Workload } from './workload.js';
-import w1 from './w1-mlp.bench.js';
-import w2 from './w2-mlp-b256.bench.js';
-import w3 from './w3-mlp-wide.bench.js';
-import w4 from './w4-lenet.bench.js';
-import w5 from './w5-matmul.bench.js';
-import w6 from './w6-overhead.bench.js';
-import w8 from './w8-transformer.bench.js';
-import w9 from './w9-lstm.bench.js';
-
-const WORKLOADS: Workload[] = [w1, w2, w3, w4, w5, w6, w8, w9];
+import type { Result, Variant } from './workload.js';
 
 const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/bench bench)
   --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
   --only W1,W5          workloads (W1…W9) or variants (e.g. W5-512-AtB) to run
   --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
+  --no-other-build      skip the column of the other wasm build (tensile-wasm-1t-fma: relaxed SIMD in a child node
+                        run with --experimental-wasm-relaxed-simd; or tensile-wasm-1t-nofma where this node runs it)
   --no-torch            skip the PyTorch columns (torch-Nt: default environment; torch-Nt-malloc: glibc malloc tuned)
   --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
   --note "text"         add a note to the results file (repeatable)
@@ -38,13 +32,14 @@ interface Args {
   only: string[] | null;
   frameworks: string[] | null;
   torch: boolean;
+  otherBuild: boolean;
   threads: number | null;
   notes: string[];
   out: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, frameworks: null, torch: true, threads: null, notes: [], out: path.join(BENCH_DIR, 'results') };
+  const a: Args = { quick: false, only: null, frameworks: null, torch: true, otherBuild: true, threads: null, notes: [], out: path.join(BENCH_DIR, 'results') };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -59,6 +54,7 @@ function parseArgs(argv: string[]): Args {
       case '--only': a.only = list(); break;
       case '--frameworks': a.frameworks = list(); break;
       case '--no-torch': a.torch = false; break;
+      case '--no-other-build': a.otherBuild = false; break;
       case '--threads': {
         const n = Number(value());
         if (!Number.isInteger(n) || n < 1) throw new Error(`--threads needs a positive integer, got ${n}`);
@@ -75,41 +71,53 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function selected(only: string[] | null, workload: string, variant?: Variant, quick = false): boolean {
-  const named = (id: string) => !!only && only.some((o) => o.toLowerCase() === id.toLowerCase());
-  if (variant && named(variant.id)) return true;
-  if (quick && variant?.heavy) return false;
-  return !only || named(workload);
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+// A module whose one function is f32x4.relaxed_madd: valid exactly where the engine runs relaxed SIMD.
+const RELAXED_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11];
+
+interface OtherBuild {
+  column: string;
+  build: 'simd' | 'relaxed-simd';
+  flags: string[];
+  /** Why it cannot be measured here. */
+  missing?: string;
+  skip?: boolean;
+}
+
+/**
+ * The Tensile column of the wasm build this process does not run: where it runs plain SIMD (Node 20 without
+ * flags), the relaxed-SIMD build with fused multiply-add in a child node run with --experimental-wasm-relaxed-simd
+ * (tensile-wasm-1t-fma); where it runs relaxed SIMD, the plain build pinned with TENSILE_WASM_BUILD=simd
+ * (tensile-wasm-1t-nofma). Null without wasm kernels.
+ */
+function otherBuildColumn(build: 'simd' | 'relaxed-simd' | null): OtherBuild | null {
+  if (build === 'relaxed-simd') return { column: 'tensile-wasm-1t-nofma', build: 'simd', flags: [] };
+  if (build !== 'simd') return null;
+  const fma: OtherBuild = { column: 'tensile-wasm-1t-fma', build: 'relaxed-simd', flags: [RELAXED_FLAG] };
+  const probe = spawnSync(process.execPath, [RELAXED_FLAG, '-e', `process.exit(WebAssembly.validate(new Uint8Array(${JSON.stringify(RELAXED_PROBE)})) ? 0 : 3)`]);
+  if (probe.status !== 0) fma.missing = `this node does not run relaxed SIMD even with ${RELAXED_FLAG}`;
+  return fma;
+}
+
+/** Measures `variants` for the other build's column in a child process; a failed child is one error per variant. */
+async function otherBuild(o: OtherBuild, variants: readonly Variant[], timing: TimingOptions): Promise<Result[]> {
+  const cell = (v: Variant) => ({ variant: v.id, workload: v.workload, label: v.label, unit: v.unit, framework: o.column });
+  if (o.missing) return variants.map((v) => ({ ...cell(v), error: o.missing }));
+  const config = JSON.stringify({ column: o.column, build: o.build, variants: variants.map((v) => v.id), timing });
+  const out = await runChild(process.execPath, ['--expose-gc', ...o.flags, '--import', 'tsx', path.join(BENCH_DIR, 'src', 'build-child.ts'), config], o.column,
+    { ...process.env, TENSILE_WASM_BUILD: o.build });
+  process.stdout.write(out.stdout.split('\n').filter((l) => l.trim() && !l.startsWith('@@RESULT ')).map((l) => `${l}\n`).join(''));
+  const r = parseResult<{ build: string; results: Result[] }>(out.stdout);
+  if (out.code !== 0 || !r) {
+    const why = `child failed (exit ${out.code}): ${out.stderr.trim().split('\n').filter(Boolean).at(-1) ?? 'no output'}`.slice(0, 300);
+    return variants.map((v) => ({ ...cell(v), error: why }));
+  }
+  return r.results;
 }
 
 function localDate(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-async function runCase(w: Workload, fw: Framework, v: Variant, timing: typeof FULL_TIMING): Promise<Result> {
-  const base = { variant: v.id, workload: w.id, label: v.label, unit: v.unit, framework: fw.id };
-  const na = w.notApplicable?.(fw, v);
-  if (na) return { ...base, na };
-  let c;
-  try {
-    await fw.activate();
-    c = await w.build(fw, v);
-    const stats = measure(`${v.id} ${fw.id}`, c.fn, c.unitsPerCall, timing);
-    gc();
-    const paired = c.paired?.(timing.pairedSeconds);
-    return { ...base, stats, ...(paired ? { paired } : {}) };
-  } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
-    return { ...base, error: msg };
-  } finally {
-    try {
-      c?.dispose?.();
-    } catch {
-      /* a failed case may not dispose cleanly */
-    }
-    gc();
-  }
 }
 
 async function main(): Promise<void> {
@@ -126,9 +134,13 @@ async function main(): Promise<void> {
   const torchThreads = torch ? [...new Set([1, torch.defaultThreads > 1 ? torch.defaultThreads : os.cpus().length])] : [];
   const wasmInfo = await tfjsWasmInfo();
   const torchColumns = torchThreads.flatMap((t) => TORCH_MODES.map((m) => torchColumn(t, m)));
+  const build = wasmBuild();
+  const other = args.otherBuild ? otherBuildColumn(build) : null;
+  const skipOther = other !== null && args.frameworks !== null && !args.frameworks.includes(other.column);
+  if (skipOther) other.skip = true;
 
   console.log(`Tensile bench (${args.quick ? 'quick' : 'full'}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}`);
-  console.log(`  columns: ${frameworks.map((f) => f.id).join(', ')}${torch ? `, ${torchColumns.join(', ')}` : ' (PyTorch not found)'}`);
+  console.log(`  columns: ${frameworks.map((f) => f.id).join(', ')}${other && !other.skip ? `, ${other.column}` : ''}${torch ? `, ${torchColumns.join(', ')}` : ' (PyTorch not found)'}`);
   console.log(`  load average: ${machine.loadStart.join(' / ')}`);
 
   const results: Result[] = [];
@@ -138,11 +150,17 @@ async function main(): Promise<void> {
       for (const fw of frameworks) {
         const r = await runCase(w, fw, v, timing);
         results.push(r);
-        const s = r.stats;
-        console.log(`  ${v.id.padEnd(13)} ${fw.id.padEnd(13)} ${s ? `${s.median.toPrecision(4)} ${v.unit} (min ${s.min.toPrecision(4)}, max ${s.max.toPrecision(4)}, ${s.samples} samples)` : r.na ? `n/a: ${r.na}` : `FAILS: ${r.error}`}`);
-        if (r.paired) console.log(`  ${''.padEnd(13)} ${''.padEnd(13)} paired: ${fmtPaired(r.paired)}`);
+        logResult(v, fw.id, r);
       }
     }
+  }
+
+  // The other wasm build (Node 20 runs relaxed SIMD only behind a flag), one thread, in a child process.
+  const otherVariants = WORKLOADS.flatMap((w) => w.variants.filter((v) => selected(args.only, w.id, v, args.quick)));
+  if (other && !other.skip && otherVariants.length) {
+    console.log(`  ${other.column}: the ${other.build} wasm build in a child process${other.flags.length ? ` (node ${other.flags.join(' ')})` : ''}…`);
+    const out = await otherBuild(other, otherVariants, timing);
+    results.push(...out);
   }
 
   // PyTorch, in its own process, after the in-process columns.
@@ -185,10 +203,12 @@ async function main(): Promise<void> {
 
   const finished = new Date();
   machine.loadEnd = loadNow();
-  const columns = [...frameworks.map((f) => f.id), ...(torch && torchVariants.length ? torchColumns : [])];
+  const otherIds = other && !other.skip && results.some((r) => r.framework === other.column) ? [other.column] : [];
+  const columns = [...frameworks.map((f) => f.id), ...otherIds, ...(torch && torchVariants.length ? torchColumns : [])];
   const notes = [
     `The machine is shared with other sessions running builds and tests while this ran, so the figures are noisy (load average ${machine.loadStart.join('/')} at the start, ${machine.loadEnd.join('/')} at the end on ${machine.cores} cores); compare ratios from the same run, and see min–max.`,
     `${wasmInfo} (tfjs-backend-wasm disables threads in Node).`,
+    ...(build ? [`Tensile's in-process columns run the ${build} wasm build${build === 'relaxed-simd' ? ' (fused multiply-add)' : ' (separate multiply and add)'}${other ? other.missing ? `; ${other.column} is missing: ${other.missing}` : other.skip ? '' : `; ${other.column} is the ${other.build} build on one thread, measured in a child process (${other.flags.length ? `node ${other.flags.join(' ')}, ` : ''}TENSILE_WASM_BUILD=${other.build})` : ''}.`] : []),
     'W1–W4 train on one fixed random batch (no data loading): zero grads, forward, softmax cross-entropy, backward, Adam (lr 1e-3). tfjs uses its layers API with optimizer.minimize; PyTorch nn + torch.optim.Adam.',
     'W4 is LeNet-5 on 28×28×1 inputs with ReLU and max-pooling (16·4·4 = 256 features into the 120-unit layer); Tensile and PyTorch are NCHW, tfjs NHWC (its native layout).',
     'W5 times one matmul call, result discarded (and disposed in tfjs); Tensile takes Aᵀ and Bᵀ as views, tfjs uses transposeA/transposeB, PyTorch .t() views.',
@@ -209,14 +229,14 @@ async function main(): Promise<void> {
     mode: args.quick ? 'quick' : 'full',
     only: args.only,
     machine,
-    tensile: { backends: tensileBackends, default: defaultBackend, wasmThreads: tensileDefaultThreads() },
+    tensile: { backends: tensileBackends, default: defaultBackend, wasmThreads: tensileDefaultThreads(), wasmBuild: build, ...(other ? { otherBuild: { column: other.column, build: other.build, flags: other.flags, ...(other.missing ? { missing: other.missing } : {}) } } : {}) },
     tfjs: { version: tf.version.tfjs, wasm: wasmInfo },
     torch: torchMeta,
     timing,
     frameworks: columns,
     results,
     memory,
-    targets: judgeTargets(results, memory, tensileIds, memSteps),
+    targets: judgeTargets(results, memory, [...tensileIds, ...otherIds], memSteps),
     notes,
   };
   const md = renderMarkdown(report);

@@ -24,7 +24,7 @@ export {
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
-export { wasmBackend, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
+export { wasmBackend, wasmBuild, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
 export type { HeapStats } from './backend/wasm/heap.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 

@@ -21,6 +21,16 @@ import type { HeapStats } from './heap.js';
  * threads where available (threads.ts). Null where the engine lacks WebAssembly SIMD; then only the JS
  * backend is registered.
  */
+/**
+ * Which wasm build runs: `'relaxed-simd'` (fused multiply-add, where the engine has relaxed SIMD),
+ * `'simd'` (separate multiply and add, the same results on every engine) or null (no WebAssembly SIMD: only
+ * the JS backend). Pin `'simd'` with `globalThis.TENSILE_WASM_BUILD = 'simd'` before importing, or in Node
+ * the environment variable `TENSILE_WASM_BUILD=simd`.
+ */
+export function wasmBuild(): 'relaxed-simd' | 'simd' | null {
+  return kernels === null ? null : kernels.variant;
+}
+
 const wasmAllFinite = kernels === null ? null : makeAllFinite(kernels);
 
 export const wasmBackend: Backend | null = kernels === null ? null : {

@@ -179,8 +179,28 @@ function sharedMemory(): WebAssembly.Memory | null {
   }
 }
 
+/** The builds a user may pin with `TENSILE_WASM_BUILD`, plus `auto` (the default: the best the engine runs). */
+export const WASM_BUILDS = ['auto', 'relaxed-simd', 'simd'] as const;
+export type WasmBuildChoice = (typeof WASM_BUILDS)[number];
+
+/**
+ * The build asked for: `globalThis.TENSILE_WASM_BUILD` set before the import, else (in Node) the environment
+ * variable of that name, else `auto`. Pinning `simd` makes an engine with relaxed SIMD (Chromium) compute
+ * exactly what one without it (Node 20) does. Unknown values throw, so a typo cannot silently change results.
+ */
+export function requestedBuild(): WasmBuildChoice {
+  const g = globalThis as { TENSILE_WASM_BUILD?: unknown; process?: { env?: Record<string, string | undefined> } };
+  const [raw, from] = g.TENSILE_WASM_BUILD !== undefined
+    ? [g.TENSILE_WASM_BUILD, 'globalThis.TENSILE_WASM_BUILD']
+    : [g.process?.env?.TENSILE_WASM_BUILD, 'the environment variable TENSILE_WASM_BUILD'];
+  if (raw === undefined || raw === '') return 'auto';
+  if (typeof raw === 'string' && (WASM_BUILDS as readonly string[]).includes(raw)) return raw as WasmBuildChoice;
+  throw new Error(`@tensile/tensor: ${from} must be one of ${WASM_BUILDS.map((b) => `'${b}'`).join(', ')}, got ${typeof raw === 'string' ? `'${raw}'` : String(raw)}`);
+}
+
 /** The kernels, or null where WebAssembly or its SIMD extension is missing (or compilation is forbidden). */
 async function load(): Promise<WasmKernels | null> {
+  const want = requestedBuild();
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.instantiate !== 'function') return null;
   // Validating the real binaries is the exact feature test: an engine without relaxed SIMD rejects the
   // relaxed builds, one without threads the shared ones. Shared first: they allow worker threads.
@@ -194,6 +214,7 @@ async function load(): Promise<WasmKernels | null> {
     { variant: 'simd' as const, base64: SIMD_WASM, shared: false },
   ];
   for (const { variant, base64, shared } of builds) {
+    if (want !== 'auto' && variant !== want) continue;
     try {
       const bytes = decode(base64);
       if (!WebAssembly.validate(bytes)) continue;
@@ -203,6 +224,11 @@ async function load(): Promise<WasmKernels | null> {
     } catch {
       // e.g. a Content-Security-Policy without 'wasm-unsafe-eval': fall through, then to the JS backend.
     }
+  }
+  // A pinned build the engine cannot run is an error, not a silent fallback to other arithmetic.
+  if (want === 'relaxed-simd') {
+    throw new Error("@tensile/tensor: TENSILE_WASM_BUILD is 'relaxed-simd' but this engine does not run the relaxed-SIMD build"
+      + ' (Node 20 needs --experimental-wasm-relaxed-simd)');
   }
   return null;
 }

@@ -103,6 +103,17 @@ describe.runIf(kernels !== null)('wasm matmul', () => {
       }
     });
 
+    it(`${dtype}: K split into equal cache blocks (784 = 4 × 196, 513 = 2 × 257: odd), with M or N of 1`, () => {
+      const rand = rng(4);
+      for (const [M, K, N] of [[64, 784, 128], [13, 513, 21], [1, 784, 9], [9, 513, 1], [1, 257, 1], [5, 1, 11]] as const) {
+        for (const la of ['contiguous', 'transposed'] as const) {
+          for (const lb of ['contiguous', 'transposed'] as const) {
+            expectProduct(everything, operand(Ctor, M, K, la, rand), operand(Ctor, K, N, lb, rand), `${dtype} [${M}, ${K}] (${la}) · [${K}, ${N}] (${lb})`);
+          }
+        }
+      }
+    });
+
     it(`${dtype}: an empty inner dimension gives zeros; empty outputs write nothing`, () => {
       const out = new Ctor(7).fill(9);
       everything({ data: new Ctor(0), shape: [2, 0], strides: [0, 1], offset: 0 }, { data: new Ctor(0), shape: [0, 3], strides: [3, 1], offset: 0 }, out);
