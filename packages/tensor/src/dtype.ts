@@ -42,7 +42,7 @@ export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Sha
     throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
   }
   countAllocation(size * BYTES[dtype]);
-  if (storage !== null && backendMemory) {
+  if (storage !== null && backendMemory && size * BYTES[dtype] >= storageMinBytes) {
     const a = storage(dtype, size, currentPass !== 'forward', zeroed);
     if (a !== null) {
       if (born !== null) born.push(a);
@@ -70,6 +70,8 @@ export const plainArray = (dtype: DType, size: number, op = 'alloc'): TypedArray
 export type StorageAllocator = (dtype: DType, size: number, engine: boolean, zeroed: boolean) => TypedArray | null;
 
 let storage: StorageAllocator | null = null;
+// Below this many bytes the allocator is not asked (it would answer null): a JS array, with no call.
+let storageMinBytes = 0;
 let releaser: ((data: TypedArray) => void) | null = null;
 let born: TypedArray[] | null = null;
 
@@ -77,8 +79,9 @@ let born: TypedArray[] | null = null;
  * @internal Installs the current backend's allocator (the backend registry does, on every switch). Its
  * `release` stays installed after a switch away: it frees only arrays its own backend made.
  */
-export function setStorageAllocator(a: StorageAllocator | null, release: ((data: TypedArray) => void) | null): void {
+export function setStorageAllocator(a: StorageAllocator | null, release: ((data: TypedArray) => void) | null, minBytes = 0): void {
   storage = a;
+  storageMinBytes = minBytes;
   if (release !== null) releaser = release;
 }
 

@@ -6,6 +6,9 @@ import { checkForward } from './guard.js';
 import type { BackwardGroup } from './hooks.js';
 import { currentPass, currentScope, guardOn, recorder, watching, type ModuleScope } from './instrument.js';
 
+// An untracked call needs no input's gradient: these shared frozen lists stand for `inputs.map(() => false)`.
+const NO_GRADS: readonly (readonly boolean[])[] = [0, 1, 2, 3, 4].map((n) => Object.freeze(new Array<boolean>(n).fill(false)));
+
 // Most ops save nothing (add, sub, views): they share this frozen empty list instead of allocating two.
 const NOTHING_SAVED: never[] = [];
 Object.freeze(NOTHING_SAVED);
@@ -158,7 +161,7 @@ function defineOpImpl<I extends readonly Tensor[], A>(def: OpDef<I, A>, builtin:
     if (backward !== undefined && isGradEnabled()) {
       for (const t of inputs) if (t.requiresGrad) record = true;
     }
-    const needs = record ? inputs.map((t) => t.requiresGrad) : inputs.map(() => false);
+    const needs = record ? inputs.map((t) => t.requiresGrad) : (NO_GRADS[inputs.length] ?? inputs.map(() => false));
     const ctx = new OpContext<A>(name, attrs, needs, record);
     const prev = setGradEnabled(false);
     let out: Tensor;

@@ -68,6 +68,8 @@ export interface Backend {
    * array is garbage-collected. Absent: tensors live in ordinary typed arrays (the JS backend).
    */
   alloc?(dtype: DType, size: number, engine: boolean, zeroed?: boolean): TypedArray | null;
+  /** Below this many bytes `alloc` always answers null (so it is not asked). */
+  readonly allocMinBytes?: number;
   /** Frees storage `alloc` made, which nothing will read or write again (a no-op for any other array). */
   release?(data: TypedArray): void;
   /** Copies `src` into `dst` element by element (same shape), converting dtypes; to bool means `x != 0`. */

@@ -9,11 +9,11 @@ if (wasmBackend) backends.set(wasmBackend.name, wasmBackend);
 // Both run the whole op suite (test/), so switching with setBackend('js') changes speed, not results
 // beyond float rounding.
 let current: Backend = wasmBackend ?? jsBackend;
-setStorageAllocator(current.alloc?.bind(current) ?? null, current.release?.bind(current) ?? null);
+setStorageAllocator(current.alloc?.bind(current) ?? null, current.release?.bind(current) ?? null, current.allocMinBytes);
 
 function install(b: Backend): void {
   current = b;
-  setStorageAllocator(b.alloc?.bind(b) ?? null, b.release?.bind(b) ?? null);
+  setStorageAllocator(b.alloc?.bind(b) ?? null, b.release?.bind(b) ?? null, b.allocMinBytes);
 }
 
 /** The backend that ops dispatch to. */

@@ -86,7 +86,33 @@ function binaryRow(op: BinaryOp, a: TypedArray, ai: number, as: number, b: Typed
   }
 }
 
+/**
+ * Whether every view reaches its elements as one contiguous run in the same order (the same shape, strides
+ * row-major): then a kernel is one row from the views' offsets, with no RowIter to build. Size-1 dims are
+ * skipped, as RowIter skips them.
+ */
+function oneRun(shape: readonly number[], a: View, b: View, c?: View): boolean {
+  let expect = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    if (a.strides[d] !== expect || b.strides[d] !== expect || (c !== undefined && c.strides[d] !== expect)) return false;
+    expect *= size;
+  }
+  return true;
+}
+
+const numelOf = (shape: readonly number[]): number => {
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d]!;
+  return n;
+};
+
 export function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
+  if (oneRun(out.shape, x, out)) {
+    unaryRow(op, x.data, x.offset, 1, out.data, out.offset, 1, numelOf(out.shape), p, q);
+    return;
+  }
   const it = new RowIter(out.shape, [x, out]);
   const [xs, os] = it.inner as [number, number];
   for (let r = 0; r < it.rows; r++) {
@@ -96,6 +122,10 @@ export function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
 }
 
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
+  if (oneRun(out.shape, a, b, out)) {
+    binaryRow(op, a.data, a.offset, 1, b.data, b.offset, 1, out.data, out.offset, 1, numelOf(out.shape));
+    return;
+  }
   const it = new RowIter(out.shape, [a, b, out]);
   const [as, bs, os] = it.inner as [number, number, number];
   for (let r = 0; r < it.rows; r++) {

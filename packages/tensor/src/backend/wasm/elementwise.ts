@@ -134,12 +134,16 @@ export function makeElementwise(k: WasmKernels) {
   }
 
   function binary(op: BinaryOp, a: View, b: View, out: View): void {
+    const count = numelOf(out.shape);
+    if (count < MIN_ELEMENTS) {
+      jsBinary(op, a, b, out);
+      return;
+    }
     const arithmetic = ARITHMETIC[op];
     const comparison = COMPARISON[op];
     const size = floatKind(a.data);
     const outSize = comparison !== undefined ? (out.data instanceof Uint8Array ? 1 : 0) : arithmetic !== undefined ? floatKind(out.data) : 0;
-    const count = numelOf(out.shape);
-    const ok = count >= MIN_ELEMENTS && size !== 0 && a.data.constructor === b.data.constructor
+    const ok = size !== 0 && a.data.constructor === b.data.constructor
       && (outSize === 1 || (outSize === size && out.data.constructor === a.data.constructor));
     // The plan addresses the inputs through their own strides, so sparse ones (which stage would gather)
     // stay in JS unless they are resident (read where they are, no gather needed).

@@ -10,7 +10,7 @@ import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
 import { makeCrossEntropy, makeSoftmax } from './softmax.js';
 import { makeLstm } from './lstm.js';
-import type { HeapStats } from './heap.js';
+import { MIN_RESIDENT_BYTES, type HeapStats } from './heap.js';
 
 /**
  * The WebAssembly SIMD backend: the JS reference kernels with the hot ones replaced by wasm: a blocked GEMM
@@ -49,6 +49,7 @@ export const wasmBackend: Backend | null = kernels === null ? null : {
   allFinite: wasmAllFinite!,
   ...(kernels.heap === null ? {} : {
     alloc: kernels.heap.alloc.bind(kernels.heap),
+    allocMinBytes: MIN_RESIDENT_BYTES,
     release: kernels.heap.release.bind(kernels.heap),
   }),
 };
