@@ -1,5 +1,5 @@
 // Tensile's benchmark suite against TF.js (cpu, wasm) and PyTorch (when installed). `pnpm bench [--quick] [--only W1,W5]`.
-// Writes bench/results/<date>[-quick][-W1-W5].md and .json and prints the tables. See bench/README.md.
+// Writes bench/results/<date>-<commit>[-quick][-W1-W5].md and .json and prints the tables. See bench/README.md.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -241,7 +241,9 @@ async function main(): Promise<void> {
   };
   const md = renderMarkdown(report);
   mkdirSync(args.out, { recursive: true });
-  const name = `${report.date}${args.quick ? '-quick' : ''}${args.threads !== null ? `-threads${args.threads}` : ''}${args.only ? `-${args.only.join('-')}` : ''}${args.frameworks ? `-${args.frameworks.join('-')}` : ''}`;
+  // One file per run: the date and the commit (with -dirty for uncommitted changes) name it.
+  const commit = machine.git ? `-${machine.git.commit}${machine.git.dirty ? '-dirty' : ''}` : '';
+  const name = `${report.date}${commit}${args.quick ? '-quick' : ''}${args.threads !== null ? `-threads${args.threads}` : ''}${args.only ? `-${args.only.join('-')}` : ''}${args.frameworks ? `-${args.frameworks.join('-')}` : ''}`;
   writeFileSync(path.join(args.out, `${name}.md`), md + '\n');
   writeFileSync(path.join(args.out, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
   console.log('\n' + md);
