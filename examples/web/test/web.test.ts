@@ -207,9 +207,23 @@ describe.skipIf(CHROMIUM === undefined)('examples/web in headless Chromium', () 
   it('continues after a reload mid-training exactly as if never interrupted', async () => {
     const page = await open(isolated.url);
     await start(page);
-    // Reload once the run was saved mid-epoch in its second epoch (saves come every 50 steps).
-    await waitFor(page, 'app.savedStep > 125 && app.savedStep % 125 !== 0');
-    await page.reload();
+    // Reload once the run was saved mid-epoch in its second epoch (saves come every 50 steps). The page
+    // reloads itself the moment it hears of that save: the run takes well under a second, so a round trip
+    // from here (poll, then reload) could land after its last step.
+    const reloaded = page.waitForEvent('load');
+    await page.evaluate(() => new Promise<void>((resolve) => {
+      const app = (globalThis as unknown as { tensileApp: { savedStep: number } }).tensileApp;
+      const check = (): void => {
+        if (app.savedStep > 125 && app.savedStep % 125 !== 0) {
+          resolve();
+          setTimeout(() => location.reload(), 0);
+        } else {
+          setTimeout(check, 1);
+        }
+      };
+      check();
+    }));
+    await reloaded;
     await page.waitForFunction(() => (globalThis as unknown as { tensileApp: Hook }).tensileApp.ready !== null);
     const saved = (await hook(page)).ready!.saved!;
     expect(saved.step).toBeGreaterThan(125);
