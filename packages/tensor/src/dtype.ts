@@ -42,15 +42,15 @@ export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Sha
     throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
   }
   countAllocation(size * BYTES[dtype]);
-  if (storage !== null && backendMemory && size * BYTES[dtype] >= storageMinBytes) {
-    const a = storage(dtype, size, currentPass !== 'forward', zeroed);
-    if (a !== null) {
-      if (born !== null) born.push(a);
-      return a;
-    }
-  }
+  let a: TypedArray | null = null;
+  if (storage !== null && backendMemory && size * BYTES[dtype] >= storageMinBytes) a = storage(dtype, size, currentPass !== 'forward', zeroed);
   // Only a large array can be refused by the engine; the small ones every op allocates skip the try.
-  if (size < LARGE) return newArray(dtype, size);
+  a ??= size < LARGE ? newArray(dtype, size) : newLargeArray(dtype, size, op, shape);
+  if (born !== null) born.push(a);
+  return a;
+}
+
+function newLargeArray(dtype: DType, size: number, op: string, shape: Shape | undefined): TypedArray {
   try {
     return newArray(dtype, size);
   } catch (err) {
@@ -91,10 +91,11 @@ export function releaseStorage(data: TypedArray): void {
 }
 
 /**
- * @internal While a list is installed, every array a backend allocator hands out is pushed to it (the
- * autograd engine frees those of a backward pass that nothing kept). Returns the previous list.
+ * @internal While a list is installed, every array `allocArray` hands out is pushed to it: the autograd
+ * engine lets a leaf adopt a gradient born in its backward pass, and frees the backend storage of the pass
+ * that nothing kept. Returns the previous list.
  */
-export function trackBackendStorage(list: TypedArray[] | null): TypedArray[] | null {
+export function trackAllocations(list: TypedArray[] | null): TypedArray[] | null {
   const prev = born;
   born = list;
   return prev;

@@ -4,9 +4,8 @@ import { fmtShape, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
-import { trackAllocations } from '../ops/raw.js';
 import { checkFinite, isBuiltinBackward } from './op.js';
-import { releaseStorage, trackBackendStorage, type TypedArray } from '../dtype.js';
+import { releaseStorage, trackAllocations, type TypedArray } from '../dtype.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 import { checkBackward } from './guard.js';
 import { runTensorHooks, type BackwardGroup } from './hooks.js';
@@ -103,14 +102,13 @@ function run(
   const prevMode = setGradEnabled(opts.createGraph);
   const prevPass = setCurrentPass('backward');
   const rec = recorder;
-  // Storage allocated during this pass: a leaf may adopt such a gradient instead of copying it (below).
-  const born = opts.accumulate && !opts.createGraph ? new WeakSet<object>() : null;
-  const prevTracking = trackAllocations(born);
-  // Backend storage (wasm memory) allocated during this pass, freed at its end unless something kept it
-  // (below). A pass that builds a graph, runs a hook or an op defined outside Tensile frees nothing early:
-  // those may hold gradients the engine cannot see.
-  let resident: TypedArray[] | null = opts.createGraph ? null : [];
-  const prevResident = trackBackendStorage(resident);
+  // Every array allocated during this pass (none is tracked while it builds a graph). A leaf may adopt
+  // such a gradient instead of copying it, and the backend storage among them that nothing kept is freed at
+  // the end (below). A pass that runs a hook or an op defined outside Tensile frees nothing early: those
+  // may hold gradients the engine cannot see.
+  const allocated: TypedArray[] | null = opts.createGraph ? null : [];
+  const prevTracking = trackAllocations(allocated);
+  let freeing = allocated !== null;
   const accumulated: Tensor[] = [];
   try {
     for (let k = 0; k < order.length; k++) {
@@ -123,15 +121,15 @@ function run(
         groupGrads.set(node.group, pending);
         pending[node.index!] = g ?? null;
         if (groupLast!.get(node.group) === k) fireGroup(node.group, pending, push);
-        resident = null;
+        freeing = false;
         continue;
       }
       if (g === undefined) continue;
       if (t.hooks !== null) {
         g = runTensorHooks(t.hooks, g, t);
-        resident = null;
+        freeing = false;
       }
-      if (!isBuiltinBackward(node.backward)) resident = null;
+      if (!isBuiltinBackward(node.backward)) freeing = false;
       if (opts.keep.has(t)) kept.set(t, g);
       if (t.retainsGrad && opts.accumulate) {
         t.accumulateGrad(g, opts.createGraph);
@@ -175,18 +173,18 @@ function run(
     for (const [t, g] of grads) {
       if (t.hooks === null) continue;
       grads.set(t, runTensorHooks(t.hooks, g, t));
-      resident = null;
+      freeing = false;
     }
   } finally {
     setGradEnabled(prevMode);
     setCurrentPass(prevPass);
     trackAllocations(prevTracking);
-    trackBackendStorage(prevResident);
   }
   // What is left in `grads` belongs to leaves (tensors without a node). A gradient whose buffer was
   // allocated during this pass, is dense, and is not shared with another leaf's gradient (add's backward
   // hands the same tensor to both inputs) is referenced by nothing else: the leaf takes it as its .grad
   // without a copy, as PyTorch's AccumulateGrad steals a gradient nobody else holds.
+  const born = opts.accumulate && allocated !== null ? new Set<object>(allocated) : null;
   const holders = new Map<object, number>();
   if (born !== null) for (const g of grads.values()) holders.set(g.data, (holders.get(g.data) ?? 0) + 1);
   for (const [t, g] of grads) {
@@ -194,11 +192,11 @@ function run(
     if (opts.accumulate && t.requiresGrad) {
       const own = born !== null && born.has(g.data) && holders.get(g.data) === 1
         && g.offset === 0 && g.data.length === g.numel && g.isContiguous;
-      t.accumulateGrad(g, opts.createGraph, own, resident !== null);
+      t.accumulateGrad(g, opts.createGraph, own, freeing);
       accumulated.push(t);
     }
   }
-  if (resident !== null && resident.length > 0) freeUnkept(resident, kept, accumulated);
+  if (freeing && allocated!.length > 0) freeUnkept(allocated!, kept, accumulated);
   return kept;
 }
 

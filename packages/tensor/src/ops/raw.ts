@@ -5,26 +5,12 @@ import { allocArray, type DType } from '../dtype.js';
 import { contiguousStrides, numelOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
-let fresh: WeakSet<object> | null = null;
-
-/**
- * While a set is installed, every storage `empty` allocates is added to it. The autograd engine uses this
- * to know which gradient buffers were born during a backward pass, so a leaf can adopt its gradient
- * instead of copying it. Returns the previous set (restore it when done).
- */
-export function trackAllocations(set: WeakSet<object> | null): WeakSet<object> | null {
-  const prev = fresh;
-  fresh = set;
-  return prev;
-}
-
 /**
  * A new zero-filled contiguous tensor; `op` names the caller in an `AllocationError` for a shape too large.
  * `zeroed` false: the contents are unspecified, for a caller whose kernel writes every element.
  */
 export function empty(shape: Shape, dtype: DType, op = 'empty', zeroed = true): Tensor {
   const data = allocArray(dtype, numelOf(shape), op, shape, zeroed);
-  if (fresh !== null) fresh.add(data);
   return new Tensor(data, [...shape], undefined, 0, null);
 }
 

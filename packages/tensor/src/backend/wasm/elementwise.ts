@@ -11,7 +11,7 @@ import type { TypedArray } from '../../dtype.js';
 import { RowIter } from '../iter.js';
 import { binary as jsBinary, copy as jsCopy, unary as jsUnary } from '../js/elementwise.js';
 import type { WasmKernels } from './instance.js';
-import { isDense, isResident, isWhole, stage, stagedSize } from './stage.js';
+import { isDense, isResident, isWhole, residentView, stage, stagedSize } from './stage.js';
 
 const MIN_ELEMENTS = 1024;
 
@@ -164,8 +164,8 @@ export function makeElementwise(k: WasmKernels) {
     const aAt = k.base;
     const bAt = aAt + room(aSize, size);
     const outAt = outIn ? out.data.byteOffset : bAt + room(bSize, size);
-    const sa = aIn ? { start: a.data.byteOffset / size + a.offset } : stage(a, mem, aAt / size);
-    const sb = bIn ? { start: b.data.byteOffset / size + b.offset } : stage(b, mem, bAt / size);
+    const sa = aIn ? residentView(a, size) : stage(a, mem, aAt / size);
+    const sb = bIn ? residentView(b, size) : stage(b, mem, bAt / size);
     const run = outSize === 1 ? (size === 4 ? ex.compareF32 : ex.compareF64) : (size === 4 ? ex.binaryF32 : ex.binaryF64);
     const code = outSize === 1 ? comparison! : arithmetic!;
     const block = p.rows * p.n;

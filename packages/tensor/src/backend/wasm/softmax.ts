@@ -13,7 +13,7 @@ import { crossEntropy as jsCrossEntropy } from '../js/loss.js';
 import { softmax as jsSoftmax } from '../js/reduce.js';
 import { coalesce, room } from './elementwise.js';
 import type { WasmKernels } from './instance.js';
-import { isDense, isResident, isWhole, stage, stagedSize } from './stage.js';
+import { isDense, isResident, isWhole, residentView, stage, stagedSize } from './stage.js';
 
 /** Below this many elements the JS kernel runs: copying in and out would cost more than it saves. */
 const MIN_ELEMENTS = 256;
@@ -43,7 +43,7 @@ function planRows(x: View, resident: boolean): RowPlan {
 
 /** Writes `x`'s rows into `mem` from element `at` on (unless they are read in place); returns the element index of the first row. */
 function stageRows(x: View, p: RowPlan, mem: TypedArray, at: number): number {
-  if (p.asIs && p.elements === 0) return x.data.byteOffset / mem.BYTES_PER_ELEMENT + x.offset;
+  if (p.asIs && p.elements === 0) return residentView(x, mem.BYTES_PER_ELEMENT).start;
   if (p.asIs) return stage(x, mem, at).start;
   jsCopy(x, { data: mem, shape: x.shape, strides: contiguousStrides(x.shape), offset: at });
   return at;
