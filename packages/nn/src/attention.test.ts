@@ -2,7 +2,7 @@
 // dropout (statistics and determinism, which cannot match PyTorch's generator), causality, and errors.
 import { describe, expect, it } from 'vitest';
 import {
-  DTypeError, Generator, ShapeError, Tensor, eye, gradcheck, grad, manualSeed, narrow, ones, randn, sum, tensor, zeros,
+  DTypeError, Generator, ShapeError, Tensor, eye, full, gradcheck, grad, manualSeed, narrow, ones, randn, sum, tensor, where, zeros,
 } from '@tensile/tensor';
 import { LayerNorm, MultiheadAttention, TransformerEncoder, TransformerEncoderLayer, scaledDotProductAttention, F } from '../src/index.js';
 
@@ -101,6 +101,24 @@ describe('MultiheadAttention', () => {
     }, [q, k, v, mha.bias_k!, mha.bias_v!, mask])).toBe(true);
   });
 
+  it('takes a float key padding mask: added to the scores (gradcheck through it), and −∞ hides a key as true does in a bool one', () => {
+    const mha = new MultiheadAttention(4, 2, { batchFirst: true, dtype: 'float64', generator: new Generator(13) });
+    manualSeed(14);
+    const q = randn([2, 3, 4], f64).requiresGrad_();
+    const kv = randn([2, 5, 4], f64).requiresGrad_();
+    const pad = randn([2, 5], f64).requiresGrad_();
+    const blocked = tensor([[true, false, false, false, false], [false, false, false, false, true]]);
+    expect(gradcheck((a, b, p) => {
+      const [y, w] = mha.forward(a!, b!, b!, { keyPaddingMask: p!, attnMask: blocked.narrow(0, 0, 1).expand([3, 5]), averageAttnWeights: false });
+      return [y, w!];
+    }, [q, kv, pad])).toBe(true);
+    const asFloat = where(blocked, full([2, 5], -Infinity, f64), zeros([2, 5], f64));
+    const [yb, wb] = mha.forward(q, kv, kv, { keyPaddingMask: blocked });
+    const [yf, wf] = mha.forward(q, kv, kv, { keyPaddingMask: asFloat });
+    expect(Array.from(yf.toTypedArray())).toEqual(Array.from(yb.toTypedArray()));
+    expect(Array.from(wf!.toTypedArray())).toEqual(Array.from(wb!.toTypedArray()));
+  });
+
   it('with addBiasKv and addZeroAttn attends to one or two appended positions that no mask hides', () => {
     const x = randn([3, 1, 8], { ...f64, generator: new Generator(10) });
     // Every real key masked: only the appended positions are left, and the rows are not NaN.
@@ -179,7 +197,9 @@ describe('MultiheadAttention', () => {
     ['2-d mask shape', () => mha.forward(x, x, x, { attnMask: zeros([4, 5], { dtype: 'bool' }) }), ShapeError, /the 2-d attnMask must have shape \[4, 4\] \(target length, source length\), got \[4, 5\]/],
     ['3-d mask shape', () => mha.forward(x, x, x, { attnMask: zeros([2, 4, 4]) }), ShapeError, /the 3-d attnMask must have shape \[4, 4, 4\] \(batch·numHeads, target length, source length\), got \[2, 4, 4\]/],
     ['mask dtype', () => mha.forward(x, x, x, { attnMask: zeros([4, 4], { dtype: 'int32' }) }), DTypeError, /attnMask must be bool \(true = masked\) or float32 like the layer/],
-    ['padding dtype', () => mha.forward(x, x, x, { keyPaddingMask: zeros([2, 4]) }), DTypeError, /keyPaddingMask must be a bool tensor \(true = ignore that key\), got float32/],
+    ['padding dtype', () => mha.forward(x, x, x, { keyPaddingMask: zeros([2, 4], { dtype: 'int32' }) }), DTypeError, /keyPaddingMask must be bool \(true = ignore that key\) or float32 like the layer \(added to the scores\), got int32/],
+    ['padding float dtype', () => mha.forward(x, x, x, { keyPaddingMask: zeros([2, 4], f64) }), DTypeError, /keyPaddingMask must be bool \(true = ignore that key\) or float32 like the layer \(added to the scores\), got float64/],
+    ['float padding shape', () => mha.forward(x, x, x, { keyPaddingMask: zeros([2, 5]) }), ShapeError, /keyPaddingMask must have shape \[2, 4\] \(batch, source length\), got \[2, 5\]/],
     ['padding shape', () => mha.forward(x, x, x, { keyPaddingMask: zeros([4, 2], { dtype: 'bool' }) }), ShapeError, /keyPaddingMask must have shape \[2, 4\] \(batch, source length\), got \[4, 2\]/],
     ['mask and causal', () => mha.forward(x, x, x, { attnMask: zeros([4, 4]), isCausal: true }), TypeError, /pass either attnMask or isCausal, not both/],
     ['forward option', () => mha.forward(x, x, x, { need_weights: false } as never), TypeError, /unknown option "need_weights" \(did you mean needWeights\?\)/],

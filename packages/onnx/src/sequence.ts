@@ -163,8 +163,8 @@ registerOnnxExporter(MultiheadAttention, (m, ctx) => {
     g.node('Transpose', [g.node('Reshape', [t, i64(g, [0, 0, h, hd], `${name}/heads`)], {}, name)], { perm: ints(perm) }, name);
   let scores = g.node('Mul', [g.node('MatMul', [heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])], {}, name), scalar(1 / Math.sqrt(hd))], {}, name);
 
-  // Masks as MultiheadAttention applies them: a float attnMask is added, then blocked positions (a bool
-  // attnMask, the causal mask, key padding) become −∞.
+  // Masks as MultiheadAttention applies them: a float attnMask and a float key padding mask are added, then
+  // blocked positions (a bool attnMask, the causal mask, a bool key padding mask) become −∞.
   const { attnMask = null, keyPaddingMask = null, isCausal = false } = opts;
   let blocked: string | null = null;
   const block = (b: string) => {
@@ -188,7 +188,12 @@ registerOnnxExporter(MultiheadAttention, (m, ctx) => {
     const cols = g.node('Unsqueeze', [g.node('Range', [zero, len(k0), one], {}, name), i64(g, [0], `${name}/axes`)], {}, name);
     block(g.node('Greater', [cols, rows], {}, name));
   }
-  if (keyPaddingMask !== null) block(g.node('Unsqueeze', [nameOf(keyPaddingMask), i64(g, [1, 2], `${name}/axes`)], {}, name));
+  if (keyPaddingMask !== null) {
+    // [N, S] → [N, 1, 1, S]: a bool one blocks keys, a float one is added to the scores.
+    const padding = g.node('Unsqueeze', [nameOf(keyPaddingMask), i64(g, [1, 2], `${name}/axes`)], {}, name);
+    if (keyPaddingMask.dtype === 'bool') block(padding);
+    else scores = g.node('Add', [scores, extra > 0 ? padColumns(padding, false) : padding], {}, name);
+  }
   // The masks above cover the caller's keys; the appended ones are never blocked.
   if (blocked !== null) scores = g.node('Where', [extra > 0 ? padColumns(blocked, true) : blocked, scalar(-Infinity), scores], {}, name);
   const weights = g.node('Softmax', [scores], { axis: int(-1) }, name);

@@ -1,6 +1,6 @@
 // The sequence models sequence.test.ts exports: RNN (tanh, relu), LSTM, GRU (layers, directions, batch-first,
 // initial states), MultiheadAttention (cross-attention with its weights, causal self-attention, masks,
-// addBiasKv and addZeroAttn),
+// addBiasKv and addZeroAttn, a float key padding mask),
 // TransformerEncoder (post-norm ReLU, pre-norm GELU causal) and the two sequence models of examples/char-lm.
 // Each has its example sizes and other sizes (another batch, and another length where it is dynamic).
 import {
@@ -89,6 +89,24 @@ class ZeroAttnBlockedSelfAttention extends Module<[Tensor, Tensor], [Tensor, Ten
     return this.attn.forward(x, x, x, { attnMask: blocked });
   }
 }
+
+/**
+ * Batch-first self-attention with addBiasKv, a float key padding mask (added to the scores, −∞ hiding a key) and a
+ * bool attention mask: the float padding is padded with a 0 column for bias_k.
+ */
+class FloatPaddedSelfAttention extends Module<[Tensor, Tensor, Tensor], [Tensor, Tensor | null]> {
+  attn = new MultiheadAttention(8, 2, { batchFirst: true, addBiasKv: true, generator: g });
+  forward(x: Tensor, pad: Tensor, blocked: Tensor): [Tensor, Tensor | null] {
+    return this.attn.forward(x, x, x, { keyPaddingMask: pad, attnMask: blocked });
+  }
+}
+
+/** A float key padding mask [n, t]: random values, and −∞ on the last position of every other sequence. */
+const floatPadding = (n: number, t: number) =>
+  tensor(Array.from({ length: n }, (_, i) => Array.from({ length: t }, (_, j) => (i % 2 === 1 && j === t - 1 ? -Infinity : 0)))).add(f32([n, t]));
+
+/** A bool attention mask [l, s] blocking a scattering of positions, never a whole row (key 0 stays open). */
+const blocked2d = (l: number, s: number) => tensor(Array.from({ length: l }, (_, i) => Array.from({ length: s }, (_, j) => j > 0 && (i + j) % 3 === 0)));
 
 /** A bool mask [n·heads, l, s] blocking a scattering of positions, never a whole row (key 0 stays open). */
 const blockedPositions = (nh: number, l: number, s: number) =>
@@ -277,5 +295,14 @@ export const SEQUENCE_CASES: Record<string, SequenceCase> = {
       dynamicAxes: { input: { 0: 'sequence' }, blocked: { 1: 'sequence', 2: 'sequence' } },
     },
     sizes: [[2, 4], [2, 7]],
+  },
+  mha_float_padding_bias_kv: {
+    model: settle(new FloatPaddedSelfAttention()),
+    args: (n, t) => [f32([n, t, 8]), floatPadding(n, t), blocked2d(t, t)],
+    options: {
+      inputNames: ['input', 'padding', 'blocked'], outputNames: ['output', 'weights'],
+      dynamicAxes: { input: seq(true), padding: seq(true), blocked: { 0: 'sequence', 1: 'sequence' } },
+    },
+    sizes: [[2, 4], [3, 6], [1, 2]],
   },
 };

@@ -32,7 +32,12 @@ export interface MultiheadAttentionOptions extends LayerOptions {
 }
 
 export interface MultiheadAttentionForwardOptions {
-  /** `[N, S]` bool (`[S]` unbatched): true marks a key position to ignore (padding). */
+  /**
+   * `[N, S]` (`[S]` unbatched): bool, where true marks a key position to ignore (padding), or float like the
+   * layer, added to the scores of every query and head (`-Infinity` ignores a key). A float one combines with
+   * either kind of `attnMask` by adding, as in PyTorch 2 (1.13 reads a float padding mask as bool beside a bool
+   * `attnMask` and refuses it beside a float one).
+   */
   keyPaddingMask?: Tensor | null;
   /**
    * `[L, S]` or `[N·numHeads, L, S]`: bool with true = not allowed to attend (PyTorch 1.13's convention, the
@@ -226,14 +231,18 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     } else if (isCausal) out.blocked = causalBlocked(l, s);
     if (keyPaddingMask !== null) {
       checkInput(`${label} keyPaddingMask`, keyPaddingMask);
-      if (keyPaddingMask.dtype !== 'bool') throw new DTypeError(`${label}: keyPaddingMask must be a bool tensor (true = ignore that key), got ${keyPaddingMask.dtype}`);
+      if (keyPaddingMask.dtype !== 'bool' && keyPaddingMask.dtype !== dtype) {
+        throw new DTypeError(`${label}: keyPaddingMask must be bool (true = ignore that key) or ${dtype} like the layer (added to the scores), got ${keyPaddingMask.dtype}`);
+      }
       const want = batched ? [n, s] : [s];
       if (!shapesEqual(keyPaddingMask.shape, want)) {
         throw new ShapeError(`${label}: keyPaddingMask must have shape ${fmtShape(want)} (${batched ? 'batch, ' : ''}source length), got ${fmtShape(keyPaddingMask.shape)}`);
       }
       const padding = reshape(keyPaddingMask, [n, 1, 1, s]);
-      // bool + bool is a logical or.
-      out.blocked = out.blocked ? add(out.blocked, padding) : padding;
+      // bool + bool is a logical or. A float padding mask is added to the scores beside either kind of attnMask
+      // (PyTorch 2's rule; 1.13 reads it as bool beside a bool attnMask and refuses it beside a float one).
+      if (padding.dtype === 'bool') out.blocked = out.blocked ? add(out.blocked, padding) : padding;
+      else out.bias = out.bias ? add(out.bias, padding) : padding;
     }
     // The appended keys (addBiasKv, addZeroAttn) are never masked: false and 0 columns at the end, as PyTorch pads.
     const extra = this.extraKeys;

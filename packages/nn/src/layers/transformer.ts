@@ -28,7 +28,7 @@ export interface TransformerEncoderLayerOptions extends LayerOptions {
 export interface TransformerEncoderLayerForwardOptions {
   /** The attention mask, as `MultiheadAttention`'s `attnMask` (bool true = masked, or float added). */
   srcMask?: Tensor | null;
-  /** `[N, S]` bool, true marks padding to ignore. */
+  /** `[N, S]`: bool, true marks padding to ignore, or float added to the scores (as `MultiheadAttention`'s `keyPaddingMask`). */
   srcKeyPaddingMask?: Tensor | null;
   /** Attend only to earlier positions (the causal mask, built here; not together with srcMask). */
   isCausal?: boolean;
@@ -130,7 +130,7 @@ export interface TransformerEncoderOptions {
 export interface TransformerEncoderForwardOptions {
   /** The attention mask for every layer (bool true = masked, or float added). */
   mask?: Tensor | null;
-  /** `[N, S]` bool, true marks padding to ignore. */
+  /** `[N, S]`: bool, true marks padding to ignore, or float added to the scores (as `MultiheadAttention`'s `keyPaddingMask`). */
   srcKeyPaddingMask?: Tensor | null;
   /** Causal self-attention in every layer: a decoder-only model. */
   isCausal?: boolean;
