@@ -243,6 +243,30 @@ export class Tensor {
     return toNested(this);
   }
 
+  /**
+   * `toTypedArray()` as a promise, the read that every backend supports: a backend that queues its kernels
+   * (a GPU's) resolves it once they have run and its buffer is read back, without blocking the page; the CPU
+   * backends resolve it at once. The values are those at the call: in-place writes after it do not show.
+   * Code that should run on any backend reads values this way (TF.js's `await t.data()`).
+   * @example const probs = await softmax(logits, -1).toTypedArrayAsync();
+   */
+  toTypedArrayAsync(): Promise<TypedArray> {
+    return mv.contiguousDataAsync(this, 'toTypedArrayAsync');
+  }
+
+  /** `toArray()` as a promise, read as `toTypedArrayAsync` reads (TF.js's `await t.array()`). */
+  toArrayAsync(): Promise<unknown> {
+    return mv.contiguousDataAsync(this, 'toArrayAsync').then((flat) => toNested(this, flat));
+  }
+
+  /** `item()` as a promise, read as `toTypedArrayAsync` reads. */
+  itemAsync(): Promise<number> {
+    if (this.numel !== 1) {
+      return Promise.reject(new RangeError(`itemAsync: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`));
+    }
+    return mv.contiguousDataAsync(this, 'itemAsync').then((flat) => flat[0]!);
+  }
+
   toString(): string {
     return formatTensor(this);
   }

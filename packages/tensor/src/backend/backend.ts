@@ -72,6 +72,14 @@ export interface Backend {
   readonly allocMinBytes?: number;
   /** Frees storage `alloc` made, which nothing will read or write again (a no-op for any other array). */
   release?(data: TypedArray): void;
+  /**
+   * Reads `x`'s elements (row-major) into the plain, contiguous `out` of `x`'s dtype, once every kernel issued
+   * before the call has run; resolves when `out` is filled. For a backend that queues its kernels rather than
+   * running them at once (a GPU's: the read maps or copies its buffer back), this is how values leave it
+   * without blocking (`await t.toTypedArrayAsync()`). Absent: `copy` at once, as the CPU backends do, whose
+   * kernels have all run by the time they return.
+   */
+  read?(x: View, out: TypedArray): Promise<void>;
   /** Copies `src` into `dst` element by element (same shape), converting dtypes; to bool means `x != 0`. */
   copy(src: View, dst: View): void;
   /** Writes `value` into every element of `dst`. */

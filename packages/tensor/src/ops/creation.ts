@@ -303,8 +303,8 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 }
 
 /** Nested JS arrays of a tensor's elements (booleans for bool). */
-export function toNested(t: Tensor): unknown {
-  const flat = copyK(t).data;
+export function toNested(t: Tensor, contiguous?: TypedArray): unknown {
+  const flat = contiguous ?? copyK(t).data;
   const isBool = t.dtype === 'bool';
   const at = (i: number): number | boolean => (isBool ? flat[i] !== 0 : flat[i]!);
   if (t.ndim === 0) return at(0);

@@ -294,3 +294,14 @@ export function contiguousData(x: Tensor): TypedArray {
   getBackend().copy(x, { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
   return out;
 }
+
+/**
+ * `contiguousData` through the backend's asynchronous read, where it has one (a backend that queues its
+ * kernels); the read is issued at the call, so it sees the values as of the call.
+ */
+export function contiguousDataAsync(x: Tensor, what: string): Promise<TypedArray> {
+  const b = getBackend();
+  if (!b.read) return Promise.resolve(contiguousData(x));
+  const out = plainArray(x.dtype, x.numel, what);
+  return b.read(x, out).then(() => out);
+}
