@@ -11,6 +11,7 @@ export { unaryF32, unaryF64, binaryF32, binaryF64, compareF32, compareF64, boolT
 export { softmaxF32, softmaxF64, crossEntropyF32, crossEntropyF64 } from './softmax';
 export { adamF32 } from './optim';
 export { allFiniteF32, allFiniteF64 } from './finite';
+export { copyStrided } from './copy';
 export { activationF32, lstmCellF32, lstmCellBackwardF32 } from './activation';
 
 /** First free byte after static data: the JS side manages memory from here up. */

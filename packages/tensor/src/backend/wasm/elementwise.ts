@@ -11,7 +11,7 @@ import type { TypedArray } from '../../dtype.js';
 import { RowIter } from '../iter.js';
 import { binary as jsBinary, copy as jsCopy, unary as jsUnary } from '../js/elementwise.js';
 import type { WasmKernels } from './instance.js';
-import { isDense, isResident, isWhole, residentView, stage, stagedSize } from './stage.js';
+import { align, isDense, isResident, isWhole, residentView, stage, stagedSize } from './stage.js';
 
 const MIN_ELEMENTS = 1024;
 
@@ -28,6 +28,17 @@ export const room = (count: number, size: number) => (Math.ceil(count / 16) + 1)
 const floatKind = (a: TypedArray): 4 | 8 | 0 => (a instanceof Float32Array ? 4 : a instanceof Float64Array ? 8 : 0);
 
 const numelOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
+
+/** Whether `v` steps through its elements in row-major order one by one (size-1 dims aside). */
+function isContiguous(v: View): boolean {
+  let expect = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d] === 1) continue;
+    if (v.strides[d] !== expect) return false;
+    expect *= v.shape[d]!;
+  }
+  return true;
+}
 
 /** `shape` with size-1 dims dropped and neighbours merged wherever every view steps uniformly across them. */
 export function coalesce(shape: readonly number[], views: readonly View[]): { dims: number[]; strides: number[][] } {
@@ -189,8 +200,13 @@ export function makeElementwise(k: WasmKernels) {
     out.data.set(src.subarray(outAt / outSize, outAt / outSize + count), out.offset);
   }
 
-  /** Bool to float conversions (a comparison's mask turned into a factor) in wasm; other copies in JS. */
+  /**
+   * Copies of one 4- or 8-byte dtype between two tensors resident in wasm memory, in wasm (`.contiguous()` of a
+   * permuted or transposed view: attention's heads); bool to float conversions (a comparison's mask turned into
+   * a factor) in wasm; other copies in JS.
+   */
   function copy(src: View, dst: View): void {
+    if (copyResident(src, dst)) return;
     const size = floatKind(dst.data);
     const it = size !== 0 && src.data instanceof Uint8Array ? runs(dst.shape, [src, dst], numelOf(dst.shape)) : null;
     if (!it || !k.reserve(room(it.n, 1) + room(it.n, size))) {
@@ -207,6 +223,47 @@ export function makeElementwise(k: WasmKernels) {
     if (outIn) return;
     const mem = size === 4 ? k.f32() : k.f64();
     dst.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
+  }
+
+  /**
+   * The same-dtype copy of 4- or 8-byte elements in wasm, at least MIN_ELEMENTS long, whose merged dims number
+   * at most four. A resident source is read where it is and a resident destination written in place; else
+   * a dense source's span is copied in (one memcpy) and a contiguous destination copied out. A JS loop pays
+   * several ns per element (and a subarray per short row); this copies 16-byte vectors along rows. Two views
+   * of one array go to JS (they could overlap; two blocks never do).
+   */
+  function copyResident(src: View, dst: View): boolean {
+    const s = src.data, d = dst.data;
+    if (s === d || s.constructor !== d.constructor || (s.BYTES_PER_ELEMENT !== 4 && s.BYTES_PER_ELEMENT !== 8)) return false;
+    const count = numelOf(dst.shape);
+    if (count < MIN_ELEMENTS) return false;
+    const { dims, strides } = coalesce(dst.shape, [src, dst]);
+    if (dims.length > 4) return false;
+    const srcIn = isResident(k, s);
+    const dstIn = isResident(k, d);
+    if (!srcIn && !isDense(src)) return false;
+    // A JS destination must be contiguous: staged as a contiguous block and copied out in one piece.
+    if (!dstIn && !isContiguous(dst)) return false;
+    const size = s.BYTES_PER_ELEMENT;
+    const srcBytes = srcIn ? 0 : align(stagedSize(src) * size);
+    if (!k.reserve(srcBytes + (dstIn ? 0 : count * size))) return false;
+    // Element views of the memory in the arrays' own type, so staging copies bits (int32 through an
+    // Int32Array, not converted through a Float32Array).
+    const mem = s instanceof Float64Array ? k.f64() : s instanceof Int32Array ? k.i32() : k.f32();
+    const srcStart = srcIn ? s.byteOffset / size + src.offset : stage(src, mem, k.base / size).start;
+    const dstStart = dstIn ? d.byteOffset / size + dst.offset : (k.base + srcBytes) / size;
+    const pad = 4 - dims.length;
+    const n = [1, 1, 1, 1];
+    const ss = [0, 0, 0, 0];
+    const ds = [0, 0, 0, 0];
+    for (let i = 0; i < dims.length; i++) {
+      n[pad + i] = dims[i]!;
+      ss[pad + i] = strides[0]![i]! * size;
+      ds[pad + i] = strides[1]![i]! * size;
+    }
+    ex.copyStrided(size, n[0]!, n[1]!, n[2]!, n[3]!, ss[0]!, ss[1]!, ss[2]!, ss[3]!, ds[0]!, ds[1]!, ds[2]!, ds[3]!, srcStart * size, dstStart * size);
+    if (!dstIn) d.set(mem.subarray(dstStart, dstStart + count), dst.offset);
+    return true;
   }
 
   return { unary, binary, copy };

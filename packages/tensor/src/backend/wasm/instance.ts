@@ -47,6 +47,9 @@ export interface WasmExports {
   readonly compareF64: BinaryExport;
   readonly boolToF32: (src: number, out: number, n: number) => void;
   readonly boolToF64: (src: number, out: number, n: number) => void;
+  /** Bitwise copy of `size`-byte elements (4 or 8) over dims n0…n3 with byte strides, between non-overlapping views. */
+  readonly copyStrided: (size: number, n0: number, n1: number, n2: number, n3: number, s0: number, s1: number, s2: number, s3: number,
+    d0: number, d1: number, d2: number, d3: number, src: number, dst: number) => void;
   /** Softmax (`log` 0) or log-softmax (`log` 1) of `rows` contiguous rows of n, `ls` elements apart, into contiguous `out`. */
   readonly softmaxF32: (x: number, rows: number, ls: number, n: number, out: number, log: number) => void;
   readonly softmaxF64: (x: number, rows: number, ls: number, n: number, out: number, log: number) => void;
