@@ -20,36 +20,89 @@ const LN2_LO: f32 = -2.12194440e-4;
 const SQRT1_2: f32 = 0.7071067811865476;
 const INV_SQRT_2PI: f32 = 0.3989422804014327;
 
+// The constants of the loops below, read from memory with one broadcast load each (v128.load32_splat): V8
+// builds a v128 constant from immediates in several instructions at every use, which cost more than the
+// arithmetic here.
+const KC = memory.data<f32>([
+  <f32>(1.0 / 5040),
+  <f32>(1.0 / 720),
+  <f32>(1.0 / 120),
+  <f32>(1.0 / 24),
+  <f32>(1.0 / 6),
+  <f32>0.5,
+  <f32>1,
+  <f32>-87,
+  <f32>LOG2E,
+  <f32>LN2_HI,
+  <f32>LN2_LO,
+  <f32>12583039,
+  <f32>-1,
+  <f32>-0.054956063628196716,
+  <f32>0.2632972002029419,
+  <f32>-0.4398438334465027,
+  <f32>0.2187390774488449,
+  <f32>0.01933232881128788,
+  <f32>0.17993497848510742,
+  <f32>0.2502785921096802,
+  <f32>0.28098955750465393,
+  <f32>0.2822348177433014,
+  <f32>-6.707778993586544e-6,
+  <f32>-0.5,
+  <f32>SQRT1_2,
+  <f32>0,
+  <f32>-2,
+  <f32>2,
+  <f32>INV_SQRT_2PI,
+]);
+
+// @ts-ignore: decorator
+@inline function kc(i: i32): v128 {
+  return v128.load32_splat(KC + (<usize>i << 2));
+}
+
 /** e^r − 1 for |r| ≤ ln2/2: its Taylor series to r⁷. */
 // @ts-ignore: decorator
 @inline function expm1Poly(r: v128): v128 {
-  let q = f32x4.splat(<f32>(1.0 / 5040));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(<f32>(1.0 / 720)));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(<f32>(1.0 / 120)));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(<f32>(1.0 / 24)));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(<f32>(1.0 / 6)));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(<f32>0.5));
-  q = f32x4.add(f32x4.mul(q, r), f32x4.splat(<f32>1));
+  let q = kc(0);
+  q = f32x4.add(f32x4.mul(q, r), kc(1));
+  q = f32x4.add(f32x4.mul(q, r), kc(2));
+  q = f32x4.add(f32x4.mul(q, r), kc(3));
+  q = f32x4.add(f32x4.mul(q, r), kc(4));
+  q = f32x4.add(f32x4.mul(q, r), kc(5));
+  q = f32x4.add(f32x4.mul(q, r), kc(6));
   return f32x4.mul(q, r);
+}
+
+/**
+ * y clamped to ≥ −87, NaN kept. `pmax` (y < −87 ? −87 : y) is one instruction (maxps) where `max`, with its
+ * NaN and signed-zero rules, is several; the two agree here (−87 is neither NaN nor zero).
+ */
+// @ts-ignore: decorator
+@inline function clampLow(y: v128): v128 {
+  return f32x4.pmax(y, kc(7));
 }
 
 /** n = round(y/ln2) for y clamped to ≥ −87. */
 // @ts-ignore: decorator
 @inline function expN(y: v128): v128 {
-  return f32x4.nearest(f32x4.mul(f32x4.max(y, f32x4.splat(-87)), f32x4.splat(LOG2E)));
+  return f32x4.nearest(f32x4.mul(clampLow(y), kc(8)));
 }
 
 /** r = y − n·ln2 (y clamped as in expN). */
 // @ts-ignore: decorator
 @inline function expR(y: v128, n: v128): v128 {
-  const yc = f32x4.max(y, f32x4.splat(-87));
-  return f32x4.sub(f32x4.sub(yc, f32x4.mul(n, f32x4.splat(LN2_HI))), f32x4.mul(n, f32x4.splat(LN2_LO)));
+  return f32x4.sub(f32x4.sub(clampLow(y), f32x4.mul(n, kc(9))), f32x4.mul(n, kc(10)));
 }
 
-/** 2ⁿ for integral n in [−126, 0]. */
+/**
+ * 2ⁿ for integral n in [−126, 0]: n + 127 + 1.5·2²³ holds n + 127 in its low mantissa bits (exactly: every
+ * integer below 2²⁴ is a float32), which the shift moves into the exponent field, the rest shifting out. The
+ * same bits as converting n to an integer, without the saturating conversion that costs V8 several
+ * instructions. (A NaN n gives some float, which the NaN of the polynomial then overrides.)
+ */
 // @ts-ignore: decorator
 @inline function pow2(n: v128): v128 {
-  return i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return i32x4.shl(f32x4.add(n, kc(11)), 23);
 }
 
 /** e^y for y ≤ 0 (0 below −87; NaN stays NaN). */
@@ -58,7 +111,7 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
   const n = expN(y);
   const s = pow2(n);
   const e = f32x4.add(s, f32x4.mul(s, expm1Poly(expR(y, n))));
-  return v128.andnot(e, f32x4.lt(y, f32x4.splat(-87)));
+  return v128.andnot(e, f32x4.lt(y, kc(7)));
 }
 
 /** e^y − 1 for y ≤ 0 (−1 below −87). */
@@ -66,71 +119,77 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
 @inline function expm1Neg(y: v128): v128 {
   const n = expN(y);
   const s = pow2(n);
-  const m = f32x4.add(f32x4.sub(s, f32x4.splat(1)), f32x4.mul(s, expm1Poly(expR(y, n))));
-  return v128.bitselect(f32x4.splat(-1), m, f32x4.lt(y, f32x4.splat(-87)));
+  const m = f32x4.add(f32x4.sub(s, kc(6)), f32x4.mul(s, expm1Poly(expR(y, n))));
+  return v128.bitselect(kc(12), m, f32x4.lt(y, kc(7)));
 }
 
 /** e^{u²}·erfc(u) for u ≥ 0 as P(1/(1 + u/2)). */
 // @ts-ignore: decorator
 @inline function erfcScaled(u: v128): v128 {
-  const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(u, f32x4.splat(0.5))));
-  let p = f32x4.splat(<f32>-0.054956063628196716);
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.2632972002029419));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>-0.4398438334465027));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.2187390774488449));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.01933232881128788));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.17993497848510742));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.2502785921096802));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.28098955750465393));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>0.2822348177433014));
-  return f32x4.add(f32x4.mul(p, t), f32x4.splat(<f32>-6.707778993586544e-6));
+  const t = f32x4.div(kc(6), f32x4.add(kc(6), f32x4.mul(u, kc(5))));
+  let p = kc(13);
+  p = f32x4.add(f32x4.mul(p, t), kc(14));
+  p = f32x4.add(f32x4.mul(p, t), kc(15));
+  p = f32x4.add(f32x4.mul(p, t), kc(16));
+  p = f32x4.add(f32x4.mul(p, t), kc(17));
+  p = f32x4.add(f32x4.mul(p, t), kc(18));
+  p = f32x4.add(f32x4.mul(p, t), kc(19));
+  p = f32x4.add(f32x4.mul(p, t), kc(20));
+  p = f32x4.add(f32x4.mul(p, t), kc(21));
+  return f32x4.add(f32x4.mul(p, t), kc(22));
 }
 
 /** e^{−x²/2} (gelu's derivative needs it again). */
 // @ts-ignore: decorator
 @inline function gauss(x: v128): v128 {
-  return expNeg(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5)));
+  return expNeg(f32x4.mul(f32x4.mul(x, x), kc(23)));
 }
 
 /** Φ(x) = ½erfc(−x/√2) from e = e^{−x²/2}: 1 − ½erfc(x/√2) for x ≥ 0, ½erfc(|x|/√2) below. */
 // @ts-ignore: decorator
 @inline function normalCdf(x: v128, e: v128): v128 {
-  const half = f32x4.mul(f32x4.mul(e, erfcScaled(f32x4.abs(f32x4.mul(x, f32x4.splat(SQRT1_2))))), f32x4.splat(0.5));
-  return v128.bitselect(f32x4.sub(f32x4.splat(1), half), half, f32x4.ge(x, f32x4.splat(0)));
+  const half = f32x4.mul(f32x4.mul(e, erfcScaled(f32x4.abs(f32x4.mul(x, kc(24))))), kc(5));
+  return v128.bitselect(f32x4.sub(kc(6), half), half, f32x4.ge(x, kc(25)));
 }
 
 // @ts-ignore: decorator
 @inline function sigmoid(x: v128): v128 {
   const e = expNeg(f32x4.neg(f32x4.abs(x)));
-  const r = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
-  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, f32x4.splat(0)));
+  const r = f32x4.div(kc(6), f32x4.add(kc(6), e));
+  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, kc(25)));
 }
 
 /** tanh x = sign(x)·(−m)/(2 + m) with m = e^{−2|x|} − 1. */
 // @ts-ignore: decorator
 @inline function tanh(x: v128): v128 {
-  const m = expm1Neg(f32x4.mul(f32x4.abs(x), f32x4.splat(-2)));
-  const t = f32x4.div(f32x4.neg(m), f32x4.add(f32x4.splat(2), m));
+  const m = expm1Neg(f32x4.mul(f32x4.abs(x), kc(26)));
+  const t = f32x4.div(f32x4.neg(m), f32x4.add(kc(27), m));
   return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
 }
 
-/** out = op(x) over n float32s (whole vectors). */
+/** out = op(x) over n float32s (whole vectors). One loop per op: V8 does not move the switch out of the loop. */
 export function activationF32(op: i32, x: usize, out: usize, n: i32): void {
   const end = x + (<usize>n << 2);
-  for (; x < end; x += 16, out += 16) {
-    const v = v128.load(x);
-    let r: v128;
-    switch (op) {
-      case GELU: r = f32x4.mul(v, normalCdf(v, gauss(v))); break;
-      case GELU_GRAD: {
-        const e = gauss(v);
-        r = f32x4.add(normalCdf(v, e), f32x4.mul(v, f32x4.mul(e, f32x4.splat(INV_SQRT_2PI))));
-        break;
+  switch (op) {
+    case GELU:
+      for (; x < end; x += 16, out += 16) {
+        const v = v128.load(x);
+        v128.store(out, f32x4.mul(v, normalCdf(v, gauss(v))));
       }
-      case SIGMOID: r = sigmoid(v); break;
-      default: r = tanh(v); break;
-    }
-    v128.store(out, r);
+      break;
+    case GELU_GRAD:
+      for (; x < end; x += 16, out += 16) {
+        const v = v128.load(x);
+        const e = gauss(v);
+        v128.store(out, f32x4.add(normalCdf(v, e), f32x4.mul(v, f32x4.mul(e, kc(28)))));
+      }
+      break;
+    case SIGMOID:
+      for (; x < end; x += 16, out += 16) v128.store(out, sigmoid(v128.load(x)));
+      break;
+    default:
+      for (; x < end; x += 16, out += 16) v128.store(out, tanh(v128.load(x)));
+      break;
   }
 }
 
