@@ -55,6 +55,37 @@ const KC = memory.data<f32>([
   <f32>INV_SQRT_2PI,
 ]);
 
+// Their indices in KC.
+const E_1_5040 = 0;
+const E_1_720 = 1;
+const E_1_120 = 2;
+const E_1_24 = 3;
+const E_1_6 = 4;
+const HALF = 5;
+const ONE = 6;
+const EXP_MIN = 7;
+const K_LOG2E = 8;
+const K_LN2_HI = 9;
+const K_LN2_LO = 10;
+const POW2_BIAS = 11;
+const MINUS_ONE = 12;
+const ERFC_C9 = 13;
+const ERFC_C8 = 14;
+const ERFC_C7 = 15;
+const ERFC_C6 = 16;
+const ERFC_C5 = 17;
+const ERFC_C4 = 18;
+const ERFC_C3 = 19;
+const ERFC_C2 = 20;
+const ERFC_C1 = 21;
+const ERFC_C0 = 22;
+const MINUS_HALF = 23;
+const K_SQRT1_2 = 24;
+const ZERO = 25;
+const MINUS_TWO = 26;
+const TWO = 27;
+const K_INV_SQRT_2PI = 28;
+
 // @ts-ignore: decorator
 @inline function kc(i: i32): v128 {
   return v128.load32_splat(KC + (<usize>i << 2));
@@ -63,13 +94,13 @@ const KC = memory.data<f32>([
 /** e^r − 1 for |r| ≤ ln2/2: its Taylor series to r⁷. */
 // @ts-ignore: decorator
 @inline function expm1Poly(r: v128): v128 {
-  let q = kc(0);
-  q = f32x4.add(f32x4.mul(q, r), kc(1));
-  q = f32x4.add(f32x4.mul(q, r), kc(2));
-  q = f32x4.add(f32x4.mul(q, r), kc(3));
-  q = f32x4.add(f32x4.mul(q, r), kc(4));
-  q = f32x4.add(f32x4.mul(q, r), kc(5));
-  q = f32x4.add(f32x4.mul(q, r), kc(6));
+  let q = kc(E_1_5040);
+  q = f32x4.add(f32x4.mul(q, r), kc(E_1_720));
+  q = f32x4.add(f32x4.mul(q, r), kc(E_1_120));
+  q = f32x4.add(f32x4.mul(q, r), kc(E_1_24));
+  q = f32x4.add(f32x4.mul(q, r), kc(E_1_6));
+  q = f32x4.add(f32x4.mul(q, r), kc(HALF));
+  q = f32x4.add(f32x4.mul(q, r), kc(ONE));
   return f32x4.mul(q, r);
 }
 
@@ -79,19 +110,19 @@ const KC = memory.data<f32>([
  */
 // @ts-ignore: decorator
 @inline function clampLow(y: v128): v128 {
-  return f32x4.pmax(y, kc(7));
+  return f32x4.pmax(y, kc(EXP_MIN));
 }
 
 /** n = round(y/ln2) for y clamped to ≥ −87. */
 // @ts-ignore: decorator
 @inline function expN(y: v128): v128 {
-  return f32x4.nearest(f32x4.mul(clampLow(y), kc(8)));
+  return f32x4.nearest(f32x4.mul(clampLow(y), kc(K_LOG2E)));
 }
 
 /** r = y − n·ln2 (y clamped as in expN). */
 // @ts-ignore: decorator
 @inline function expR(y: v128, n: v128): v128 {
-  return f32x4.sub(f32x4.sub(clampLow(y), f32x4.mul(n, kc(9))), f32x4.mul(n, kc(10)));
+  return f32x4.sub(f32x4.sub(clampLow(y), f32x4.mul(n, kc(K_LN2_HI))), f32x4.mul(n, kc(K_LN2_LO)));
 }
 
 /**
@@ -102,7 +133,7 @@ const KC = memory.data<f32>([
  */
 // @ts-ignore: decorator
 @inline function pow2(n: v128): v128 {
-  return i32x4.shl(f32x4.add(n, kc(11)), 23);
+  return i32x4.shl(f32x4.add(n, kc(POW2_BIAS)), 23);
 }
 
 /** e^y for y ≤ 0 (0 below −87; NaN stays NaN). */
@@ -111,7 +142,7 @@ const KC = memory.data<f32>([
   const n = expN(y);
   const s = pow2(n);
   const e = f32x4.add(s, f32x4.mul(s, expm1Poly(expR(y, n))));
-  return v128.andnot(e, f32x4.lt(y, kc(7)));
+  return v128.andnot(e, f32x4.lt(y, kc(EXP_MIN)));
 }
 
 /** e^y − 1 for y ≤ 0 (−1 below −87). */
@@ -119,51 +150,51 @@ const KC = memory.data<f32>([
 @inline function expm1Neg(y: v128): v128 {
   const n = expN(y);
   const s = pow2(n);
-  const m = f32x4.add(f32x4.sub(s, kc(6)), f32x4.mul(s, expm1Poly(expR(y, n))));
-  return v128.bitselect(kc(12), m, f32x4.lt(y, kc(7)));
+  const m = f32x4.add(f32x4.sub(s, kc(ONE)), f32x4.mul(s, expm1Poly(expR(y, n))));
+  return v128.bitselect(kc(MINUS_ONE), m, f32x4.lt(y, kc(EXP_MIN)));
 }
 
 /** e^{u²}·erfc(u) for u ≥ 0 as P(1/(1 + u/2)). */
 // @ts-ignore: decorator
 @inline function erfcScaled(u: v128): v128 {
-  const t = f32x4.div(kc(6), f32x4.add(kc(6), f32x4.mul(u, kc(5))));
-  let p = kc(13);
-  p = f32x4.add(f32x4.mul(p, t), kc(14));
-  p = f32x4.add(f32x4.mul(p, t), kc(15));
-  p = f32x4.add(f32x4.mul(p, t), kc(16));
-  p = f32x4.add(f32x4.mul(p, t), kc(17));
-  p = f32x4.add(f32x4.mul(p, t), kc(18));
-  p = f32x4.add(f32x4.mul(p, t), kc(19));
-  p = f32x4.add(f32x4.mul(p, t), kc(20));
-  p = f32x4.add(f32x4.mul(p, t), kc(21));
-  return f32x4.add(f32x4.mul(p, t), kc(22));
+  const t = f32x4.div(kc(ONE), f32x4.add(kc(ONE), f32x4.mul(u, kc(HALF))));
+  let p = kc(ERFC_C9);
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C8));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C7));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C6));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C5));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C4));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C3));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C2));
+  p = f32x4.add(f32x4.mul(p, t), kc(ERFC_C1));
+  return f32x4.add(f32x4.mul(p, t), kc(ERFC_C0));
 }
 
 /** e^{−x²/2} (gelu's derivative needs it again). */
 // @ts-ignore: decorator
 @inline function gauss(x: v128): v128 {
-  return expNeg(f32x4.mul(f32x4.mul(x, x), kc(23)));
+  return expNeg(f32x4.mul(f32x4.mul(x, x), kc(MINUS_HALF)));
 }
 
 /** Φ(x) = ½erfc(−x/√2) from e = e^{−x²/2}: 1 − ½erfc(x/√2) for x ≥ 0, ½erfc(|x|/√2) below. */
 // @ts-ignore: decorator
 @inline function normalCdf(x: v128, e: v128): v128 {
-  const half = f32x4.mul(f32x4.mul(e, erfcScaled(f32x4.abs(f32x4.mul(x, kc(24))))), kc(5));
-  return v128.bitselect(f32x4.sub(kc(6), half), half, f32x4.ge(x, kc(25)));
+  const half = f32x4.mul(f32x4.mul(e, erfcScaled(f32x4.abs(f32x4.mul(x, kc(K_SQRT1_2))))), kc(HALF));
+  return v128.bitselect(f32x4.sub(kc(ONE), half), half, f32x4.ge(x, kc(ZERO)));
 }
 
 // @ts-ignore: decorator
 @inline function sigmoid(x: v128): v128 {
   const e = expNeg(f32x4.neg(f32x4.abs(x)));
-  const r = f32x4.div(kc(6), f32x4.add(kc(6), e));
-  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, kc(25)));
+  const r = f32x4.div(kc(ONE), f32x4.add(kc(ONE), e));
+  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(x, kc(ZERO)));
 }
 
 /** tanh x = sign(x)·(−m)/(2 + m) with m = e^{−2|x|} − 1. */
 // @ts-ignore: decorator
 @inline function tanh(x: v128): v128 {
-  const m = expm1Neg(f32x4.mul(f32x4.abs(x), kc(26)));
-  const t = f32x4.div(f32x4.neg(m), f32x4.add(kc(27), m));
+  const m = expm1Neg(f32x4.mul(f32x4.abs(x), kc(MINUS_TWO)));
+  const t = f32x4.div(f32x4.neg(m), f32x4.add(kc(TWO), m));
   return v128.or(t, v128.and(x, i32x4.splat(0x80000000)));
 }
 
@@ -181,7 +212,7 @@ export function activationF32(op: i32, x: usize, out: usize, n: i32): void {
       for (; x < end; x += 16, out += 16) {
         const v = v128.load(x);
         const e = gauss(v);
-        v128.store(out, f32x4.add(normalCdf(v, e), f32x4.mul(v, f32x4.mul(e, kc(28)))));
+        v128.store(out, f32x4.add(normalCdf(v, e), f32x4.mul(v, f32x4.mul(e, kc(K_INV_SQRT_2PI)))));
       }
       break;
     case SIGMOID:
