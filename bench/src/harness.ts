@@ -55,6 +55,16 @@ export function gc(): void {
 }
 
 /**
+ * `gc()`, then one turn of the event loop: finalizers (FinalizationRegistry callbacks, which return Tensile's
+ * tensors' blocks of wasm memory) run only between tasks, so without the turn a case would start with the
+ * wasm memory still held by the previous case's dead tensors, and how it ran would depend on what ran before.
+ */
+export async function settle(): Promise<void> {
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
  * Times `fn` (one call = `unitsPerCall` units: samples, FLOPs, ops) with benchmark.js after a warm-up.
  * Throws what `fn` throws.
  */

@@ -1,7 +1,7 @@
 // The workloads of the suite and how one case is measured: shared by run.ts and the child processes that
 // measure a Tensile column in another engine configuration (build-child.ts).
 import type { Framework } from './frameworks.js';
-import { gc, measure, type TimingOptions } from './harness.js';
+import { gc, measure, settle, type TimingOptions } from './harness.js';
 import { fmtPaired } from './report.js';
 import type { Result, Variant, Workload } from './workload.js';
 import w1 from './w1-mlp.bench.js';
@@ -29,6 +29,7 @@ export async function runCase(w: Workload, fw: Framework, v: Variant, timing: Ti
   let c;
   try {
     await fw.activate();
+    await settle();
     c = await w.build(fw, v);
     const stats = measure(`${v.id} ${fw.id}`, c.fn, c.unitsPerCall, timing);
     gc();
