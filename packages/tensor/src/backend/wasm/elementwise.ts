@@ -29,6 +29,21 @@ const floatKind = (a: TypedArray): 4 | 8 | 0 => (a instanceof Float32Array ? 4 :
 
 const numelOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
+/** The bytes of its buffer a view can reach: [first, end). */
+function byteSpan(v: View): [number, number] {
+  let lo = v.offset;
+  let hi = v.offset;
+  for (let d = 0; d < v.shape.length; d++) {
+    const step = (v.shape[d]! - 1) * v.strides[d]!;
+    if (step < 0) lo += step;
+    else hi += step;
+  }
+  const size = v.data.BYTES_PER_ELEMENT;
+  return [v.data.byteOffset + lo * size, v.data.byteOffset + (hi + 1) * size];
+}
+
+const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
+
 /** Whether `v` steps through its elements in row-major order one by one (size-1 dims aside). */
 function isContiguous(v: View): boolean {
   let expect = 1;
@@ -201,12 +216,12 @@ export function makeElementwise(k: WasmKernels) {
   }
 
   /**
-   * Copies of one 4- or 8-byte dtype between two tensors resident in wasm memory, in wasm (`.contiguous()` of a
-   * permuted or transposed view: attention's heads); bool to float conversions (a comparison's mask turned into
-   * a factor) in wasm; other copies in JS.
+   * Copies of one 4- or 8-byte dtype in wasm (`.contiguous()` of a permuted or transposed view: attention's
+   * heads; `copyInWasm`); bool to float conversions (a comparison's mask turned into a factor) in wasm; other
+   * copies in JS.
    */
   function copy(src: View, dst: View): void {
-    if (copyResident(src, dst)) return;
+    if (copyInWasm(src, dst)) return;
     const size = floatKind(dst.data);
     const it = size !== 0 && src.data instanceof Uint8Array ? runs(dst.shape, [src, dst], numelOf(dst.shape)) : null;
     if (!it || !k.reserve(room(it.n, 1) + room(it.n, size))) {
@@ -229,12 +244,14 @@ export function makeElementwise(k: WasmKernels) {
    * The same-dtype copy of 4- or 8-byte elements in wasm, at least MIN_ELEMENTS long, whose merged dims number
    * at most four. A resident source is read where it is and a resident destination written in place; else
    * a dense source's span is copied in (one memcpy) and a contiguous destination copied out. A JS loop pays
-   * several ns per element (and a subarray per short row); this copies 16-byte vectors along rows. Two views
-   * of one array go to JS (they could overlap; two blocks never do).
+   * several ns per element (and a subarray per short row); this copies 16-byte vectors along rows. Views whose
+   * bytes could overlap (of one array, or of two arrays over one buffer) go to JS, which copies element by
+   * element in order.
    */
-  function copyResident(src: View, dst: View): boolean {
+  function copyInWasm(src: View, dst: View): boolean {
     const s = src.data, d = dst.data;
-    if (s === d || s.constructor !== d.constructor || (s.BYTES_PER_ELEMENT !== 4 && s.BYTES_PER_ELEMENT !== 8)) return false;
+    if (s.constructor !== d.constructor || (s.BYTES_PER_ELEMENT !== 4 && s.BYTES_PER_ELEMENT !== 8)) return false;
+    if (s.buffer === d.buffer && overlaps(byteSpan(src), byteSpan(dst))) return false;
     const count = numelOf(dst.shape);
     if (count < MIN_ELEMENTS) return false;
     const { dims, strides } = coalesce(dst.shape, [src, dst]);
