@@ -11,7 +11,7 @@ import type { TypedArray } from '../../dtype.js';
 import { RowIter } from '../iter.js';
 import { binary as jsBinary, copy as jsCopy, unary as jsUnary } from '../js/elementwise.js';
 import type { WasmKernels } from './instance.js';
-import { align, isDense, isResident, isWhole, residentView, stage, stagedSize } from './stage.js';
+import { align, isDense, isResident, isWhole, residentView, span, stage, stagedSize } from './stage.js';
 
 const MIN_ELEMENTS = 1024;
 
@@ -31,15 +31,9 @@ const numelOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 
 /** The bytes of its buffer a view can reach: [first, end). */
 function byteSpan(v: View): [number, number] {
-  let lo = v.offset;
-  let hi = v.offset;
-  for (let d = 0; d < v.shape.length; d++) {
-    const step = (v.shape[d]! - 1) * v.strides[d]!;
-    if (step < 0) lo += step;
-    else hi += step;
-  }
+  const [first, count] = span(v);
   const size = v.data.BYTES_PER_ELEMENT;
-  return [v.data.byteOffset + lo * size, v.data.byteOffset + (hi + 1) * size];
+  return [v.data.byteOffset + first * size, v.data.byteOffset + (first + count) * size];
 }
 
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
@@ -251,9 +245,9 @@ export function makeElementwise(k: WasmKernels) {
   function copyInWasm(src: View, dst: View): boolean {
     const s = src.data, d = dst.data;
     if (s.constructor !== d.constructor || (s.BYTES_PER_ELEMENT !== 4 && s.BYTES_PER_ELEMENT !== 8)) return false;
-    if (s.buffer === d.buffer && overlaps(byteSpan(src), byteSpan(dst))) return false;
     const count = numelOf(dst.shape);
     if (count < MIN_ELEMENTS) return false;
+    if (s.buffer === d.buffer && overlaps(byteSpan(src), byteSpan(dst))) return false;
     const { dims, strides } = coalesce(dst.shape, [src, dst]);
     if (dims.length > 4) return false;
     const srcIn = isResident(k, s);

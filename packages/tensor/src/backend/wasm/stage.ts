@@ -23,7 +23,7 @@ export const isWhole = (k: WasmKernels, a: TypedArray, offset: number, count: nu
 export const residentView = (v: View, size: number): Staged => ({ start: v.data.byteOffset / size + v.offset, strides: v.strides });
 
 /** First element and element count of the storage a view covers. */
-function span(v: View): [number, number] {
+export function span(v: View): [number, number] {
   let lo = v.offset;
   let hi = v.offset;
   for (let d = 0; d < v.shape.length; d++) {
