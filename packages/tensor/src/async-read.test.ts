@@ -3,6 +3,7 @@
 // queues its kernels, as a GPU's would, stood in for here by the JS backend with a read that resolves later).
 import { afterEach, describe, expect, it } from 'vitest';
 import { arange, getBackend, jsBackend, setBackend, tensor, type Backend } from './index.js';
+import { contiguousStrides } from './shape.js';
 
 const initial = getBackend();
 afterEach(() => {
@@ -53,7 +54,7 @@ describe('a backend with a read of its own', () => {
       name: 'queued-test',
       read(x, out) {
         reads.push(`[${x.shape.join(', ')}]`);
-        jsBackend.copy(x, { data: out, shape: x.shape, strides: x.shape.map((_, i) => x.shape.slice(i + 1).reduce((a, b) => a * b, 1)), offset: 0 });
+        jsBackend.copy(x, { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
         return new Promise((resolve) => setTimeout(resolve, 5));
       },
     };

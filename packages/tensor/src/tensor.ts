@@ -19,6 +19,10 @@ import { multinomial, type MultinomialOptions } from './ops/sampling.js';
 import type { ValuesIndices } from './ops/reduce.js';
 import { toNested } from './ops/creation.js';
 
+/** `item`'s and `itemAsync`'s error for a tensor of more or fewer than one element. */
+const notOneElement = (op: string, shape: Shape) =>
+  new RangeError(`${op}: only a one-element tensor can be converted to a number, got shape ${fmtShape(shape)}`);
+
 /** A scalar operand where PyTorch accepts a Python number. */
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
@@ -227,9 +231,7 @@ export class Tensor {
 
   /** The value of a one-element tensor as a JS number. */
   item(): number {
-    if (this.numel !== 1) {
-      throw new RangeError(`item: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`);
-    }
+    if (this.numel !== 1) throw notOneElement('item', this.shape);
     return this.data[this.offset]!;
   }
 
@@ -261,9 +263,7 @@ export class Tensor {
 
   /** `item()` as a promise, read as `toTypedArrayAsync` reads. */
   itemAsync(): Promise<number> {
-    if (this.numel !== 1) {
-      return Promise.reject(new RangeError(`itemAsync: only a one-element tensor can be converted to a number, got shape ${fmtShape(this.shape)}`));
-    }
+    if (this.numel !== 1) return Promise.reject(notOneElement('itemAsync', this.shape));
     return mv.contiguousDataAsync(this, 'itemAsync').then((flat) => flat[0]!);
   }
 

@@ -9,6 +9,7 @@
 import type { BinaryOp, UnaryOp, View } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 import { RowIter } from '../iter.js';
+import { isContiguous } from '../../shape.js';
 import { binary as jsBinary, copy as jsCopy, unary as jsUnary } from '../js/elementwise.js';
 import type { WasmKernels } from './instance.js';
 import { align, isDense, isResident, isWhole, residentView, span, stage, stagedSize } from './stage.js';
@@ -37,17 +38,6 @@ function byteSpan(v: View): [number, number] {
 }
 
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
-
-/** Whether `v` steps through its elements in row-major order one by one (size-1 dims aside). */
-function isContiguous(v: View): boolean {
-  let expect = 1;
-  for (let d = v.shape.length - 1; d >= 0; d--) {
-    if (v.shape[d] === 1) continue;
-    if (v.strides[d] !== expect) return false;
-    expect *= v.shape[d]!;
-  }
-  return true;
-}
 
 /** `shape` with size-1 dims dropped and neighbours merged wherever every view steps uniformly across them. */
 export function coalesce(shape: readonly number[], views: readonly View[]): { dims: number[]; strides: number[][] } {
@@ -254,7 +244,7 @@ export function makeElementwise(k: WasmKernels) {
     const dstIn = isResident(k, d);
     if (!srcIn && !isDense(src)) return false;
     // A JS destination must be contiguous: staged as a contiguous block and copied out in one piece.
-    if (!dstIn && !isContiguous(dst)) return false;
+    if (!dstIn && !isContiguous(dst.shape, dst.strides)) return false;
     const size = s.BYTES_PER_ELEMENT;
     const srcBytes = srcIn ? 0 : align(stagedSize(src) * size);
     if (!k.reserve(srcBytes + (dstIn ? 0 : count * size))) return false;
