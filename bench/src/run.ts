@@ -25,7 +25,9 @@ const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/ben
   --no-torch            skip the PyTorch columns (torch-Nt: default environment; torch-Nt-malloc: glibc malloc tuned)
   --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
   --note "text"         add a note to the results file (repeatable)
-  --out DIR             results directory (default bench/results)`;
+  --out DIR             results directory (default bench/results)
+  --render FILE.json    measure nothing: judge a stored run's figures by today's targets, rewrite its .md and .json
+                        (and the README's latest table, when FILE is the run it comes from)`;
 
 interface Args {
   quick: boolean;
@@ -36,10 +38,11 @@ interface Args {
   threads: number | null;
   notes: string[];
   out: string;
+  render: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, frameworks: null, torch: true, otherBuild: true, threads: null, notes: [], out: path.join(BENCH_DIR, 'results') };
+  const a: Args = { quick: false, only: null, frameworks: null, torch: true, otherBuild: true, threads: null, notes: [], out: path.join(BENCH_DIR, 'results'), render: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -63,6 +66,7 @@ function parseArgs(argv: string[]): Args {
       }
       case '--note': a.notes.push(value()); break;
       case '--out': a.out = path.resolve(value()); break;
+      case '--render': a.render = path.resolve(value()); break;
       case '--': break;
       case '-h': case '--help': console.log(HELP); process.exit(0); break;
       default: throw new Error(`unknown option ${arg}\n${HELP}`);
@@ -120,8 +124,47 @@ function localDate(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 }
 
+const README = path.join(BENCH_DIR, 'README.md');
+const LATEST_START = '<!-- latest-results:start -->';
+const LATEST_END = '<!-- latest-results:end -->';
+
+/** Writes `md` (the results file `name`) into the README's latest-results section. */
+function writeLatest(md: string, name: string): void {
+  if (!existsSync(README)) return;
+  const text = readFileSync(README, 'utf8');
+  const i = text.indexOf(LATEST_START);
+  const j = text.indexOf(LATEST_END);
+  if (i < 0 || j <= i) return;
+  const body = md.replace(/^(#+) /gm, '$1## ').replace(/^### Tensile benchmarks, /, `### Latest full run: `);
+  writeFileSync(README, `${text.slice(0, i + LATEST_START.length)}\n\nFrom [results/${name}.md](results/${name}.md).\n\n${body}\n${text.slice(j)}`);
+  console.log('Updated the latest table in bench/README.md');
+}
+
+/**
+ * `--render`: a stored run judged again by the targets as they are now (targets change with the issues, the
+ * measured figures do not), its .md and .json rewritten in place, and the README's table when it shows this run.
+ */
+function render(file: string): void {
+  if (!file.endsWith('.json') || !existsSync(file)) throw new Error(`--render needs a results .json file, got ${file}`);
+  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+  const tensileIds = report.frameworks.filter((f) => f.startsWith('tensile-'));
+  const steps = report.memory.find((m) => m.framework.startsWith('tensile'))?.stepsRequested ?? (report.mode === 'quick' ? 1000 : 10_000);
+  report.targets = judgeTargets(report.results, report.memory, tensileIds, steps);
+  const md = renderMarkdown(report);
+  const name = path.basename(file, '.json');
+  writeFileSync(file.replace(/\.json$/, '.md'), md + '\n');
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(md);
+  console.log(`Rewrote ${name}.md and .json`);
+  if (existsSync(README) && readFileSync(README, 'utf8').includes(`From [results/${name}.md]`)) writeLatest(md, name);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.render !== null) {
+    render(args.render);
+    return;
+  }
   const started = new Date();
   const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
   const machine = describeMachine();
@@ -250,19 +293,7 @@ async function main(): Promise<void> {
   console.log(`Wrote ${path.relative(process.cwd(), path.join(args.out, name))}.md and .json`);
 
   // A full run of everything becomes the README's latest table.
-  const readme = path.join(BENCH_DIR, 'README.md');
-  if (!args.quick && !args.only && !args.frameworks && args.threads === null && existsSync(readme)) {
-    const text = readFileSync(readme, 'utf8');
-    const start = '<!-- latest-results:start -->';
-    const end = '<!-- latest-results:end -->';
-    const i = text.indexOf(start);
-    const j = text.indexOf(end);
-    if (i >= 0 && j > i) {
-      const body = md.replace(/^(#+) /gm, '$1## ').replace(/^### Tensile benchmarks, /, `### Latest full run: `);
-      writeFileSync(readme, `${text.slice(0, i + start.length)}\n\nFrom [results/${name}.md](results/${name}.md).\n\n${body}\n${text.slice(j)}`);
-      console.log('Updated the latest table in bench/README.md');
-    }
-  }
+  if (!args.quick && !args.only && !args.frameworks && args.threads === null) writeLatest(md, name);
 }
 
 main().catch((e: unknown) => {
