@@ -3,7 +3,7 @@
 // same values, first and second derivatives, for every reduction, on every backend, at a size where the
 // wasm backend runs its own kernels; plus the cases that must keep the composed path.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Generator, grad, listBackends, randn, setBackend, sum, tensor, type Backend, type Tensor } from '@tensile/tensor';
+import { Generator, grad, listBackends, randn, setBackend, sum, tensor, type AnyBackend, type Tensor } from '@tensile/tensor';
 import { crossEntropy, type Reduction } from './losses.js';
 
 const idx = (v: number[]) => tensor(v, { dtype: 'int32' });
@@ -30,7 +30,7 @@ function expectClose(a: Tensor | null, b: Tensor | null, tol: number, label: str
 }
 
 describe.each(listBackends())('crossEntropy, fused and composed (backend %s)', (backend) => {
-  let prev: Backend;
+  let prev: AnyBackend;
   beforeAll(() => {
     prev = setBackend(backend);
   });

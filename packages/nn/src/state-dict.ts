@@ -55,7 +55,7 @@ const quote = (keys: readonly string[]): string => keys.map((k) => JSON.stringif
 
 /** Whether two tensors are the same view of the same storage (copying one into the other changes nothing). */
 function sameView(a: Tensor, b: Tensor): boolean {
-  return a.data === b.data && a.offset === b.offset && shapesEqual(a.shape, b.shape) && shapesEqual(a.strides, b.strides);
+  return a.storage === b.storage && a.offset === b.offset && shapesEqual(a.shape, b.shape) && shapesEqual(a.strides, b.strides);
 }
 
 /**
@@ -122,8 +122,8 @@ export function loadStateDictInto(
   // storage with a target (a state dict of this very model, entries swapped) is cloned first, so no copy
   // reads what an earlier one wrote.
   noGrad(() => {
-    const written = new Set(copies.map(([target]) => target.data));
-    const sources = copies.map(([, src]) => (written.has(src.data) ? src.clone() : src));
+    const written = new Set(copies.map(([target]) => target.storage));
+    const sources = copies.map(([, src]) => (written.has(src.storage) ? src.clone() : src));
     copies.forEach(([target], i) => target.copy_(sources[i]!));
   });
   return { missingKeys, unexpectedKeys, renamedKeys };

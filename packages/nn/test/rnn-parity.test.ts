@@ -2,7 +2,7 @@
 // PyTorch state dict loads as it is (strict), and the outputs, final states and the gradients of the input,
 // the initial state and every parameter agree to 1e-10 in float64.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { listBackends, setBackend, type Backend, type Tensor } from '@tensile/tensor';
+import { listBackends, setBackend, type AnyBackend, type Tensor } from '@tensile/tensor';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type AnyModule } from '../src/index.js';
 import { expectAllClose, fromFixture, loadJson, type FixtureTensor } from './helpers.js';
 
@@ -45,7 +45,7 @@ function flatOutputs(layer: string, res: unknown): Tensor[] {
 const { cases } = loadJson<{ cases: RnnCase[] }>('rnn.json');
 
 describe.each(listBackends())('recurrent layers match PyTorch (backend %s)', (backend) => {
-  let prev: Backend;
+  let prev: AnyBackend;
   beforeAll(() => {
     prev = setBackend(backend);
   });

@@ -54,7 +54,7 @@ describe('a backend with a read of its own', () => {
       name: 'queued-test',
       read(x, out) {
         reads.push(`[${x.shape.join(', ')}]`);
-        jsBackend.copy(x, { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
+        jsBackend.copy(x, { storage: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
         return new Promise((resolve) => setTimeout(resolve, 5));
       },
     };

@@ -1,3 +1,4 @@
+import type { Storage } from './storage.js';
 import { AllocationError, DTypeError } from './errors.js';
 import { fmtShape, type Shape } from './shape.js';
 import { countAllocation, currentPass } from './autograd/instrument.js';
@@ -68,26 +69,49 @@ export const plainArray = (dtype: DType, size: number, op = 'alloc'): TypedArray
 
 /** Storage in a backend's own memory (`Backend.alloc`), or null for a plain typed array. */
 export type StorageAllocator = (dtype: DType, size: number, engine: boolean, zeroed: boolean) => TypedArray | null;
+/** A device backend's `alloc`: storage of its own, never null. */
+export type DeviceAllocator = (dtype: DType, size: number, engine: boolean, zeroed: boolean) => Storage;
 
 let storage: StorageAllocator | null = null;
+let device: DeviceAllocator | null = null;
 // Below this many bytes the allocator is not asked (it would answer null): a JS array, with no call.
 let storageMinBytes = 0;
 let releaser: ((data: TypedArray) => void) | null = null;
-let born: TypedArray[] | null = null;
+let deviceReleaser: ((data: Storage) => void) | null = null;
+let born: Storage[] | null = null;
 
 /**
- * @internal Installs the current backend's allocator (the backend registry does, on every switch). Its
- * `release` stays installed after a switch away: it frees only arrays its own backend made.
+ * @internal Installs the current backend's allocator (the backend registry does, on every switch): a CPU
+ * backend's `a` (typed arrays in its own memory, or null for ordinary ones), or a device backend's `d`, which
+ * makes the storage of every tensor an op makes (`allocStorage`) while typed arrays stay ordinary. The last
+ * CPU and the last device backend's `release` stay installed after a switch away: each frees only storage its
+ * own backend made.
  */
-export function setStorageAllocator(a: StorageAllocator | null, release: ((data: TypedArray) => void) | null, minBytes = 0): void {
+export function setStorageAllocator(a: StorageAllocator | null, release: ((data: Storage) => void) | null, minBytes = 0, d: DeviceAllocator | null = null): void {
   storage = a;
+  device = d;
   storageMinBytes = minBytes;
-  if (release !== null) releaser = release;
+  if (release !== null && d === null) releaser = release;
+  else if (release !== null) deviceReleaser = release;
 }
 
 /** @internal Frees backend storage nothing will use again (no-op for an ordinary typed array). */
-export function releaseStorage(data: TypedArray): void {
-  if (releaser !== null) releaser(data);
+export function releaseStorage(data: Storage): void {
+  if (ArrayBuffer.isView(data)) releaser?.(data);
+  else deviceReleaser?.(data);
+}
+
+/**
+ * The storage of a new tensor an op makes: the current device backend's own (`Backend.alloc`) where one is
+ * current, else `allocArray`'s typed array. Errors as `allocArray`'s.
+ */
+export function allocStorage(dtype: DType, size: number, op = 'alloc', shape?: Shape, zeroed = true): Storage {
+  if (device === null) return allocArray(dtype, size, op, shape, zeroed);
+  if (!(size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size))) return allocArray(dtype, size, op, shape, zeroed);
+  countAllocation(size * BYTES[dtype]);
+  const s = device(dtype, size, currentPass !== 'forward', zeroed);
+  if (born !== null) born.push(s);
+  return s;
 }
 
 /**
@@ -95,7 +119,7 @@ export function releaseStorage(data: TypedArray): void {
  * engine lets a leaf adopt a gradient born in its backward pass, and frees the backend storage of the pass
  * that nothing kept. Returns the previous list.
  */
-export function trackAllocations(list: TypedArray[] | null): TypedArray[] | null {
+export function trackAllocations(list: Storage[] | null): Storage[] | null {
   const prev = born;
   born = list;
   return prev;

@@ -13,6 +13,14 @@ export class AutogradError extends Error {
   override name = 'AutogradError';
 }
 
+/**
+ * A tensor used where its storage cannot be: a device backend's tensor read synchronously (`t.data`, `item()`),
+ * or tensors of two devices in one op (PyTorch's "Expected all tensors to be on the same device").
+ */
+export class DeviceError extends Error {
+  override name = 'DeviceError';
+}
+
 /** A NaN or Inf found by `detectAnomaly`. */
 export class AnomalyError extends Error {
   override name = 'AnomalyError';

@@ -38,6 +38,8 @@ function shown(size: number, summarize: boolean): (number | null)[] {
  * elements, with the dtype shown unless it is float32.
  */
 export function formatTensor(t: Tensor): string {
+  // A device's values cannot be read synchronously: say where the tensor is instead.
+  if (!t.isHost) return `tensor(<${t.numel} values on ${(t.storage as { device: string }).device}>, shape=[${t.shape.join(', ')}], dtype=${t.dtype})`;
   const flat = t.toTypedArray();
   const summarize = t.numel > THRESHOLD;
   const strides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((a, b) => a * b, 1));

@@ -1,10 +1,10 @@
 // The public surface of @tensile/tensor (re-exports only).
 export { Tensor, type Scalar, type TensorOrScalar } from './tensor.js';
 export { type DType, type TypedArray, DTYPES, MAX_ELEMENTS, promoteTypes, isFloat } from './dtype.js';
-export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError, NonFiniteError, type GuardPass } from './errors.js';
+export { ShapeError, DTypeError, AutogradError, AnomalyError, AllocationError, NonFiniteError, DeviceError, type GuardPass } from './errors.js';
 export { type Shape, fmtShape, broadcastShapes, contiguousStrides, numelOf, shapesEqual } from './shape.js';
 export { checkTensor, checkOptions, describeValue } from './check.js';
-export { layoutProblem } from './storage.js';
+export { layoutProblem, isHostStorage, type Storage, type DeviceStorage } from './storage.js';
 export { Generator, manualSeed, getDefaultGenerator, type GeneratorState } from './random.js';
 
 export { noGrad, enableGrad, isGradEnabled, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './autograd/grad-mode.js';
@@ -22,7 +22,7 @@ export {
 } from './profiler.js';
 
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry } from './backend/backend.js';
-export { getBackend, setBackend, registerBackend, listBackends } from './backend/registry.js';
+export { getBackend, setBackend, registerBackend, listBackends, type AnyBackend } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 export { wasmBackend, wasmBuild, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
 export type { HeapStats } from './backend/wasm/heap.js';

@@ -2,8 +2,7 @@
 // the backward pass, every module call (from @tensile/nn) and every backend kernel with its time and the
 // bytes it allocated; a Profile prints a sorted table and exports the Chrome trace event format. When no
 // profiler runs, ops pay one flag check (`watching`) and nothing else.
-import type { Backend } from './backend/backend.js';
-import { getBackend, swapCurrentBackend } from './backend/registry.js';
+import { getBackend, swapCurrentBackend, type AnyBackend } from './backend/registry.js';
 import { scoped } from './autograd/grad-mode.js';
 import { allocatedBytes, currentPass, recorder, setCurrentPass, setRecorder, type ModuleScope, type Recorder } from './autograd/instrument.js';
 import { checkOptions } from './check.js';
@@ -159,10 +158,14 @@ class ProfileRecorder implements Recorder {
 }
 
 /** The current backend with every kernel timed on the kernels track. */
-function timedBackend(base: Backend, rec: ProfileRecorder): Backend {
+function timedBackend(base: AnyBackend, rec: ProfileRecorder): AnyBackend {
   const wrapped: Record<string, unknown> = { name: base.name };
   for (const [key, fn] of Object.entries(base)) {
-    if (typeof fn !== 'function') continue;
+    // Settings (device, allocMinBytes) as they are; every kernel timed.
+    if (typeof fn !== 'function') {
+      wrapped[key] = fn;
+      continue;
+    }
     const f = fn as (...args: unknown[]) => unknown;
     wrapped[key] = (...args: unknown[]): unknown => {
       // unary, binary and reduce take the op as their first argument: `wasm.binary.add`.
@@ -175,10 +178,10 @@ function timedBackend(base: Backend, rec: ProfileRecorder): Backend {
       }
     };
   }
-  return wrapped as unknown as Backend;
+  return wrapped as unknown as AnyBackend;
 }
 
-let active: { rec: ProfileRecorder; base: Backend; timed: Backend | null } | null = null;
+let active: { rec: ProfileRecorder; base: AnyBackend; timed: AnyBackend | null } | null = null;
 
 /** Whether a profiler is recording. */
 export function isProfiling(): boolean {

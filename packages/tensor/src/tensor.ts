@@ -3,10 +3,10 @@ import { backward as runBackward, type BackwardOptions } from './autograd/engine
 import { isGradEnabled } from './autograd/grad-mode.js';
 import { RemovableHandle, type TensorHook } from './autograd/hooks.js';
 import { dtypeOfArray, isFloat, releaseStorage, type DType, type TypedArray } from './dtype.js';
-import { AutogradError, DTypeError } from './errors.js';
+import { AutogradError, DTypeError, DeviceError } from './errors.js';
 import { formatTensor } from './format.js';
 import { contiguousStrides, fmtShape, isContiguous, numelOf, type Shape } from './shape.js';
-import { checkLayout, VersionCounter } from './storage.js';
+import { checkLayout, VersionCounter, type Storage } from './storage.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as mv from './ops/movement.js';
@@ -19,6 +19,14 @@ import { multinomial, type MultinomialOptions } from './ops/sampling.js';
 import type { ValuesIndices } from './ops/reduce.js';
 import { toNested } from './ops/creation.js';
 
+/** The error of a synchronous read (`what`) of a device backend's tensor, naming the read that works. */
+export function onDevice(t: { readonly storage: Storage; readonly dtype: DType; readonly shape: Shape }, what: string, instead: string): DeviceError {
+  const device = (t.storage as { device?: string }).device ?? 'a device';
+  return new DeviceError(
+    `${what}: this ${t.dtype} tensor of shape ${fmtShape(t.shape)} lives on ${device}, whose values cannot be read synchronously; use ${instead}`,
+  );
+}
+
 /** `item`'s and `itemAsync`'s error for a tensor of more or fewer than one element. */
 const notOneElement = (op: string, shape: Shape) =>
   new RangeError(`${op}: only a one-element tensor can be converted to a number, got shape ${fmtShape(shape)}`);
@@ -28,16 +36,18 @@ export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
 
 /**
- * An n-dimensional array: a strided view (`shape`, `strides`, `offset`) of a typed array shared with
- * other views. Tensors that require grad record the ops applied to them, and `backward()` fills `.grad`.
+ * An n-dimensional array: a strided view (`shape`, `strides`, `offset`) of a storage shared with other
+ * views: a typed array on the CPU backends, a device backend's handle otherwise (`storage`). Tensors that require grad record the ops applied to them, and `backward()` fills `.grad`.
  * Methods are one-line delegates to the op functions of the same name.
  * @example
  * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
  * x.mul(x).sum().backward(); // x.grad = 2x
  */
 export class Tensor {
-  /** The storage (shared by views). */
-  readonly data: TypedArray;
+  /** Where the elements live, shared by views: a typed array, or a device backend's `DeviceStorage`. */
+  readonly storage: Storage;
+  // `storage` when it is a typed array, else null: what `data` returns, checked with one comparison.
+  private readonly _host: TypedArray | null;
   readonly shape: Shape;
   readonly strides: readonly number[];
   readonly offset: number;
@@ -61,16 +71,33 @@ export class Tensor {
    * (as PyTorch's `torch.frombuffer`); views made by tensor ops share their base's.
    * @example new Tensor(new Float64Array([1, 2, 3, 4]), [2, 2]) // tensor([[1, 2], [3, 4]])
    */
-  constructor(data: TypedArray, shape: Shape, strides?: readonly number[], offset = 0, versionCounter?: VersionCounter | null) {
-    this.data = data;
+  constructor(data: Storage, shape: Shape, strides?: readonly number[], offset = 0, versionCounter?: VersionCounter | null) {
+    this.storage = data;
+    this._host = ArrayBuffer.isView(data) ? data : null;
     this.shape = shape;
     this.strides = strides ?? contiguousStrides(shape);
     this.offset = offset;
-    this.dtype = dtypeOfArray(data);
+    this.dtype = this._host !== null ? dtypeOfArray(this._host) : (data as { dtype: DType }).dtype;
     // `versionCounter` is internal: ops pass their input's counter for a view, or null for a buffer they
     // just allocated, and skip the layout check; a user's buffer is checked.
     if (versionCounter === undefined) checkLayout(data, shape, this.strides, offset);
     this._versionCounter = versionCounter ?? null;
+  }
+
+  /**
+   * The typed array holding the elements (shared by views; element `(i, j, …)` is at `offset + Σ index·stride`),
+   * for tensors of the CPU backends. A device backend's tensor has none: reading it throws a `DeviceError`
+   * (read such a tensor with `await t.toTypedArrayAsync()`).
+   */
+  get data(): TypedArray {
+    const h = this._host;
+    if (h === null) throw onDevice(this, 'data', 'await t.toTypedArrayAsync()');
+    return h;
+  }
+
+  /** Whether the elements are in a typed array (`data`), as on every CPU backend. */
+  get isHost(): boolean {
+    return this._host !== null;
   }
 
   /** The storage's version counter, shared by every view of it (see `version`). */
@@ -93,7 +120,7 @@ export class Tensor {
 
   /** @internal A view of this tensor's storage: same data and version counter, no graph history. */
   viewAs(shape: Shape, strides: readonly number[], offset: number): Tensor {
-    return new Tensor(this.data, shape, strides, offset, this.versionCounter);
+    return new Tensor(this.storage, shape, strides, offset, this.versionCounter);
   }
 
   get ndim(): number {
@@ -182,7 +209,7 @@ export class Tensor {
 
   set grad(g: Tensor | null) {
     const old = this._grad;
-    if (this._gradPrivate && old !== null && old !== g) releaseStorage(old.data);
+    if (this._gradPrivate && old !== null && old !== g) releaseStorage(old.storage);
     this._grad = g;
     this._gradPrivate = false;
   }
@@ -232,7 +259,9 @@ export class Tensor {
   /** The value of a one-element tensor as a JS number. */
   item(): number {
     if (this.numel !== 1) throw notOneElement('item', this.shape);
-    return this.data[this.offset]!;
+    const h = this._host;
+    if (h === null) throw onDevice(this, 'item', 'await t.itemAsync()');
+    return h[this.offset]!;
   }
 
   /** A contiguous copy of the elements in row-major order. */
@@ -242,6 +271,7 @@ export class Tensor {
 
   /** Nested JS arrays (a number for a 0-d tensor; booleans for a bool tensor). */
   toArray(): unknown {
+    if (!this.isHost) throw onDevice(this, 'toArray', 'await t.toArrayAsync()');
     return toNested(this);
   }
 

@@ -53,11 +53,11 @@ export function randomView(C: Ctor, shape: number[], strided: boolean, rand: () 
     data[at] = rand() * 2 - 1;
     for (let d = shape.length - 1; d >= 0 && ++idx[d]! === shape[d]; d--) idx[d] = 0;
   }
-  return { data, shape, strides, offset };
+  return { storage: data, shape, strides, offset };
 }
 
 /** The same view's values in a float64 copy (same layout). */
-export const widen = (v: View): View => ({ ...v, data: Float64Array.from(v.data) });
+export const widen = (v: View): View => ({ ...v, storage: Float64Array.from(v.storage) });
 
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, label: string): void {
   expect(got.length, label).toBe(want.length);

@@ -1,6 +1,6 @@
 // Shared helpers of the cross-cutting suites: one closeness assertion, layouts, fixtures, backends.
 import { afterAll, beforeAll } from 'vitest';
-import { Tensor, contiguousStrides, fmtShape, setBackend, tensor, type Backend, type DType } from '../src/index.js';
+import { Tensor, contiguousStrides, fmtShape, setBackend, tensor, type AnyBackend, type DType } from '../src/index.js';
 
 export interface Tolerance {
   readonly rtol: number;
@@ -174,7 +174,7 @@ export function snapshot(t: Tensor): Snapshot {
 
 /** Selects backend `name` for the enclosing describe block, restoring the previous one afterwards. */
 export function useBackend(name: string): void {
-  let prev: Backend | undefined;
+  let prev: AnyBackend | undefined;
   beforeAll(() => {
     prev = setBackend(name);
   });

@@ -232,7 +232,7 @@ describe('the Tensor constructor', () => {
     expect(() => new Tensor(new Float32Array(6), [2, 1.5])).toThrow(/shape must be an array of non-negative integers, got \[2, 1\.5\]/);
     expect(() => new Tensor(new Float32Array(6), [-1, 3])).toThrow(ShapeError);
     expect(() => new Tensor(new Float32Array(6), [6], [1], -1)).toThrow(/offset must be a non-negative integer, got -1/);
-    expect(() => new Tensor([1, 2, 3] as never, [3])).toThrow(/data must be a Float32Array, Float64Array, Int32Array or Uint8Array \(bool\), got Array/);
+    expect(() => new Tensor([1, 2, 3] as never, [3])).toThrow(/data must be a Float32Array, Float64Array, Int32Array or Uint8Array \(bool\), or a device backend.s storage, got Array/);
     // layouts that fit
     expect(new Tensor(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3]).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
     expect(new Tensor(new Float64Array([1, 2, 3, 4, 5, 6]), [3, 2], [1, 3]).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);

@@ -3,7 +3,7 @@
 // values and gradients is in test/rnn-parity.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  DTypeError, Generator, ShapeError, enableGrad, grad, gradcheck, listBackends, randn, setBackend, tensor, type Backend, type Tensor,
+  DTypeError, Generator, ShapeError, enableGrad, grad, gradcheck, listBackends, randn, setBackend, tensor, type AnyBackend, type Tensor,
 } from '@tensile/tensor';
 import { dropout } from '../functional.js';
 import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from '../index.js';
@@ -18,7 +18,7 @@ const flat = (r: unknown): Tensor[] => (Array.isArray(r) ? (r as unknown[]).flat
 const run = (m: AnyModule, x: Tensor, hx?: unknown): Tensor[] => flat((m.forward as (x: Tensor, h?: unknown) => unknown)(x, hx));
 
 describe.each(listBackends())('gradients by finite differences (backend %s)', (backend) => {
-  let prev: Backend;
+  let prev: AnyBackend;
   beforeAll(() => {
     prev = setBackend(backend);
   });

@@ -5,7 +5,8 @@ import type { Tensor } from '../tensor.js';
 import { add } from '../ops/elementwise.js';
 import { onesLike, zerosLike } from '../ops/creation.js';
 import { checkFinite, isBuiltinBackward } from './op.js';
-import { releaseStorage, trackAllocations, type TypedArray } from '../dtype.js';
+import { releaseStorage, trackAllocations } from '../dtype.js';
+import type { Storage } from '../storage.js';
 import { isAnomalyEnabled, setDetectAnomaly, setGradEnabled } from './grad-mode.js';
 import { checkBackward } from './guard.js';
 import { runTensorHooks, type BackwardGroup } from './hooks.js';
@@ -106,7 +107,7 @@ function run(
   // such a gradient instead of copying it, and the backend storage among them that nothing kept is freed at
   // the end (below). A pass that runs a hook or an op defined outside Tensile frees nothing early: those
   // may hold gradients the engine cannot see.
-  const allocated: TypedArray[] | null = opts.createGraph ? null : [];
+  const allocated: Storage[] | null = opts.createGraph ? null : [];
   const prevTracking = trackAllocations(allocated);
   let freeing = allocated !== null;
   const accumulated: Tensor[] = [];
@@ -186,12 +187,12 @@ function run(
   // without a copy, as PyTorch's AccumulateGrad steals a gradient nobody else holds.
   const born = opts.accumulate && allocated !== null ? new Set<object>(allocated) : null;
   const holders = new Map<object, number>();
-  if (born !== null) for (const g of grads.values()) holders.set(g.data, (holders.get(g.data) ?? 0) + 1);
+  if (born !== null) for (const g of grads.values()) holders.set(g.storage, (holders.get(g.storage) ?? 0) + 1);
   for (const [t, g] of grads) {
     if (opts.keep.has(t)) kept.set(t, g);
     if (opts.accumulate && t.requiresGrad) {
-      const own = born !== null && born.has(g.data) && holders.get(g.data) === 1
-        && g.offset === 0 && g.data.length === g.numel && g.isContiguous;
+      const own = born !== null && born.has(g.storage) && holders.get(g.storage) === 1
+        && g.offset === 0 && g.storage.length === g.numel && g.isContiguous;
       t.accumulateGrad(g, opts.createGraph, own, freeing);
       accumulated.push(t);
     }
@@ -206,12 +207,12 @@ function run(
  * every tensor the pass accumulated into. The pass ran only Tensile's own backward formulas and no hooks,
  * so nothing else can reference them.
  */
-function freeUnkept(resident: readonly TypedArray[], kept: ReadonlyMap<Tensor, Tensor>, accumulated: readonly Tensor[]): void {
-  const keep = new Set<TypedArray>();
-  for (const g of kept.values()) keep.add(g.data);
+function freeUnkept(resident: readonly Storage[], kept: ReadonlyMap<Tensor, Tensor>, accumulated: readonly Tensor[]): void {
+  const keep = new Set<Storage>();
+  for (const g of kept.values()) keep.add(g.storage);
   for (const t of accumulated) {
     const g = t.gradForUpdate();
-    if (g !== null) keep.add(g.data);
+    if (g !== null) keep.add(g.storage);
   }
   for (const a of resident) if (!keep.has(a)) releaseStorage(a);
 }

@@ -95,7 +95,7 @@ export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[])
   if (FINITE_IF_INPUTS_ARE.has(op)) return;
   // A view of an input (reshape, t, expand) holds no value the input did not: the input was checked when
   // an op made it. A leaf's NaN is then reported by the first op that computes with it, naming the parameter.
-  for (const t of inputs) if (t.data === out.data) return;
+  for (const t of inputs) if (t.storage === out.storage) return;
   if (finiteNow(out)) return;
   const finite = inputs.map((t) => getBackend().allFinite(t));
   const bad = finite.indexOf(false);
@@ -134,7 +134,7 @@ function paramNameOf(t: Tensor, scope: ModuleScope | null): string | null {
  */
 export function checkBackward(node: Node, i: number, g: Tensor, gradOut: Tensor): void {
   // A view of the incoming gradient (add passes it on, t() transposes it) holds nothing new.
-  if (g.data === gradOut.data) return;
+  if (g.storage === gradOut.storage) return;
   if (finiteNow(g)) return;
   const param = paramNameOf(node.inputs[i]!, node.scope);
   const what = param === null ? `the gradient of its input ${i}` : `the gradient of its input ${i} (parameter "${param}")`;

@@ -1,4 +1,5 @@
-import { AnomalyError, AutogradError } from '../errors.js';
+import { AnomalyError, AutogradError, DeviceError } from '../errors.js';
+import { anyDevice, getBackend } from '../backend/registry.js';
 import { fmtShape, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { isAnomalyEnabled, isGradEnabled, setGradEnabled } from './grad-mode.js';
@@ -157,6 +158,7 @@ function defineOpImpl<I extends readonly Tensor[], A>(def: OpDef<I, A>, builtin:
   const { name, forward, backward } = def;
   if (builtin && backward !== undefined) builtinBackwards.add(backward as BackwardFn<unknown>);
   const call = (inputs: I, attrs: A): Tensor => {
+    if (anyDevice()) checkDevices(name, inputs);
     let record = false;
     if (backward !== undefined && isGradEnabled()) {
       for (const t of inputs) if (t.requiresGrad) record = true;
@@ -186,6 +188,26 @@ function defineOpImpl<I extends readonly Tensor[], A>(def: OpDef<I, A>, builtin:
   };
   // The one flag the hot path reads: the guard and the profiler take the instrumented path.
   return (inputs: I, attrs: A): Tensor => (watching ? instrumented(name, call, inputs, attrs) : call(inputs, attrs));
+}
+
+/** Where a tensor's storage lives: 'cpu' for a typed array, else its device. */
+const deviceOf = (t: Tensor): string => (t.isHost ? 'cpu' : (t.storage as { device: string }).device);
+
+/**
+ * Refuses inputs that the current backend cannot read: a device backend reads only its own device's tensors,
+ * a CPU backend only typed arrays (PyTorch's "Expected all tensors to be on the same device"). Runs only once a
+ * device backend has been installed, so CPU-only programs never pay for it.
+ */
+function checkDevices(op: string, inputs: readonly Tensor[]): void {
+  const want = getBackend().device ?? 'cpu';
+  for (let i = 0; i < inputs.length; i++) {
+    const got = deviceOf(inputs[i]!);
+    if (got === want) continue;
+    throw new DeviceError(
+      `${op}: expected all tensors on ${want} (backend ${getBackend().name}), but input ${i} (shape ${fmtShape(inputs[i]!.shape)}) is on ${got}; ` +
+        (want === 'cpu' ? `read it with await t.toTypedArrayAsync() and build a tensor from the values` : `make it while backend ${getBackend().name} is current`),
+    );
+  }
 }
 
 /** An op's call while the guard or the profiler is on: timed, and its output checked. */

@@ -18,7 +18,7 @@ export class RowIter {
   private readonly outerStrides: number[][];
   private readonly counter: number[];
 
-  constructor(shape: readonly number[], views: readonly View[]) {
+  constructor(shape: readonly number[], views: readonly View<unknown>[]) {
     const k = views.length;
     const dims: number[] = [];
     const strides: number[][] = views.map(() => []);

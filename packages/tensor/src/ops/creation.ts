@@ -2,11 +2,12 @@
 import { getBackend } from '../backend/registry.js';
 import { checkNumber, checkOptions, checkTensor, describeValue } from '../check.js';
 import { INT32_MAX, INT32_MIN, allocArray, assertDType, checkInt32, isFloat, type DType, type TypedArray } from '../dtype.js';
-import { DTypeError, ShapeError } from '../errors.js';
+import { DTypeError, DeviceError, ShapeError } from '../errors.js';
 import { fmtShape, numelOf, type Shape } from '../shape.js';
 import { Generator, getDefaultGenerator } from '../random.js';
-import { Tensor } from '../tensor.js';
-import { copyK } from './raw.js';
+import { Tensor, onDevice } from '../tensor.js';
+import type { Storage } from '../storage.js';
+import { copyK, empty } from './raw.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -41,6 +42,17 @@ function options<T extends CreateOptions>(op: string, opts: T | undefined, known
   const g = (o as RandomOptions).generator;
   if (g !== undefined && !(g instanceof Generator)) throw new TypeError(`${op}: generator must be a Generator, got ${describeValue(g)}`);
   return o;
+}
+
+/**
+ * The storage of a tensor built from JS values in `data`: `data` itself, or, where a device backend is
+ * current, a copy in its memory (`Backend.upload`).
+ */
+function onBackend(data: TypedArray): Storage {
+  const b = getBackend();
+  if (b.device === undefined) return data;
+  if (!b.upload) throw new DeviceError(`backend ${b.name} keeps its tensors on ${b.device} but cannot upload values (no Backend.upload)`);
+  return b.upload(data);
 }
 
 function finish(t: Tensor, opts: CreateOptions): Tensor {
@@ -143,7 +155,7 @@ export function tensor(data: NestedArray | TypedArray | IntegerArray, opts?: Ten
   if (numelOf(shape) !== flat.length) {
     throw new ShapeError(`tensor: shape ${fmtShape(shape)} holds ${numelOf(shape)} elements but the data has ${flat.length}`);
   }
-  return finish(new Tensor(flat, shape), o);
+  return finish(new Tensor(onBackend(flat), shape), o);
 }
 
 function firstLeaf(data: NestedArray): NestedArray {
@@ -168,7 +180,7 @@ function filled(op: string, shape: readonly number[], value: number | boolean, o
   const dtype = dtypeOf(op, opts, like?.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
   const v = Number(value);
   if (dtype === 'int32') checkInt32(op, 'fill value', v);
-  const t = new Tensor(allocArray(dtype, numelOf(s), op, s), s);
+  const t = empty(s, dtype, op);
   if (v !== 0) getBackend().fill(t, dtype === 'bool' ? (v ? 1 : 0) : v);
   return finish(t, opts);
 }
@@ -227,7 +239,7 @@ export function arange(start: number, end?: number, step = 1, opts?: CreateOptio
   }
   const data = allocArray(dtype, n, 'arange', [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
-  return finish(new Tensor(data, [n]), o);
+  return finish(new Tensor(onBackend(data), [n]), o);
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive (float32 by default). */
@@ -247,15 +259,17 @@ export function linspace(start: number, end: number, steps: number, opts?: Creat
   // (steps = 1 gives [start], as PyTorch.)
   const half = Math.max(Math.floor(steps / 2), 1);
   for (let i = 0; i < steps; i++) data[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
-  return finish(new Tensor(data, [steps]), o);
+  return finish(new Tensor(onBackend(data), [steps]), o);
 }
 
 /** The `n×m` identity (m defaults to n). */
 export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   if (typeof m !== 'number') throw new TypeError(`eye: m must be a number, got ${describeValue(m)}; options go third: eye(n, m, { dtype })`);
-  const t = filled('eye', [n, m], 0, options('eye', opts, CREATE_KEYS));
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
-  return t;
+  const o = options('eye', opts, CREATE_KEYS);
+  const s = checkShape('eye', [n, m]);
+  const data = allocArray(dtypeOf('eye', o, 'float32'), n * m, 'eye', s);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return finish(new Tensor(onBackend(data), s), o);
 }
 
 function floatDtype(op: string, opts: CreateOptions): DType {
@@ -271,7 +285,7 @@ export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
   const g = o.generator ?? getDefaultGenerator();
   const data = allocArray(floatDtype('rand', o), numelOf(s), 'rand', s);
   for (let i = 0; i < data.length; i++) data[i] = g.random();
-  return finish(new Tensor(data, s), o);
+  return finish(new Tensor(onBackend(data), s), o);
 }
 
 /** Standard normal samples from the seeded generator. */
@@ -281,7 +295,7 @@ export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
   const g = o.generator ?? getDefaultGenerator();
   const data = allocArray(floatDtype('randn', o), numelOf(s), 'randn', s);
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
-  return finish(new Tensor(data, s), o);
+  return finish(new Tensor(onBackend(data), s), o);
 }
 
 /** Uniform integers in [low, high) (int32 unless `dtype` says otherwise). */
@@ -299,11 +313,12 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   }
   const data = allocArray(dtype, numelOf(s), 'randint', s);
   for (let i = 0; i < data.length; i++) data[i] = g.int(low, high);
-  return finish(new Tensor(data, s), o);
+  return finish(new Tensor(onBackend(data), s), o);
 }
 
 /** Nested JS arrays of a tensor's elements (booleans for bool). */
 export function toNested(t: Tensor, contiguous?: TypedArray): unknown {
+  if (contiguous === undefined && !t.isHost) throw onDevice(t, 'toArray', 'await t.toArrayAsync()');
   const flat = contiguous ?? copyK(t).data;
   const isBool = t.dtype === 'bool';
   const at = (i: number): number | boolean => (isBool ? flat[i] !== 0 : flat[i]!);

@@ -195,7 +195,7 @@ export function pow(input: TensorOrScalar, exponent: TensorOrScalar): Tensor {
 
 /** The smallest and largest element of a non-empty `x` (NaN when it holds one), by the backend's reduce kernel. */
 function extremes(x: Tensor): [number, number] {
-  const view = { data: x.data, shape: x.shape, strides: x.strides, offset: x.offset };
+  const view = { storage: x.storage, shape: x.shape, strides: x.strides, offset: x.offset };
   const lo = allocArray(x.dtype, 1);
   const hi = allocArray(x.dtype, 1);
   getBackend().reduce('min', view, x.ndim, lo);

@@ -68,14 +68,14 @@ export function elementwise_(kernel: ElementwiseKernel, tensors: Readonly<Record
   const targets = ts.slice(0, nWrite);
   targets.forEach((t, i) => {
     checkWritable(op, t, { name: names[i] });
-    const other = targets.findIndex((u, j) => j < i && u.data === t.data);
+    const other = targets.findIndex((u, j) => j < i && u.storage === t.storage);
     if (other >= 0) throw new TypeError(`${op}: ${names[i]} shares its storage with ${names[other]}; each written tensor must have its own`);
   });
 
   const copies = targets.map((t) => (run(t) === null ? copyK(t) : null));
   const arrays = targets.map((t, i) => copies[i]?.data ?? run(t)!);
   for (const t of ts.slice(nWrite)) {
-    const own = t.dtype === first.dtype && !targets.some((u) => u.data === t.data) ? run(t) : null;
+    const own = t.dtype === first.dtype && !targets.some((u) => u.storage === t.storage) ? run(t) : null;
     arrays.push(own ?? copyK(t, first.dtype).data);
   }
   const finite = getBackend().elementwise(kernel, arrays, values, guardOn);

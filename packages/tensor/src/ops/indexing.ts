@@ -123,7 +123,7 @@ const catOp = defineOp<Tensor[], { dim: number; sizes: number[] }>({
     const out = empty(shape, inputs[0]!.dtype, 'cat');
     let off = 0;
     for (const t of inputs) {
-      getBackend().copy(t, { data: out.data, shape: t.shape, strides: out.strides, offset: off * out.strides[d]! });
+      getBackend().copy(t, { storage: out.storage, shape: t.shape, strides: out.strides, offset: off * out.strides[d]! });
       off += t.shape[d]!;
     }
     return out;
@@ -222,7 +222,7 @@ const padOp = defineOp<[Tensor], PadAttrs>({
     const out = full(shape, ctx.attrs.value, { dtype: x.dtype });
     let offset = 0;
     x.shape.forEach((_, k) => (offset += ctx.attrs.pads[k]![0]! * out.strides[k]!));
-    getBackend().copy(x, { data: out.data, shape: x.shape, strides: out.strides, offset });
+    getBackend().copy(x, { storage: out.storage, shape: x.shape, strides: out.strides, offset });
     return out;
   },
   backward: (ctx, g) => {
@@ -264,8 +264,8 @@ const oneHotOp = defineOp<[Tensor], number>({
     const n = ctx.attrs;
     const out = empty([...idx.shape, n], 'int32', 'oneHot');
     const shape = [...idx.shape, 1];
-    const one = { data: new Int32Array([1]), shape, strides: shape.map(() => 0), offset: 0 };
-    getBackend().scatterAdd(out, idx.ndim, { data: idx.data, shape, strides: [...idx.strides, 0], offset: idx.offset }, one);
+    const one = { storage: new Int32Array([1]), shape, strides: shape.map(() => 0), offset: 0 };
+    getBackend().scatterAdd(out, idx.ndim, { storage: idx.storage, shape, strides: [...idx.strides, 0], offset: idx.offset }, one);
     return out;
   },
 });

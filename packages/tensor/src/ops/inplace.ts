@@ -60,7 +60,7 @@ function operand(op: string, t: Tensor, other: TensorOrScalar): Tensor {
   if (!shapesEqual(broadcastShapes(op, t.shape, other.shape), t.shape)) {
     throw new ShapeError(`${op}: an operand of shape ${fmtShape(other.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
   }
-  const src = other.data === t.data ? copyK(other) : other;
+  const src = other.storage === t.storage ? copyK(other) : other;
   return broadcastView(src, t.shape);
 }
 
@@ -173,7 +173,7 @@ export function copy_(t: Tensor, src: TensorOrScalar): void {
       throw new ShapeError(`copy_: a source of shape ${fmtShape(src.shape)} cannot be broadcast to the target's shape ${fmtShape(t.shape)}`);
     }
     if (t.dtype === 'int32') checkFitsInt32('copy_', src);
-    const s = src.data === t.data ? copyK(src) : src;
+    const s = src.storage === t.storage ? copyK(src) : src;
     getBackend().copy(broadcastView(s, t.shape), t);
   });
 }

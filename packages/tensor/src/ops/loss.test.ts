@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   crossEntropyIndices, gather, grad, listBackends, logSoftmax, neg, randn, setBackend, squeeze, sum, tensor, unsqueeze,
-  Generator, type Backend, type Tensor,
+  Generator, type AnyBackend, type Tensor,
 } from '../index.js';
 
 const f64 = (v: number[][]): Tensor => tensor(v, { dtype: 'float64', requiresGrad: true });
@@ -18,7 +18,7 @@ function close(actual: Tensor | null, expected: number[] | number[][], tol = 1e-
 }
 
 describe.each(listBackends())('crossEntropyIndices (backend %s)', (backend) => {
-  let prev: Backend;
+  let prev: AnyBackend;
   beforeAll(() => {
     prev = setBackend(backend);
   });

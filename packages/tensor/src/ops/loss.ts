@@ -21,7 +21,7 @@ const crossEntropyIndicesOp = defineOp<[Tensor, Tensor], undefined>({
   forward: (ctx, [x, target]) => {
     ctx.save(x, target);
     const out = empty([x.shape[0]!], x.dtype, 'crossEntropyIndices');
-    getBackend().crossEntropy(x, contiguousK(target).data as Int32Array, out.data);
+    getBackend().crossEntropy(x, contiguousK(target).storage, out.storage);
     return out;
   },
   backward: (ctx, g) => {

@@ -39,8 +39,8 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     let finite = guardOn;
     // Walk the batch dims; each run of batches with fixed strides (all of them, for a contiguous or
     // expanded batch) is one batched kernel call.
-    const bv = (t: Tensor) => ({ data: t.data, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
-    const runs = (x: Tensor, y: Tensor) => new RowIter(batch, [bv(x), bv(y), { data: out.data, shape: batch, strides: out.strides.slice(0, nd - 2), offset: 0 }]);
+    const bv = (t: Tensor) => ({ storage: t.storage, shape: batch, strides: t.strides.slice(0, nd - 2), offset: t.offset });
+    const runs = (x: Tensor, y: Tensor) => new RowIter(batch, [bv(x), bv(y), { storage: out.storage, shape: batch, strides: out.strides.slice(0, nd - 2), offset: 0 }]);
     let it = runs(a, b);
     if (it.rows > 1) {
       // Batch dims that do not fold into one run, as attention's heads split off a projection ([N, L, H, D]
@@ -55,9 +55,10 @@ const bmmOp = defineOp<[Tensor, Tensor]>({
     for (let r = 0; r < it.rows; r++) {
       const [oa, ob, oo] = it.pos as [number, number, number];
       const ok = kernel(
-        { data: a.data, shape: [it.n, m, k], strides: [sa, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa },
-        { data: b.data, shape: [it.n, k, n], strides: [sb, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob },
-        out.data.subarray(oo, oo + it.n * m * n),
+        { storage: a.storage, shape: [it.n, m, k], strides: [sa, a.strides[nd - 2]!, a.strides[nd - 1]!], offset: oa },
+        { storage: b.storage, shape: [it.n, k, n], strides: [sb, b.strides[nd - 2]!, b.strides[nd - 1]!], offset: ob },
+        // One run (the common case) writes the whole output; several write its consecutive parts.
+        it.rows === 1 ? out.storage : out.data.subarray(oo, oo + it.n * m * n),
         guardOn,
       );
       finite = finite && ok === true;

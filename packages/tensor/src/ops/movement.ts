@@ -1,12 +1,13 @@
 // Movement ops. Views (reshape of a viewable layout, permute, expand, squeeze, unsqueeze, narrow, slice)
 // share storage with their input; their backwards move the gradient back into the input's shape.
 import { defineOp } from '../autograd/op.js';
-import { getBackend } from '../backend/registry.js';
+import { deviceBackend, getBackend } from '../backend/registry.js';
 import { plainArray, type TypedArray } from '../dtype.js';
-import { ShapeError } from '../errors.js';
+import { DeviceError, ShapeError } from '../errors.js';
+import type { DeviceStorage } from '../storage.js';
 import { checkExpandable, contiguousStrides, fmtShape, inferShape, normalizeDim, normalizeDims, normalizeNewDim, shapesEqual, viewStrides, type Shape } from '../shape.js';
 import { checkTensor, describeValue } from '../check.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, onDevice } from '../tensor.js';
 import { copyK, empty } from './raw.js';
 import { sum } from './reduce.js';
 
@@ -222,7 +223,7 @@ const unsliceOp = defineOp<[Tensor], SliceAttrs>({
     const out = empty(from, g.dtype, 'sliceBackward');
     const strides = [...out.strides];
     strides[dim] = out.strides[dim]! * step;
-    getBackend().copy(g, { data: out.data, shape: g.shape, strides, offset: start * out.strides[dim]! });
+    getBackend().copy(g, { storage: out.storage, shape: g.shape, strides, offset: start * out.strides[dim]! });
     return out;
   },
   backward: (ctx, gg) => [sliceOp([gg], ctx.attrs)],
@@ -290,8 +291,9 @@ export function clone(x: Tensor): Tensor {
  * Blob, TextDecoder and ONNX Runtime, and postMessage shares them instead of copying).
  */
 export function contiguousData(x: Tensor): TypedArray {
+  if (!x.isHost) throw onDevice(x, 'toTypedArray', 'await t.toTypedArrayAsync()');
   const out = plainArray(x.dtype, x.numel, 'toTypedArray');
-  getBackend().copy(x, { data: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
+  getBackend().copy(x, { storage: out, shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
   return out;
 }
 
@@ -300,8 +302,18 @@ export function contiguousData(x: Tensor): TypedArray {
  * kernels); the read is issued at the call, so it sees the values as of the call.
  */
 export function contiguousDataAsync(x: Tensor, what: string): Promise<TypedArray> {
-  const b = getBackend();
-  if (!b.read) return Promise.resolve(contiguousData(x));
+  // A typed array is read by the current backend (at once, unless it queues its kernels); a device's storage
+  // by its own backend, which must have `read`.
+  const device = x.isHost ? null : (x.storage as DeviceStorage).device;
+  const b = device === null ? getBackend() : deviceBackend(device);
+  if (device !== null && !b?.read) return Promise.reject(new DeviceError(`${what}: no registered backend reads tensors on ${device}`));
+  if (!b!.read) {
+    try {
+      return Promise.resolve(contiguousData(x));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   const out = plainArray(x.dtype, x.numel, what);
-  return b.read(x, out).then(() => out);
+  return b!.read(x, out).then(() => out);
 }

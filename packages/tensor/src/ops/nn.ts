@@ -41,17 +41,17 @@ interface ConvAttrs {
 function channels(t: Tensor, start: number, count: number) {
   const shape = [...t.shape];
   shape[1] = count;
-  return { data: t.data, shape, strides: t.strides, offset: t.offset + start * t.strides[1]! };
+  return { storage: t.storage, shape, strides: t.strides, offset: t.offset + start * t.strides[1]! };
 }
 
 /** The weight's group `gi` as an `[M, K]` view (its last three dims are contiguous: the ops make them so). */
 function weightRows(w: Tensor, gi: number, m: number, K: number) {
-  return { data: w.data, shape: [m, K], strides: [w.strides[0]!, w.strides[3]!], offset: w.offset + gi * m * w.strides[0]! };
+  return { storage: w.storage, shape: [m, K], strides: [w.strides[0]!, w.strides[3]!], offset: w.offset + gi * m * w.strides[0]! };
 }
 
 /** A gradient `[N, Cout, oh, ow]` (row-major in oh, ow) as group `gi`'s `[N, M, L]` view. */
 function outRows(t: Tensor, gi: number, m: number, L: number) {
-  return { data: t.data, shape: [t.shape[0]!, m, L], strides: [t.strides[0]!, t.strides[1]!, t.strides[3]!], offset: t.offset + gi * m * t.strides[1]! };
+  return { storage: t.storage, shape: [t.shape[0]!, m, L], strides: [t.strides[0]!, t.strides[1]!, t.strides[3]!], offset: t.offset + gi * m * t.strides[1]! };
 }
 
 /** conv2d: per group, `out_g[n]` `[M, L]` = `W_g` `[M, K]` · im2col(x_g)[n]. */
@@ -104,7 +104,7 @@ const conv2dOp: OpFn<[Tensor, Tensor] | [Tensor, Tensor, Tensor], ConvAttrs> = d
   forward: (ctx, [x, w, b]) => {
     ctx.saveChecked((ctx.needsInputGrad[1] ? 1 : 0) | (ctx.needsInputGrad[0] ? 2 : 0), x, w);
     const out = convForward(x, w.isContiguous ? w : w.contiguous(), ctx.attrs);
-    if (b !== undefined) getBackend().binary('add', out, { data: b.data, shape: out.shape, strides: [0, b.strides[0]!, 0, 0], offset: b.offset }, out);
+    if (b !== undefined) getBackend().binary('add', out, { storage: b.storage, shape: out.shape, strides: [0, b.strides[0]!, 0, 0], offset: b.offset }, out);
     return out;
   },
   backward: (ctx, g) => {
@@ -277,7 +277,7 @@ const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
     const g = ctx.attrs;
     const out = empty([g.n, g.c, g.oh, g.ow], x.dtype, 'maxPool2d');
     const indices = empty([g.n, g.c, g.oh * g.ow], 'int32', 'maxPool2d');
-    getBackend().maxPool2d(x, g, out.data, indices.data as Int32Array);
+    getBackend().maxPool2d(x, g, out.storage, indices.storage);
     ctx.save(indices);
     return out;
   },
@@ -292,7 +292,7 @@ const maxPoolOp = defineOp<[Tensor], Conv2dGeometry>({
       return [reshape(scatterAddTrusted(plane, 2, ctx.saved[0]!, flatG), [a.n, a.c, a.h, a.w])];
     }
     const out = empty([a.n, a.c, a.h, a.w], g.dtype, 'maxPool2dBackward');
-    getBackend().scatterAdd({ data: out.data, shape: [a.n, a.c, a.h * a.w], strides: [a.c * a.h * a.w, a.h * a.w, 1], offset: 0 }, 2, ctx.saved[0]!, flatG);
+    getBackend().scatterAdd({ storage: out.storage, shape: [a.n, a.c, a.h * a.w], strides: [a.c * a.h * a.w, a.h * a.w, 1], offset: 0 }, 2, ctx.saved[0]!, flatG);
     return [out];
   },
 });
@@ -311,7 +311,7 @@ const avgPoolOp: OpFn<[Tensor], AvgPool2dGeometry> = defineOp<[Tensor], AvgPool2
   forward: (ctx, [x]) => {
     const g = ctx.attrs;
     const out = empty([g.n, g.c, g.oh, g.ow], x.dtype, 'avgPool2d');
-    getBackend().avgPool2d(x, g, out.data);
+    getBackend().avgPool2d(x, g, out.storage);
     return out;
   },
   backward: (ctx, g) => [avgPoolBackwardOp([g], ctx.attrs)],
@@ -323,7 +323,7 @@ const avgPoolBackwardOp: OpFn<[Tensor], AvgPool2dGeometry> = defineOp<[Tensor], 
   forward: (ctx, [g]) => {
     const a = ctx.attrs;
     const out = empty([a.n, a.c, a.h, a.w], g.dtype, 'avgPool2dBackward');
-    getBackend().avgPool2dBackward(g, a, out.data);
+    getBackend().avgPool2dBackward(g, a, out.storage);
     return out;
   },
   backward: (ctx, gg) => [avgPoolOp([gg], ctx.attrs)],

@@ -1,7 +1,7 @@
 // Graph-free helpers that op forwards use to call kernels: allocate outputs, make broadcast views.
 import type { BinaryOp, UnaryOp } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
-import { allocArray, type DType } from '../dtype.js';
+import { allocStorage, type DType } from '../dtype.js';
 import { contiguousStrides, numelOf, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -10,14 +10,16 @@ import { Tensor } from '../tensor.js';
  * `zeroed` false: the contents are unspecified, for a caller whose kernel writes every element.
  */
 export function empty(shape: Shape, dtype: DType, op = 'empty', zeroed = true): Tensor {
-  const data = allocArray(dtype, numelOf(shape), op, shape, zeroed);
+  const data = allocStorage(dtype, numelOf(shape), op, shape, zeroed);
   return new Tensor(data, [...shape], undefined, 0, null);
 }
 
 /** A 0-d tensor holding `value`. */
 export function scalar(value: number, dtype: DType): Tensor {
-  const t = empty([], dtype);
-  t.data[0] = dtype === 'bool' ? (value ? 1 : 0) : value;
+  const t = empty([], dtype, 'scalar', false);
+  const v = dtype === 'bool' ? (value ? 1 : 0) : value;
+  if (t.isHost) t.data[0] = v;
+  else getBackend().fill(t, v); // a device's storage
   return t;
 }
 
@@ -59,7 +61,7 @@ export function copyK(x: Tensor, dtype: DType = x.dtype, op = 'copy'): Tensor {
 
 /** `x` itself when it is contiguous with no offset, else a contiguous copy. */
 export function contiguousK(x: Tensor): Tensor {
-  if (x.offset === 0 && x.isContiguous && x.data.length === x.numel) return x;
+  if (x.offset === 0 && x.isContiguous && x.storage.length === x.numel) return x;
   return copyK(x);
 }
 

@@ -31,9 +31,9 @@ function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): 
 /** Runs a reduce kernel over `dims` of `x` (graph-free). */
 function reduceK(op: ReduceOp, x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType): Tensor {
   const order = [...x.shape.keys()].filter((i) => !dims.includes(i)).concat(dims);
-  const v = { data: x.data, shape: order.map((i) => x.shape[i]!), strides: order.map((i) => x.strides[i]!), offset: x.offset };
+  const v = { storage: x.storage, shape: order.map((i) => x.shape[i]!), strides: order.map((i) => x.strides[i]!), offset: x.offset };
   const out = empty(reducedShape(x.shape, dims, keepdim), dtype, op);
-  getBackend().reduce(op, v, dims.length, out.data);
+  getBackend().reduce(op, v, dims.length, out.storage);
   return out;
 }
 
@@ -244,7 +244,7 @@ function softmaxOp(name: 'softmax' | 'logSoftmax') {
       const order = [...x.shape.keys()].filter((i) => i !== d).concat(x.ndim ? [d] : []);
       const shape = order.map((i) => x.shape[i]!);
       const out = empty(shape, x.dtype, name);
-      getBackend().softmax(name, { data: x.data, shape, strides: order.map((i) => x.strides[i]!), offset: x.offset }, out.data);
+      getBackend().softmax(name, { storage: x.storage, shape, strides: order.map((i) => x.strides[i]!), offset: x.offset }, out.storage);
       const inv = new Array<number>(order.length);
       order.forEach((o, i) => (inv[o] = i));
       const y = out.viewAs(x.shape, inv.map((i) => out.strides[i]!), 0);

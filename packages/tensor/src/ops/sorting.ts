@@ -50,7 +50,7 @@ export function topk(x: Tensor, k: number, opts: TopkOptions = {}): ValuesIndice
   const last = x.ndim - 1;
   const moved = d === last ? x : transpose(x, d, last);
   const out = empty([...moved.shape.slice(0, -1), k], 'int32', 'topk');
-  getBackend().topk(moved, k, largest, out.data as Int32Array);
+  getBackend().topk(moved, k, largest, out.storage);
   const indices = d === last ? out : contiguous(transpose(out, d, last));
   return { values: gather(x, d, indices), indices };
 }

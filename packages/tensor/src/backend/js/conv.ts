@@ -4,7 +4,7 @@ import type { TypedArray } from '../../dtype.js';
 export function im2col(x: View, g: Conv2dGeometry, out: TypedArray): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const [sn, sc, sy, sx] = x.strides as [number, number, number, number];
-  const X = x.data;
+  const X = x.storage;
   const L = oh * ow;
   let o = 0;
   for (let b = 0; b < n; b++) {
@@ -63,7 +63,7 @@ export function col2im(cols: TypedArray, g: Conv2dGeometry, out: TypedArray): vo
 export function maxPool2d(x: View, g: Conv2dGeometry, out: TypedArray, indices: Int32Array): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const [sn, sc, sy, sx] = x.strides as [number, number, number, number];
-  const X = x.data;
+  const X = x.storage;
   let o = 0;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
@@ -105,7 +105,7 @@ function divisorOf(g: AvgPool2dGeometry, paddedH: number, paddedW: number, insid
 export function avgPool2d(x: View, g: AvgPool2dGeometry, out: TypedArray): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
   const [sn, sc, sy, sx] = x.strides as [number, number, number, number];
-  const X = x.data;
+  const X = x.storage;
   let o = 0;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
@@ -128,7 +128,7 @@ export function avgPool2d(x: View, g: AvgPool2dGeometry, out: TypedArray): void 
 export function avgPool2dBackward(grad: View, g: AvgPool2dGeometry, out: TypedArray): void {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = g;
   const [sn, sc, sy, sx] = grad.strides as [number, number, number, number];
-  const G = grad.data;
+  const G = grad.storage;
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const base = grad.offset + b * sn + ch * sc;

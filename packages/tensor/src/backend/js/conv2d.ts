@@ -10,7 +10,7 @@ const alloc = (like: TypedArray, n: number): TypedArray => allocArray(dtypeOfArr
 
 /** `[M, K]` weight view `w` read as the `[N, M, K]` batch of one matrix (stride 0), or transposed `[N, K, M]`. */
 const batchOf = (w: View, n: number, transposed: boolean): View => ({
-  data: w.data, offset: w.offset,
+  storage: w.storage, offset: w.offset,
   shape: transposed ? [n, w.shape[1]!, w.shape[0]!] : [n, w.shape[0]!, w.shape[1]!],
   strides: transposed ? [0, w.strides[1]!, w.strides[0]!] : [0, w.strides[0]!, w.strides[1]!],
 });
@@ -18,16 +18,16 @@ const batchOf = (w: View, n: number, transposed: boolean): View => ({
 export function conv2d(x: View, w: View, g: Conv2dGeometry, out: View): void {
   const [M, K] = w.shape as [number, number];
   const L = g.oh * g.ow;
-  const cols = alloc(out.data, g.n * K * L);
+  const cols = alloc(out.storage, g.n * K * L);
   im2col(x, g, cols);
-  const colsView: View = { data: cols, shape: [g.n, K, L], strides: [K * L, L, 1], offset: 0 };
+  const colsView: View = { storage: cols, shape: [g.n, K, L], strides: [K * L, L, 1], offset: 0 };
   if (out.offset === 0 && out.strides[0] === M * L) {
-    bmm(batchOf(w, g.n, false), colsView, out.data);
+    bmm(batchOf(w, g.n, false), colsView, out.storage);
     return;
   }
-  const tmp = alloc(out.data, g.n * M * L);
+  const tmp = alloc(out.storage, g.n * M * L);
   bmm(batchOf(w, g.n, false), colsView, tmp);
-  for (let n = 0; n < g.n; n++) out.data.set(tmp.subarray(n * M * L, (n + 1) * M * L), out.offset + n * out.strides[0]!);
+  for (let n = 0; n < g.n; n++) out.storage.set(tmp.subarray(n * M * L, (n + 1) * M * L), out.offset + n * out.strides[0]!);
 }
 
 export function conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): void {
@@ -45,6 +45,6 @@ export function conv2dWeightGrad(x: View, gOut: View, g: Conv2dGeometry, out: Ty
   const cols = alloc(out, g.n * K * L);
   im2col(x, g, cols);
   const perSample = alloc(out, g.n * M * K);
-  bmm(gOut, { data: cols, shape: [g.n, L, K], strides: [K * L, 1, L], offset: 0 }, perSample);
-  reduce('sum', { data: perSample, shape: [M * K, g.n], strides: [1, M * K], offset: 0 }, 1, out);
+  bmm(gOut, { storage: cols, shape: [g.n, L, K], strides: [K * L, 1, L], offset: 0 }, perSample);
+  reduce('sum', { storage: perSample, shape: [M * K, g.n], strides: [1, M * K], offset: 0 }, 1, out);
 }

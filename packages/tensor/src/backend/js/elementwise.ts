@@ -110,26 +110,26 @@ const numelOf = (shape: readonly number[]): number => {
 
 export function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
   if (oneRun(out.shape, x, out)) {
-    unaryRow(op, x.data, x.offset, 1, out.data, out.offset, 1, numelOf(out.shape), p, q);
+    unaryRow(op, x.storage, x.offset, 1, out.storage, out.offset, 1, numelOf(out.shape), p, q);
     return;
   }
   const it = new RowIter(out.shape, [x, out]);
   const [xs, os] = it.inner as [number, number];
   for (let r = 0; r < it.rows; r++) {
-    unaryRow(op, x.data, it.pos[0]!, xs, out.data, it.pos[1]!, os, it.n, p, q);
+    unaryRow(op, x.storage, it.pos[0]!, xs, out.storage, it.pos[1]!, os, it.n, p, q);
     it.next();
   }
 }
 
 export function binary(op: BinaryOp, a: View, b: View, out: View): void {
   if (oneRun(out.shape, a, b, out)) {
-    binaryRow(op, a.data, a.offset, 1, b.data, b.offset, 1, out.data, out.offset, 1, numelOf(out.shape));
+    binaryRow(op, a.storage, a.offset, 1, b.storage, b.offset, 1, out.storage, out.offset, 1, numelOf(out.shape));
     return;
   }
   const it = new RowIter(out.shape, [a, b, out]);
   const [as, bs, os] = it.inner as [number, number, number];
   for (let r = 0; r < it.rows; r++) {
-    binaryRow(op, a.data, it.pos[0]!, as, b.data, it.pos[1]!, bs, out.data, it.pos[2]!, os, it.n);
+    binaryRow(op, a.storage, it.pos[0]!, as, b.storage, it.pos[1]!, bs, out.storage, it.pos[2]!, os, it.n);
     it.next();
   }
 }
@@ -137,7 +137,7 @@ export function binary(op: BinaryOp, a: View, b: View, out: View): void {
 export function where(cond: View, a: View, b: View, out: View): void {
   const it = new RowIter(out.shape, [cond, a, b, out]);
   const [cs, as, bs, os] = it.inner as [number, number, number, number];
-  const c = cond.data, x = a.data, y = b.data, o = out.data;
+  const c = cond.storage, x = a.storage, y = b.storage, o = out.storage;
   for (let r = 0; r < it.rows; r++) {
     let ci = it.pos[0]!, ai = it.pos[1]!, bi = it.pos[2]!, oi = it.pos[3]!;
     for (let i = 0; i < it.n; i++, ci += cs, ai += as, bi += bs, oi += os) o[oi] = c[ci] ? x[ai]! : y[bi]!;
@@ -148,7 +148,7 @@ export function where(cond: View, a: View, b: View, out: View): void {
 export function copy(src: View, dst: View): void {
   const it = new RowIter(dst.shape, [src, dst]);
   const [ss, ds] = it.inner as [number, number];
-  const s = src.data, d = dst.data;
+  const s = src.storage, d = dst.storage;
   const toBool = d instanceof Uint8Array && !(s instanceof Uint8Array);
   for (let r = 0; r < it.rows; r++) {
     let si = it.pos[0]!, di = it.pos[1]!;
@@ -163,7 +163,7 @@ export function copy(src: View, dst: View): void {
 export function fill(dst: View, value: number): void {
   const it = new RowIter(dst.shape, [dst]);
   const ds = it.inner[0]!;
-  const d = dst.data;
+  const d = dst.storage;
   const v = d instanceof Uint8Array ? (value !== 0 ? 1 : 0) : value;
   for (let r = 0; r < it.rows; r++) {
     const di = it.pos[0]!;

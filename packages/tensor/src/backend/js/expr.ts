@@ -107,5 +107,5 @@ export function interpretElementwise(kernel: ElementwiseKernel, arrays: readonly
 export function elementwiseChecked(kernel: ElementwiseKernel, arrays: readonly TypedArray[], scalars: readonly number[], checkFinite = false): boolean {
   elementwise(kernel, arrays, scalars);
   const out = arrays[0]!;
-  return !checkFinite || allFinite({ data: out, shape: [out.length], strides: [1], offset: 0 });
+  return !checkFinite || allFinite({ storage: out, shape: [out.length], strides: [1], offset: 0 });
 }

@@ -6,7 +6,7 @@ import { RowIter } from '../iter.js';
  * sum without a branch per element answers for a whole row.
  */
 export function allFinite(x: View): boolean {
-  const d = x.data;
+  const d = x.storage;
   if (!(d instanceof Float32Array || d instanceof Float64Array)) return true;
   // A contiguous view is one run: no iterator to build (most op outputs and gradients).
   let n = 1;

@@ -9,7 +9,7 @@ import type { TypedArray } from '../../dtype.js';
 export function crossEntropy(logits: View, target: Int32Array, out: TypedArray): void {
   const [rows, n] = logits.shape as [number, number];
   const [rs, s] = logits.strides as [number, number];
-  const d = logits.data;
+  const d = logits.storage;
   for (let r = 0, base = logits.offset; r < rows; r++, base += rs) {
     let max = -Infinity;
     for (let i = 0, j = base; i < n; i++, j += s) if (d[j]! > max || d[j]! !== d[j]!) max = d[j]!;

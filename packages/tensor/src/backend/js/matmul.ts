@@ -8,7 +8,7 @@ export function matmul(a: View, b: View, out: TypedArray): void {
   bmm(batchOfOne(a), batchOfOne(b), out);
 }
 
-const batchOfOne = (v: View): View => ({ data: v.data, shape: [1, ...v.shape], strides: [0, ...v.strides], offset: v.offset });
+const batchOfOne = (v: View): View => ({ storage: v.storage, shape: [1, ...v.shape], strides: [0, ...v.strides], offset: v.offset });
 
 /**
  * Batched matmul over strided `[B, M, K]`·`[B, K, N]` views (stride-0 batches allowed) into the contiguous
@@ -22,8 +22,8 @@ export function bmm(a: View, b: View, out: TypedArray): void {
   const N = b.shape[2]!;
   const [sab, sam, sak] = a.strides as [number, number, number];
   const [sbb, sbk, sbn] = b.strides as [number, number, number];
-  const A = a.data;
-  const Bd = b.data;
+  const A = a.storage;
+  const Bd = b.storage;
   if (acc.length < 4 * N) acc = new Float64Array(4 * N);
   for (let batch = 0; batch < B; batch++) {
     const aOff = a.offset + batch * sab;

@@ -4,7 +4,7 @@ import { RowIter } from '../iter.js';
 
 /** Offsets (relative to a block's start) of the rows of a reduced block, plus the row length and stride. */
 function blockRows(shape: readonly number[], strides: readonly number[]): { starts: number[]; n: number; s: number } {
-  const it = new RowIter(shape, [{ data: new Uint8Array(0), shape, strides, offset: 0 }]);
+  const it = new RowIter(shape, [{ storage: new Uint8Array(0), shape, strides, offset: 0 }]);
   const starts: number[] = [];
   for (let r = 0; r < it.rows; r++) {
     starts.push(it.pos[0]!);
@@ -18,8 +18,8 @@ export function reduce(op: ReduceOp, x: View, rank: number, out: TypedArray): vo
   const leadShape = x.shape.slice(0, nd - rank);
   const leadStrides = x.strides.slice(0, nd - rank);
   const { starts, n, s } = blockRows(x.shape.slice(nd - rank), x.strides.slice(nd - rank));
-  const lead = new RowIter(leadShape, [{ data: x.data, shape: leadShape, strides: leadStrides, offset: x.offset }]);
-  const d = x.data;
+  const lead = new RowIter(leadShape, [{ storage: x.storage, shape: leadShape, strides: leadStrides, offset: x.offset }]);
+  const d = x.storage;
   const ls = lead.inner[0]!;
   const blockSize = starts.length * n;
   let o = 0;
@@ -84,8 +84,8 @@ export function softmax(op: 'softmax' | 'logSoftmax', x: View, out: TypedArray):
   const n = nd === 0 ? 1 : x.shape[nd - 1]!;
   const s = nd === 0 ? 0 : x.strides[nd - 1]!;
   const leadShape = x.shape.slice(0, Math.max(nd - 1, 0));
-  const lead = new RowIter(leadShape, [{ data: x.data, shape: leadShape, strides: x.strides.slice(0, Math.max(nd - 1, 0)), offset: x.offset }]);
-  const d = x.data;
+  const lead = new RowIter(leadShape, [{ storage: x.storage, shape: leadShape, strides: x.strides.slice(0, Math.max(nd - 1, 0)), offset: x.offset }]);
+  const d = x.storage;
   const ls = lead.inner[0]!;
   let o = 0;
   for (let r = 0; r < lead.rows; r++) {

@@ -11,7 +11,7 @@ export function topk(x: View, k: number, largest: boolean, out: Int32Array): voi
   const n = nd === 0 ? 1 : x.shape[nd - 1]!;
   const step = nd === 0 ? 0 : x.strides[nd - 1]!;
   const outer = x.shape.slice(0, -1);
-  const it = new RowIter(outer, [{ data: x.data, shape: outer, strides: x.strides.slice(0, -1), offset: x.offset }]);
+  const it = new RowIter(outer, [{ storage: x.storage, shape: outer, strides: x.strides.slice(0, -1), offset: x.offset }]);
   const values = new Float64Array(n);
   const order = Array.from({ length: n }, (_, i) => i);
   const sign = largest ? -1 : 1;
@@ -29,7 +29,7 @@ export function topk(x: View, k: number, largest: boolean, out: Int32Array): voi
     let base = it.pos[0]!;
     for (let c = 0; c < it.n; c++, base += it.inner[0]!) {
       for (let i = 0; i < n; i++) {
-        values[i] = x.data[base + i * step]!;
+        values[i] = x.storage[base + i * step]!;
         order[i] = i;
       }
       order.sort(cmp);

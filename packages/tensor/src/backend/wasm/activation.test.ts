@@ -22,7 +22,7 @@ function values(n: number, seed: number, spread = 12): Float32Array {
   });
 }
 
-const flat = (data: Float32Array, n: number, offset = 0): View => ({ data, shape: [n], strides: [1], offset });
+const flat = (data: Float32Array, n: number, offset = 0): View => ({ storage: data, shape: [n], strides: [1], offset });
 
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
   expect(got.length).toBe(want.length);
@@ -70,8 +70,8 @@ describe.runIf(kernels !== null)('wasm float32 activations', () => {
     const x = Float64Array.from(values(1029, 4));
     const want = new Float64Array(1029);
     const got = new Float64Array(1029);
-    jsUnary('gelu', { ...flat(new Float32Array(0), 1029), data: x }, { ...flat(new Float32Array(0), 1029), data: want });
-    wasm.unary('gelu', { ...flat(new Float32Array(0), 1029), data: x }, { ...flat(new Float32Array(0), 1029), data: got });
+    jsUnary('gelu', { ...flat(new Float32Array(0), 1029), storage: x }, { ...flat(new Float32Array(0), 1029), storage: want });
+    wasm.unary('gelu', { ...flat(new Float32Array(0), 1029), storage: x }, { ...flat(new Float32Array(0), 1029), storage: got });
     expect(Array.from(got)).toEqual(Array.from(want));
   });
 

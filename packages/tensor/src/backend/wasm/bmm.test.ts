@@ -15,7 +15,7 @@ function view(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, shape: [n
     s = (s * 1103515245 + 12345) % 2147483648;
     data[i] = s / 2147483648 - 0.5;
   }
-  return { data, shape, strides, offset: 0 };
+  return { storage: data, shape, strides, offset: 0 };
 }
 
 describe.runIf(kernels !== null)('wasm bmm', () => {

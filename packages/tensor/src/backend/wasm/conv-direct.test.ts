@@ -31,9 +31,9 @@ describe.runIf(kernels !== null)('wasm direct convolution (few channels)', () =>
     expect(g.n * K * L, `too small for the wasm kernels: ${label}`).toBeGreaterThanOrEqual(2048);
     // forward into a channel slice of a wider output (group 1 of 2): the NaN around it must stay
     const outData = new Float32Array(g.n * 2 * M * L).fill(NaN);
-    wasm.conv2d(x, w, g, { data: outData, shape: [g.n, M, L], strides: [2 * M * L, L, 1], offset: M * L });
+    wasm.conv2d(x, w, g, { storage: outData, shape: [g.n, M, L], strides: [2 * M * L, L, 1], offset: M * L });
     const want = new Float64Array(g.n * M * L);
-    jsConv2d(widen(x), widen(w), g, { data: want, shape: [g.n, M, L], strides: [M * L, L, 1], offset: 0 });
+    jsConv2d(widen(x), widen(w), g, { storage: want, shape: [g.n, M, L], strides: [M * L, L, 1], offset: 0 });
     const got = Array.from({ length: g.n * M * L }, (_, i) => outData[Math.floor(i / (M * L)) * 2 * M * L + M * L + (i % (M * L))]!);
     expectClose(got, want, TOL, `conv2d ${label}`);
     for (let n = 0; n < g.n; n++) expect(Number.isNaN(outData[n * 2 * M * L + M * L - 1]), `conv2d wrote outside its group ${label}`).toBe(true);
@@ -96,9 +96,9 @@ describe.runIf(kernels !== null)('wasm direct convolution (few channels)', () =>
     const big = randomView(Float32Array, [g.n, 4, g.h, g.w], false, rand);
     const x: View = { ...big, shape: [g.n, 2, g.h, g.w], offset: g.h * g.w };
     const wT = randomView(Float32Array, [K, M], false, rand);
-    const w: View = { data: wT.data, shape: [M, K], strides: [1, M], offset: 0 };
+    const w: View = { storage: wT.storage, shape: [M, K], strides: [1, M], offset: 0 };
     const gBig = randomView(Float32Array, [g.n, M, L + 3], false, rand);
-    const gOut: View = { data: gBig.data, shape: [g.n, M, L], strides: [M * (L + 3), L + 3, 1], offset: 2 };
+    const gOut: View = { storage: gBig.storage, shape: [g.n, M, L], strides: [M * (L + 3), L + 3, 1], offset: 2 };
     check(g, M, x, w, gOut, 'views');
   });
 
@@ -108,7 +108,7 @@ describe.runIf(kernels !== null)('wasm direct convolution (few channels)', () =>
     const M = 2;
     const rand = lcg(44);
     const x = randomView(Float32Array, [g.n, g.c, g.h, g.w], false, rand);
-    for (let i = 7; i < x.data.length; i += 8) x.data[i] = i % 16 === 7 ? Infinity : -Infinity;
+    for (let i = 7; i < x.storage.length; i += 8) x.storage[i] = i % 16 === 7 ? Infinity : -Infinity;
     const w = randomView(Float32Array, [M, 9], false, rand);
     const gOut = randomView(Float32Array, [g.n, M, g.oh * g.ow], false, rand);
     check(g, M, x, w, gOut, 'Inf past the windows');

@@ -87,8 +87,8 @@ export function makeDirectConv(k: WasmKernels) {
     const threads = pool === null ? 1 : pool.threads;
     const per = ex.convDirectScratch(g.c, g.h, g.w, g.kh, g.kw, g.sw, g.ph, g.pw, g.oh, g.ow, m, 0);
     // Resident operands are read where they are; reserving first, since it can move the scratch.
-    const xIn = isResident(k, x.data);
-    const wIn = isResident(k, w.data);
+    const xIn = isResident(k, x.storage);
+    const wIn = isResident(k, w.storage);
     const sizes = [PARAMS * 4, threads * per, xIn ? 0 : stagedSize(x) * 4, wIn ? 0 : stagedSize(w) * 4, g.n * m * g.oh * g.ow * 4];
     if (!k.reserve(sizes.reduce((sum, b) => sum + align(b), 0))) return null;
     base = k.base;
@@ -118,8 +118,8 @@ export function makeDirectConv(k: WasmKernels) {
     const o = forward(x, w, g, M, false);
     if (o === null) return false;
     const mem = k.f32();
-    if (out.offset === 0 && out.strides[0] === M * L) out.data.set(mem.subarray(o, o + g.n * M * L));
-    else for (let n = 0; n < g.n; n++) out.data.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L), out.offset + n * out.strides[0]!);
+    if (out.offset === 0 && out.strides[0] === M * L) out.storage.set(mem.subarray(o, o + g.n * M * L));
+    else for (let n = 0; n < g.n; n++) out.storage.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L), out.offset + n * out.strides[0]!);
     return true;
   }
 
@@ -127,7 +127,7 @@ export function makeDirectConv(k: WasmKernels) {
   function conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): boolean {
     const M = w.shape[0]!;
     const [sn, sm, sl] = gOut.strides as [number, number, number];
-    const image: View = { data: gOut.data, shape: [g.n, M, g.oh, g.ow], strides: [sn, sm, g.ow * sl, sl], offset: gOut.offset };
+    const image: View = { storage: gOut.storage, shape: [g.n, M, g.oh, g.ow], strides: [sn, sm, g.ow * sl, sl], offset: gOut.offset };
     // Padding (kh − 1)·dh − ph (possibly negative: a crop) brings the oh × ow gradient back to h × w.
     const ph = (g.kh - 1) * g.dh - g.ph;
     const pw = (g.kw - 1) * g.dw - g.pw;
@@ -144,8 +144,8 @@ export function makeDirectConv(k: WasmKernels) {
     const pool = poolFor(g.n, g.n * M * K * g.oh * g.ow);
     const threads = pool === null ? 1 : pool.threads;
     const per = ex.convDirectScratch(g.c, g.h, g.w, g.kh, g.kw, g.sw, g.ph, g.pw, g.oh, g.ow, M, 1);
-    const xIn = isResident(k, x.data);
-    const gIn = isResident(k, gOut.data);
+    const xIn = isResident(k, x.storage);
+    const gIn = isResident(k, gOut.storage);
     const sizes = [PARAMS * 4, threads * per, xIn ? 0 : stagedSize(x) * 4, gIn ? 0 : stagedSize(gOut) * 4, (g.n * M * K + SPARE) * 4, (M * K + SPARE) * 4];
     if (!k.reserve(sizes.reduce((sum, b) => sum + align(b), 0))) return false;
     base = k.base;

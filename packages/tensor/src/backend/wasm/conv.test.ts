@@ -19,7 +19,7 @@ function image(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, g: Conv2
   for (let b = 0; b < g.n; b++) for (let c = 0; c < g.c; c++) for (let y = 0; y < g.h; y++) for (let x = 0; x < g.w; x++) {
     data[offset + b * strides[0]! + c * strides[1]! + y * strides[2]! + x * strides[3]!] = rand() * 2 - 1;
   }
-  return { data, shape, strides, offset };
+  return { storage: data, shape, strides, offset };
 }
 
 describe.runIf(kernels !== null)('wasm maxPool2d', () => {
@@ -46,9 +46,9 @@ describe.runIf(kernels !== null)('wasm maxPool2d', () => {
         g = { ...g, ph, pw, oh, ow };
         const x = image(Ctor, g, t % 2 === 1, rand);
         // coarse values make ties common; a few NaNs and -Infinities test the reference's rules
-        for (let i = 0; i < x.data.length; i++) {
-          const v = x.data[i]!;
-          if (v === v) x.data[i] = rand() < 0.03 ? NaN : rand() < 0.03 ? -Infinity : Math.round(v * 2);
+        for (let i = 0; i < x.storage.length; i++) {
+          const v = x.storage[i]!;
+          if (v === v) x.storage[i] = rand() < 0.03 ? NaN : rand() < 0.03 ? -Infinity : Math.round(v * 2);
         }
         const count = g.n * g.c * g.oh * g.ow;
         const [want, got] = [new Ctor(count).fill(5), new Ctor(count).fill(5)];

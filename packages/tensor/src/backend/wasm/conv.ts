@@ -18,13 +18,13 @@ const geometryArgs = (g: Conv2dGeometry): number[] => [g.n, ...geometryTail(g)];
 export function makeMaxPool2d(k: WasmKernels, minOut = 256): (x: View, g: Conv2dGeometry, out: TypedArray, indices: Int32Array) => void {
   return function maxPool2d(x, g, out, indices) {
     const count = g.n * g.c * g.oh * g.ow;
-    if (count < minOut || !isFloat(out) || x.data.constructor !== out.constructor) {
+    if (count < minOut || !isFloat(out) || x.storage.constructor !== out.constructor) {
       jsMaxPool2d(x, g, out, indices);
       return;
     }
     const f32 = out instanceof Float32Array;
     const size = f32 ? 4 : 8;
-    const xIn = isResident(k, x.data);
+    const xIn = isResident(k, x.storage);
     const xBytes = xIn ? 0 : align(stagedSize(x) * size);
     const outBytes = align(count * size);
     if (!k.reserve(xBytes + outBytes + count * 4)) {

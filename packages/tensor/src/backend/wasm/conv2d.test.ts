@@ -34,9 +34,9 @@ describe.runIf(kernels !== null)('wasm conv2d, conv2dInputGrad, conv2dWeightGrad
 
         // forward into a channel slice of a wider output: group 1 of 2, NaN around it must stay
         const outData = new C(g.n * 2 * M * L).fill(NaN);
-        wasm.conv2d(x, w, g, { data: outData, shape: [g.n, M, L], strides: [2 * M * L, L, 1], offset: M * L });
+        wasm.conv2d(x, w, g, { storage: outData, shape: [g.n, M, L], strides: [2 * M * L, L, 1], offset: M * L });
         const want = new Float64Array(g.n * M * L);
-        jsConv2d(widen(x), widen(w), g, { data: want, shape: [g.n, M, L], strides: [M * L, L, 1], offset: 0 });
+        jsConv2d(widen(x), widen(w), g, { storage: want, shape: [g.n, M, L], strides: [M * L, L, 1], offset: 0 });
         const got = Array.from({ length: g.n * M * L }, (_, i) => outData[Math.floor(i / (M * L)) * 2 * M * L + M * L + (i % (M * L))]!);
         expectClose(got, want, tol, `conv2d ${label}`);
         for (let n = 0; n < g.n; n++) expect(Number.isNaN(outData[n * 2 * M * L]), `conv2d wrote outside its group ${label}`).toBe(true);

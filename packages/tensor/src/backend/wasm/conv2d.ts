@@ -84,13 +84,13 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
   function conv2d(x: View, w: View, g: Conv2dGeometry, out: View): void {
     const [M, K] = w.shape as [number, number];
     const L = g.oh * g.ow;
-    if (g.n * K * L < MIN_COLS || !usable(out.data, x.data, w.data)) return jsConv2d(x, w, g, out);
-    const f32 = out.data instanceof Float32Array;
+    if (g.n * K * L < MIN_COLS || !usable(out.storage, x.storage, w.storage)) return jsConv2d(x, w, g, out);
+    const f32 = out.storage instanceof Float32Array;
     if (f32 && directForward(g) && direct.conv2d(x, w, g, out)) return;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
-    const xBytes = isResident(k, x.data) ? 0 : stagedSize(x) * size;
-    const wBytes = isResident(k, w.data) ? 0 : stagedSize(w) * size;
+    const xBytes = isResident(k, x.storage) ? 0 : stagedSize(x) * size;
+    const wBytes = isResident(k, w.storage) ? 0 : stagedSize(w) * size;
     if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), xBytes, wBytes, round * K * L * size, g.n * M * L * size)) return jsConv2d(x, w, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
@@ -108,22 +108,22 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
       gemm.run(f32, [nb, M, L, K, sw.start * size, 0, sw.strides[0]!, sw.strides[1]!, cols, K * L, L, 1, outAt + n0 * M * L * size, M * L, L], scratch);
     }
     const o = outAt / size;
-    if (out.offset === 0 && out.strides[0] === M * L) out.data.set(mem.subarray(o, o + g.n * M * L));
-    else for (let n = 0; n < g.n; n++) out.data.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L), out.offset + n * out.strides[0]!);
+    if (out.offset === 0 && out.strides[0] === M * L) out.storage.set(mem.subarray(o, o + g.n * M * L));
+    else for (let n = 0; n < g.n; n++) out.storage.set(mem.subarray(o + n * M * L, o + (n + 1) * M * L), out.offset + n * out.strides[0]!);
   }
 
   function conv2dInputGrad(gOut: View, w: View, g: Conv2dGeometry, out: TypedArray): void {
     const [M, K] = w.shape as [number, number];
     const L = g.oh * g.ow;
-    if (g.n * K * L < MIN_COLS || !usable(out, gOut.data, w.data)) return jsConv2dInputGrad(gOut, w, g, out);
+    if (g.n * K * L < MIN_COLS || !usable(out, gOut.storage, w.storage)) return jsConv2dInputGrad(gOut, w, g, out);
     const f32 = out instanceof Float32Array;
     if (f32 && directInputGrad(g) && direct.conv2dInputGrad(gOut, w, g, out)) return;
     const size = f32 ? 4 : 8;
     const image = g.n * g.c * g.h * g.w;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
     const plane = g.c * g.h * g.w;
-    const gBytes = isResident(k, gOut.data) ? 0 : stagedSize(gOut) * size;
-    const wBytes = isResident(k, w.data) ? 0 : stagedSize(w) * size;
+    const gBytes = isResident(k, gOut.storage) ? 0 : stagedSize(gOut) * size;
+    const wBytes = isResident(k, w.storage) ? 0 : stagedSize(w) * size;
     if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), gBytes, wBytes, round * K * L * size, image * size)) return jsConv2dInputGrad(gOut, w, g, out);
     const arena = new Arena(k.base);
     const scratch = arena.take(gemm.scratchBytes(f32, round * M * K * L));
@@ -150,13 +150,13 @@ export function makeConv2d(k: WasmKernels, gemm: Gemm) {
     const M = gOut.shape[1]!;
     const K = g.c * g.kh * g.kw;
     const L = g.oh * g.ow;
-    if (g.n * K * L < MIN_COLS || !usable(out, x.data, gOut.data)) return jsConv2dWeightGrad(x, gOut, g, out);
+    if (g.n * K * L < MIN_COLS || !usable(out, x.storage, gOut.storage)) return jsConv2dWeightGrad(x, gOut, g, out);
     const f32 = out instanceof Float32Array;
     if (f32 && directWeightGrad(g) && direct.conv2dWeightGrad(x, gOut, g, out)) return;
     const size = f32 ? 4 : 8;
     const round = samplesPerRound(g, K * L * size, g.n * M * K * L);
-    const xBytes = isResident(k, x.data) ? 0 : stagedSize(x) * size;
-    const gBytes = isResident(k, gOut.data) ? 0 : stagedSize(gOut) * size;
+    const xBytes = isResident(k, x.storage) ? 0 : stagedSize(x) * size;
+    const gBytes = isResident(k, gOut.storage) ? 0 : stagedSize(gOut) * size;
     if (!reserveArena(k, gemm.scratchBytes(f32, round * M * K * L), xBytes, gBytes, round * K * L * size,
       (g.n * M * K + SPARE) * size, (M * K + SPARE) * size)) return jsConv2dWeightGrad(x, gOut, g, out);
     const arena = new Arena(k.base);

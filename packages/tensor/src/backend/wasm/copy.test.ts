@@ -47,15 +47,15 @@ describe.runIf(heap !== null)('wasm strided copy', () => {
   /** Permutes `shape` (row-major strides) by `perm`: the view a `.permute(perm)` gives. */
   const permuted = (data: TypedArray, shape: number[], perm: number[], offset = 0): View => {
     const st = contiguousStrides(shape);
-    return { data, shape: perm.map((p) => shape[p]!), strides: perm.map((p) => st[p]!), offset };
+    return { storage: data, shape: perm.map((p) => shape[p]!), strides: perm.map((p) => st[p]!), offset };
   };
   const layouts: [string, number, (data: TypedArray) => View][] = [
     // [name, elements the source array needs, the source view]
     ['attention heads [32, 16, 4, 32] → [32, 4, 16, 32]', 65536, (d) => permuted(d, [32, 16, 4, 32], [0, 2, 1, 3])],
     ['transpose [70, 33]', 2310, (d) => permuted(d, [70, 33], [1, 0])],
     ['rows of 3 (no whole vector) [3, 500, 3] → [500, 3, 3]', 4500, (d) => permuted(d, [3, 500, 3], [1, 0, 2])],
-    ['offset contiguous', 3000, (d) => ({ data: d, shape: [2000], strides: [1], offset: 999 })],
-    ['broadcast row (stride 0) [40, 64]', 64, (d) => ({ data: d, shape: [40, 64], strides: [0, 1], offset: 0 })],
+    ['offset contiguous', 3000, (d) => ({ storage: d, shape: [2000], strides: [1], offset: 999 })],
+    ['broadcast row (stride 0) [40, 64]', 64, (d) => ({ storage: d, shape: [40, 64], strides: [0, 1], offset: 0 })],
     ['four merged dims [2, 3, 8, 5, 6] → [2, 3, 5, 8, 6]', 1440, (d) => permuted(d, [2, 3, 8, 5, 6], [0, 1, 3, 2, 4])],
   ];
 
@@ -66,11 +66,11 @@ describe.runIf(heap !== null)('wasm strided copy', () => {
           const src = view(filled(C, need, srcIn, need));
           const n = src.shape.reduce((a, b) => a * b, 1);
           const want = new C(n);
-          jsCopy(src, { data: want, shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 });
+          jsCopy(src, { storage: want, shape: src.shape, strides: contiguousStrides(src.shape), offset: 0 });
           const out = filled(C, n + 8, dstIn, 3);
           const before = bits(out, 0, 4);
           calls = 0;
-          wasm.copy(src, { data: out, shape: src.shape, strides: contiguousStrides(src.shape), offset: 4 });
+          wasm.copy(src, { storage: out, shape: src.shape, strides: contiguousStrides(src.shape), offset: 4 });
           expect(calls, 'the wasm kernel ran').toBe(1);
           expect(bits(out, 4, n)).toEqual(bits(want, 0, n));
           // Nothing before the destination view is touched, nor after it.
@@ -82,10 +82,10 @@ describe.runIf(heap !== null)('wasm strided copy', () => {
 
   it('leaves views whose bytes overlap to JS, which copies in order: two views of one array, two arrays over one block', () => {
     const layouts: ((b: Float32Array) => [View, View])[] = [
-      (b) => [{ data: b, shape: [64, 64], strides: [1, 64], offset: 0 }, { data: b, shape: [64, 64], strides: [64, 1], offset: 2048 }],
+      (b) => [{ storage: b, shape: [64, 64], strides: [1, 64], offset: 0 }, { storage: b, shape: [64, 64], strides: [64, 1], offset: 2048 }],
       (b) => [
-        { data: new Float32Array(b.buffer, b.byteOffset, 4096), shape: [64, 64], strides: [1, 64], offset: 0 },
-        { data: new Float32Array(b.buffer, b.byteOffset + 4032 * 4, 4096), shape: [64, 64], strides: [64, 1], offset: 0 },
+        { storage: new Float32Array(b.buffer, b.byteOffset, 4096), shape: [64, 64], strides: [1, 64], offset: 0 },
+        { storage: new Float32Array(b.buffer, b.byteOffset + 4032 * 4, 4096), shape: [64, 64], strides: [64, 1], offset: 0 },
       ],
     ];
     for (const views of layouts) {
@@ -107,10 +107,10 @@ describe.runIf(heap !== null)('wasm strided copy', () => {
     const lower = new Float32Array(shared.buffer, shared.byteOffset, 4096);
     const upper = new Float32Array(shared.buffer, shared.byteOffset + 4096 * 4, 4096);
     const want = new Float32Array(4096);
-    const s: View = { data: lower, shape: [64, 64], strides: [1, 64], offset: 0 };
-    jsCopy(s, { data: want, shape: [64, 64], strides: [64, 1], offset: 0 });
+    const s: View = { storage: lower, shape: [64, 64], strides: [1, 64], offset: 0 };
+    jsCopy(s, { storage: want, shape: [64, 64], strides: [64, 1], offset: 0 });
     calls = 0;
-    wasm.copy(s, { data: upper, shape: [64, 64], strides: [64, 1], offset: 0 });
+    wasm.copy(s, { storage: upper, shape: [64, 64], strides: [64, 1], offset: 0 });
     expect(calls).toBe(1);
     expect(bits(upper, 0, 4096)).toEqual(bits(want, 0, 4096));
   });
@@ -119,9 +119,9 @@ describe.runIf(heap !== null)('wasm strided copy', () => {
     const src = filled(Float32Array, 4096, true, 9);
     const out = filled(Float32Array, 4096 + 64, true, 10);
     const want = new Float32Array(out);
-    const dst: View = { data: out, shape: [64, 64], strides: [1, 65], offset: 0 };
-    const s: View = { data: src, shape: [64, 64], strides: [64, 1], offset: 0 };
-    jsCopy(s, { ...dst, data: want });
+    const dst: View = { storage: out, shape: [64, 64], strides: [1, 65], offset: 0 };
+    const s: View = { storage: src, shape: [64, 64], strides: [64, 1], offset: 0 };
+    jsCopy(s, { ...dst, storage: want });
     calls = 0;
     wasm.copy(s, dst);
     expect(calls).toBe(1);
@@ -131,18 +131,18 @@ describe.runIf(heap !== null)('wasm strided copy', () => {
   it('leaves to JS what it does not take, with the same results: a sparse source, a strided JS destination, five merged dims', () => {
     const cases: [View, View][] = [];
     const big = filled(Float32Array, 40000, false, 1);
-    cases.push([{ data: big, shape: [64, 32], strides: [600, 1], offset: 7 }, { data: new Float32Array(2048), shape: [64, 32], strides: [32, 1], offset: 0 }]);
+    cases.push([{ storage: big, shape: [64, 32], strides: [600, 1], offset: 7 }, { storage: new Float32Array(2048), shape: [64, 32], strides: [32, 1], offset: 0 }]);
     const src = filled(Float32Array, 4096, true, 2);
-    cases.push([{ data: src, shape: [64, 64], strides: [64, 1], offset: 0 }, { data: new Float32Array(4096), shape: [64, 64], strides: [1, 64], offset: 0 }]);
+    cases.push([{ storage: src, shape: [64, 64], strides: [64, 1], offset: 0 }, { storage: new Float32Array(4096), shape: [64, 64], strides: [1, 64], offset: 0 }]);
     const five = filled(Float32Array, 4608, true, 4);
-    cases.push([permuted(five, [2, 3, 4, 6, 4, 4], [1, 0, 3, 2, 5, 4]), { data: new Float32Array(4608), shape: [3, 2, 6, 4, 4, 4], strides: contiguousStrides([3, 2, 6, 4, 4, 4]), offset: 0 }]);
+    cases.push([permuted(five, [2, 3, 4, 6, 4, 4], [1, 0, 3, 2, 5, 4]), { storage: new Float32Array(4608), shape: [3, 2, 6, 4, 4, 4], strides: contiguousStrides([3, 2, 6, 4, 4, 4]), offset: 0 }]);
     for (const [s, d] of cases) {
-      const want = new Float32Array(d.data as Float32Array);
-      jsCopy(s, { ...d, data: want });
+      const want = new Float32Array(d.storage as Float32Array);
+      jsCopy(s, { ...d, storage: want });
       calls = 0;
       wasm.copy(s, d);
       expect(calls, 'left to JS').toBe(0);
-      expect(bits(d.data, 0, d.data.length)).toEqual(bits(want, 0, want.length));
+      expect(bits(d.storage, 0, d.storage.length)).toEqual(bits(want, 0, want.length));
     }
   });
 });

@@ -19,8 +19,8 @@ function values(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, n: numb
   });
 }
 
-const flat = (data: TypedArray, n: number, offset = 0): View => ({ data, shape: [n], strides: [1], offset });
-const scalarView = (data: TypedArray, n: number, offset: number): View => ({ data, shape: [n], strides: [0], offset });
+const flat = (data: TypedArray, n: number, offset = 0): View => ({ storage: data, shape: [n], strides: [1], offset });
+const scalarView = (data: TypedArray, n: number, offset: number): View => ({ storage: data, shape: [n], strides: [0], offset });
 /** Equal as IEEE values: NaN equals NaN and -0 differs from 0. */
 const same = (x: ArrayLike<number>, y: ArrayLike<number>) => expect(Array.from(x).map(String)).toEqual(Array.from(y).map(String));
 
@@ -94,13 +94,13 @@ describe.runIf(kernels !== null)('wasm elementwise', () => {
       const bias = values(Ctor, 6, 10);
       const row = values(Ctor, 50 + 1, 11);
       const layouts: [string, View][] = [
-        ['full', { data: full, shape, strides: [300, 50, 1], offset: 3 }],
-        ['channel bias', { data: bias, shape, strides: [0, 1, 0], offset: 0 }],
-        ['row', { data: row, shape, strides: [0, 0, 1], offset: 1 }],
-        ['column', { data: full, shape, strides: [50, 1, 0], offset: 0 }],
-        ['scalar', { data: bias, shape, strides: [0, 0, 0], offset: 2 }],
+        ['full', { storage: full, shape, strides: [300, 50, 1], offset: 3 }],
+        ['channel bias', { storage: bias, shape, strides: [0, 1, 0], offset: 0 }],
+        ['row', { storage: row, shape, strides: [0, 0, 1], offset: 1 }],
+        ['column', { storage: full, shape, strides: [50, 1, 0], offset: 0 }],
+        ['scalar', { storage: bias, shape, strides: [0, 0, 0], offset: 2 }],
         // a sparse view (each row a short piece of a much longer one): left to the JS kernel
-        ['slice', { data: values(Ctor, 24 * 500, 12), shape, strides: [3000, 500, 1], offset: 4 }],
+        ['slice', { storage: values(Ctor, 24 * 500, 12), shape, strides: [3000, 500, 1], offset: 4 }],
       ];
       for (const op of ['add', 'mul', 'maximum', 'gt'] as const) {
         const Out = op === 'gt' ? Uint8Array : Ctor;
@@ -108,7 +108,7 @@ describe.runIf(kernels !== null)('wasm elementwise', () => {
           for (const [lb, bv] of layouts) {
             const want = new Out(1202).fill(3);
             const got = new Out(1202).fill(3);
-            const o = (data: TypedArray): View => ({ data, shape, strides: [300, 50, 1], offset: 2 });
+            const o = (data: TypedArray): View => ({ storage: data, shape, strides: [300, 50, 1], offset: 2 });
             jsBinary(op, av, bv, o(want));
             wasm.binary(op, av, bv, o(got));
             expect(Array.from(got).map(String), `${op} ${la} ${lb}`).toEqual(Array.from(want).map(String));
@@ -131,9 +131,9 @@ describe.runIf(kernels !== null)('wasm elementwise', () => {
 
   it('leaves strided views, short runs, ints, mixed dtypes and other ops to the JS kernels', () => {
     const x = values(Float32Array, 4096, 1);
-    const strided: View = { data: x, shape: [2048], strides: [2], offset: 0 };
+    const strided: View = { storage: x, shape: [2048], strides: [2], offset: 0 };
     // A scalar broadcast to 2048 elements (stride 0), as the backward of a mean hands it on.
-    const broadcast: View = { data: x, shape: [2048], strides: [0], offset: 5 };
+    const broadcast: View = { storage: x, shape: [2048], strides: [0], offset: 5 };
     for (const [op, input, n] of [['relu', strided, 2048], ['exp', flat(x, 4096), 4096], ['relu', flat(x, 100), 100], ['square', broadcast, 2048], ['abs', broadcast, 2048]] as const) {
       const want = new Float32Array(n);
       const got = new Float32Array(n);

@@ -33,8 +33,8 @@ const numelOf = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 /** The bytes of its buffer a view can reach: [first, end). */
 function byteSpan(v: View): [number, number] {
   const [first, count] = span(v);
-  const size = v.data.BYTES_PER_ELEMENT;
-  return [v.data.byteOffset + first * size, v.data.byteOffset + (first + count) * size];
+  const size = v.storage.BYTES_PER_ELEMENT;
+  return [v.storage.byteOffset + first * size, v.storage.byteOffset + (first + count) * size];
 }
 
 const overlaps = (a: [number, number], b: [number, number]) => a[0] < b[1] && b[0] < a[1];
@@ -114,15 +114,15 @@ export function makeElementwise(k: WasmKernels) {
   /** Copies the run of view `v` (n elements, or 1 when it steps 0) to byte `at`; returns the bytes used. */
   function put(v: View, pos: number, step: number, n: number, size: number, at: number): number {
     const count = step === 0 ? 1 : n;
-    (size === 4 ? k.f32() : size === 8 ? k.f64() : k.u8()).set(v.data.subarray(pos, pos + count), at / size);
+    (size === 4 ? k.f32() : size === 8 ? k.f64() : k.u8()).set(v.storage.subarray(pos, pos + count), at / size);
     return room(count, size);
   }
 
   function unary(op: UnaryOp, x: View, out: View, p = 0, q = 0): void {
-    const size = floatKind(out.data);
+    const size = floatKind(out.storage);
     const act = size === 4 ? ACTIVATION[op] : undefined;
     const code = act ?? UNARY[op];
-    const it = code === undefined || size === 0 || x.data.constructor !== out.data.constructor ? null : runs(out.shape, [x, out], numelOf(out.shape));
+    const it = code === undefined || size === 0 || x.storage.constructor !== out.storage.constructor ? null : runs(out.shape, [x, out], numelOf(out.shape));
     // NOTE: the kernel reads x as a run of n elements; a broadcast input (one scalar, step 0) goes to JS.
     if (!it || it.inner[0] !== 1 || !k.reserve(2 * room(it.n, size))) {
       jsUnary(op, x, out, p, q);
@@ -131,16 +131,16 @@ export function makeElementwise(k: WasmKernels) {
     const n = it.n;
     // A resident input is read where it is; a resident output that is its whole storage is written in place
     // (the kernels' whole-vector overrun then lands in the block's padding).
-    const xIn = isResident(k, x.data);
-    const outIn = isWhole(k, out.data, it.pos[1]!, n);
-    const xAt = xIn ? x.data.byteOffset + it.pos[0]! * size : k.base;
+    const xIn = isResident(k, x.storage);
+    const outIn = isWhole(k, out.storage, it.pos[1]!, n);
+    const xAt = xIn ? x.storage.byteOffset + it.pos[0]! * size : k.base;
     const staged = xIn ? 0 : put(x, it.pos[0]!, 1, n, size, xAt);
-    const outAt = outIn ? out.data.byteOffset : k.base + staged;
+    const outAt = outIn ? out.storage.byteOffset : k.base + staged;
     if (act !== undefined) ex.activationF32(act, xAt, outAt, n);
     else (size === 4 ? ex.unaryF32 : ex.unaryF64)(code!, xAt, outAt, n, p, q);
     if (outIn) return;
     const mem = size === 4 ? k.f32() : k.f64();
-    out.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
+    out.storage.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }
 
   function binary(op: BinaryOp, a: View, b: View, out: View): void {
@@ -151,19 +151,19 @@ export function makeElementwise(k: WasmKernels) {
     }
     const arithmetic = ARITHMETIC[op];
     const comparison = COMPARISON[op];
-    const size = floatKind(a.data);
-    const outSize = comparison !== undefined ? (out.data instanceof Uint8Array ? 1 : 0) : arithmetic !== undefined ? floatKind(out.data) : 0;
-    const ok = size !== 0 && a.data.constructor === b.data.constructor
-      && (outSize === 1 || (outSize === size && out.data.constructor === a.data.constructor));
+    const size = floatKind(a.storage);
+    const outSize = comparison !== undefined ? (out.storage instanceof Uint8Array ? 1 : 0) : arithmetic !== undefined ? floatKind(out.storage) : 0;
+    const ok = size !== 0 && a.storage.constructor === b.storage.constructor
+      && (outSize === 1 || (outSize === size && out.storage.constructor === a.storage.constructor));
     // The plan addresses the inputs through their own strides, so sparse ones (which stage would gather)
     // stay in JS unless they are resident (read where they are, no gather needed).
-    const aIn = ok && isResident(k, a.data);
-    const bIn = ok && isResident(k, b.data);
+    const aIn = ok && isResident(k, a.storage);
+    const bIn = ok && isResident(k, b.storage);
     const p = ok && (aIn || isDense(a)) && (bIn || isDense(b)) ? plan(a, b, out) : null;
     // The output is written in place when it is its whole resident storage, unless a row's overrun (the
     // kernels store whole vectors) could land on an input row not yet read: out aliasing an input.
-    const outIn = p !== null && isWhole(k, out.data, out.offset, count)
-      && ((p.n * outSize) % 16 === 0 || (a.data !== out.data && b.data !== out.data));
+    const outIn = p !== null && isWhole(k, out.storage, out.offset, count)
+      && ((p.n * outSize) % 16 === 0 || (a.storage !== out.storage && b.storage !== out.storage));
     const aSize = p && !aIn ? stagedSize(a) : 0;
     const bSize = p && !bIn ? stagedSize(b) : 0;
     if (!p || !k.reserve(room(aSize, size) + room(bSize, size) + (outIn ? 0 : room(count, outSize)))) {
@@ -173,7 +173,7 @@ export function makeElementwise(k: WasmKernels) {
     const mem = size === 4 ? k.f32() : k.f64();
     const aAt = k.base;
     const bAt = aAt + room(aSize, size);
-    const outAt = outIn ? out.data.byteOffset : bAt + room(bSize, size);
+    const outAt = outIn ? out.storage.byteOffset : bAt + room(bSize, size);
     const sa = aIn ? residentView(a, size) : stage(a, mem, aAt / size);
     const sb = bIn ? residentView(b, size) : stage(b, mem, bAt / size);
     const run = outSize === 1 ? (size === 4 ? ex.compareF32 : ex.compareF64) : (size === 4 ? ex.binaryF32 : ex.binaryF64);
@@ -196,7 +196,7 @@ export function makeElementwise(k: WasmKernels) {
     }
     if (outIn) return;
     const src = outSize === 1 ? k.u8() : mem;
-    out.data.set(src.subarray(outAt / outSize, outAt / outSize + count), out.offset);
+    out.storage.set(src.subarray(outAt / outSize, outAt / outSize + count), out.offset);
   }
 
   /**
@@ -206,22 +206,22 @@ export function makeElementwise(k: WasmKernels) {
    */
   function copy(src: View, dst: View): void {
     if (copyInWasm(src, dst)) return;
-    const size = floatKind(dst.data);
-    const it = size !== 0 && src.data instanceof Uint8Array ? runs(dst.shape, [src, dst], numelOf(dst.shape)) : null;
+    const size = floatKind(dst.storage);
+    const it = size !== 0 && src.storage instanceof Uint8Array ? runs(dst.shape, [src, dst], numelOf(dst.shape)) : null;
     if (!it || !k.reserve(room(it.n, 1) + room(it.n, size))) {
       jsCopy(src, dst);
       return;
     }
     const n = it.n;
-    const srcIn = isResident(k, src.data);
-    const outIn = isWhole(k, dst.data, it.pos[1]!, n);
-    const srcAt = srcIn ? src.data.byteOffset + it.pos[0]! : k.base;
+    const srcIn = isResident(k, src.storage);
+    const outIn = isWhole(k, dst.storage, it.pos[1]!, n);
+    const srcAt = srcIn ? src.storage.byteOffset + it.pos[0]! : k.base;
     const staged = srcIn ? 0 : put(src, it.pos[0]!, 1, n, 1, srcAt);
-    const outAt = outIn ? dst.data.byteOffset : k.base + staged;
+    const outAt = outIn ? dst.storage.byteOffset : k.base + staged;
     (size === 4 ? ex.boolToF32 : ex.boolToF64)(srcAt, outAt, n);
     if (outIn) return;
     const mem = size === 4 ? k.f32() : k.f64();
-    dst.data.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
+    dst.storage.set(mem.subarray(outAt / size, outAt / size + n), it.pos[1]!);
   }
 
   /**
@@ -233,7 +233,7 @@ export function makeElementwise(k: WasmKernels) {
    * element in order.
    */
   function copyInWasm(src: View, dst: View): boolean {
-    const s = src.data, d = dst.data;
+    const s = src.storage, d = dst.storage;
     if (s.constructor !== d.constructor || (s.BYTES_PER_ELEMENT !== 4 && s.BYTES_PER_ELEMENT !== 8)) return false;
     const count = numelOf(dst.shape);
     if (count < MIN_ELEMENTS) return false;

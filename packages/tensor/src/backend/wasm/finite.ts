@@ -11,7 +11,7 @@ const MIN_ELEMENTS = 2048;
 export function makeAllFinite(k: WasmKernels): (x: View) => boolean {
   const ex = k.exports;
   return function allFinite(x) {
-    const d = x.data;
+    const d = x.storage;
     const size = d instanceof Float32Array ? 4 : d instanceof Float64Array ? 8 : 0;
     // The span of storage the view reaches; when it is as long as the view, it holds exactly its elements.
     let n = 1;

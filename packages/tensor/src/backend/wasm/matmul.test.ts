@@ -41,10 +41,10 @@ function operand(Ctor: Float32ArrayConstructor | Float64ArrayConstructor, rows: 
   }
   const data = new Ctor(size).fill(NaN);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) data[offset + i * strides[0]! + j * strides[1]!] = rand() * 2 - 1;
-  return { data, shape: [rows, cols], strides, offset };
+  return { storage: data, shape: [rows, cols], strides, offset };
 }
 
-const absView = (v: View): View => ({ ...v, data: v.data.map(Math.abs) as TypedArray });
+const absView = (v: View): View => ({ ...v, storage: v.storage.map(Math.abs) as TypedArray });
 
 /**
  * Checks `out` against the float64-accumulated JS product elementwise with the classic dot-product bound
@@ -53,14 +53,14 @@ const absView = (v: View): View => ({ ...v, data: v.data.map(Math.abs) as TypedA
 function expectProduct(run: (a: View, b: View, out: TypedArray) => void, a: View, b: View, label: string): void {
   const [M, K] = a.shape as [number, number];
   const N = b.shape[1]!;
-  const Ctor = a.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
+  const Ctor = a.storage.constructor as Float32ArrayConstructor | Float64ArrayConstructor;
   const u = Ctor === Float32Array ? 2 ** -24 : 2 ** -53;
   const out = new Ctor(M * N + 5).fill(12345);
   run(a, b, out);
   const expected = new Float64Array(M * N);
   const bound = new Float64Array(M * N);
-  jsMatmul({ ...a, data: Float64Array.from(a.data) }, { ...b, data: Float64Array.from(b.data) }, expected);
-  jsMatmul(absView({ ...a, data: Float64Array.from(a.data) }), absView({ ...b, data: Float64Array.from(b.data) }), bound);
+  jsMatmul({ ...a, storage: Float64Array.from(a.storage) }, { ...b, storage: Float64Array.from(b.storage) }, expected);
+  jsMatmul(absView({ ...a, storage: Float64Array.from(a.storage) }), absView({ ...b, storage: Float64Array.from(b.storage) }), bound);
   for (let i = 0; i < M * N; i++) {
     const err = Math.abs(out[i]! - expected[i]!);
     if (!(err <= (K + 2) * u * bound[i]! + 1e-300)) {
@@ -116,17 +116,17 @@ describe.runIf(kernels !== null)('wasm matmul', () => {
 
     it(`${dtype}: an empty inner dimension gives zeros; empty outputs write nothing`, () => {
       const out = new Ctor(7).fill(9);
-      everything({ data: new Ctor(0), shape: [2, 0], strides: [0, 1], offset: 0 }, { data: new Ctor(0), shape: [0, 3], strides: [3, 1], offset: 0 }, out);
+      everything({ storage: new Ctor(0), shape: [2, 0], strides: [0, 1], offset: 0 }, { storage: new Ctor(0), shape: [0, 3], strides: [3, 1], offset: 0 }, out);
       expect(Array.from(out)).toEqual([0, 0, 0, 0, 0, 0, 9]);
       const untouched = new Ctor(2).fill(9);
-      everything({ data: new Ctor(6), shape: [0, 6], strides: [6, 1], offset: 0 }, { data: new Ctor(6), shape: [6, 1], strides: [1, 1], offset: 0 }, untouched);
+      everything({ storage: new Ctor(6), shape: [0, 6], strides: [6, 1], offset: 0 }, { storage: new Ctor(6), shape: [6, 1], strides: [1, 1], offset: 0 }, untouched);
       expect(Array.from(untouched)).toEqual([9, 9]);
     });
   }
 
   it('leaves int32 to the JS kernel (exact integer products)', () => {
-    const a: View = { data: Int32Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3], strides: [3, 1], offset: 0 };
-    const b: View = { data: Int32Array.from([7, 8, 9, 10, 11, 12]), shape: [3, 2], strides: [2, 1], offset: 0 };
+    const a: View = { storage: Int32Array.from([1, 2, 3, 4, 5, 6]), shape: [2, 3], strides: [3, 1], offset: 0 };
+    const b: View = { storage: Int32Array.from([7, 8, 9, 10, 11, 12]), shape: [3, 2], strides: [2, 1], offset: 0 };
     const out = new Int32Array(4);
     everything(a, b, out);
     expect(Array.from(out)).toEqual([58, 64, 139, 154]);

@@ -106,7 +106,7 @@ export function makeMatmul(k: WasmKernels, opts: MatmulOptions = {}): (a: View, 
   };
 }
 
-const batchOfOne = (v: View): View => ({ data: v.data, shape: [1, ...v.shape], strides: [0, ...v.strides], offset: v.offset });
+const batchOfOne = (v: View): View => ({ storage: v.storage, shape: [1, ...v.shape], strides: [0, ...v.strides], offset: v.offset });
 
 /**
  * A `Backend.bmm`: the whole batch `[B, M, K]`·`[B, K, N]` is one staged GEMM call (batch strides, stride 0
@@ -120,7 +120,7 @@ export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_
     const [B, M, K] = a.shape as [number, number, number];
     const N = b.shape[2]!;
     const f32 = out instanceof Float32Array;
-    if ((!f32 && !(out instanceof Float64Array)) || a.data.constructor !== out.constructor || b.data.constructor !== out.constructor
+    if ((!f32 && !(out instanceof Float64Array)) || a.storage.constructor !== out.constructor || b.storage.constructor !== out.constructor
       || B * M * N * K < minWork) {
       jsBmm(a, b, out);
       return;
@@ -132,8 +132,8 @@ export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_
     }
     const size = f32 ? 4 : 8;
     // Resident operands are read in place and a resident product written in place; the rest is staged.
-    const aIn = isResident(k, a.data);
-    const bIn = isResident(k, b.data);
+    const aIn = isResident(k, a.storage);
+    const bIn = isResident(k, b.storage);
     const cIn = isResident(k, out);
     const fixed = align(gemm.scratchBytes(f32, B * M * N * K));
     const aBytes = aIn ? 0 : align(stagedSize(a) * size);

@@ -35,7 +35,7 @@ export function makeElementwiseExpr(k: WasmKernels, allFinite: (x: View) => bool
   const fallback = (kernel: ElementwiseKernel, arrays: readonly TypedArray[], scalars: readonly number[], checkFinite: boolean): boolean => {
     jsElementwise(kernel, arrays, scalars);
     const out = arrays[0]!;
-    return !checkFinite || allFinite({ data: out, shape: [out.length], strides: [1], offset: 0 });
+    return !checkFinite || allFinite({ storage: out, shape: [out.length], strides: [1], offset: 0 });
   };
   return function elementwise(kernel: ElementwiseKernel, arrays: readonly TypedArray[], scalars: readonly number[], checkFinite = false): boolean {
     const n = arrays[0]!.length;

@@ -23,14 +23,14 @@ describe.runIf(kernels !== null)('wasm reduce', () => {
     const data = filled(Ctor, 40000, 3);
     // [lead…, reduced…] views over `data`, with the reduced rank
     const cases: [string, View, number, 'exact' | 'close'][] = [
-      ['batch sum of a weight gradient [2400, 16]', { data, shape: [2401, 16], strides: [1, 2401], offset: 5 }, 1, 'exact'],
-      ['bias gradient [6, 64, 50] over two dims', { data, shape: [6, 64, 50], strides: [1, 6, 384], offset: 0 }, 2, 'exact'],
-      ['lead [7] unit stride, three reduced dims merging to two', { data, shape: [7, 5, 4, 30], strides: [1, 7, 35, 140], offset: 1 }, 3, 'exact'],
-      ['conv bias gradient [6, 64, 96]: contiguous runs', { data, shape: [6, 64, 96], strides: [96, 576, 1], offset: 0 }, 2, 'close'],
-      ['rows of a matrix [300, 101]', { data, shape: [300, 101], strides: [101, 1], offset: 3 }, 1, 'close'],
-      ['everything [33, 65]', { data, shape: [33, 65], strides: [65, 1], offset: 0 }, 2, 'close'],
-      ['a narrow slice [8, 1200] of a wider matrix (JS path)', { data, shape: [8, 1200], strides: [4000, 1], offset: 7 }, 1, 'exact'],
-      ['a narrow column slice [1200, 8] (JS path)', { data, shape: [1200, 8], strides: [1, 4000], offset: 2 }, 1, 'exact'],
+      ['batch sum of a weight gradient [2400, 16]', { storage: data, shape: [2401, 16], strides: [1, 2401], offset: 5 }, 1, 'exact'],
+      ['bias gradient [6, 64, 50] over two dims', { storage: data, shape: [6, 64, 50], strides: [1, 6, 384], offset: 0 }, 2, 'exact'],
+      ['lead [7] unit stride, three reduced dims merging to two', { storage: data, shape: [7, 5, 4, 30], strides: [1, 7, 35, 140], offset: 1 }, 3, 'exact'],
+      ['conv bias gradient [6, 64, 96]: contiguous runs', { storage: data, shape: [6, 64, 96], strides: [96, 576, 1], offset: 0 }, 2, 'close'],
+      ['rows of a matrix [300, 101]', { storage: data, shape: [300, 101], strides: [101, 1], offset: 3 }, 1, 'close'],
+      ['everything [33, 65]', { storage: data, shape: [33, 65], strides: [65, 1], offset: 0 }, 2, 'close'],
+      ['a narrow slice [8, 1200] of a wider matrix (JS path)', { storage: data, shape: [8, 1200], strides: [4000, 1], offset: 7 }, 1, 'exact'],
+      ['a narrow column slice [1200, 8] (JS path)', { storage: data, shape: [1200, 8], strides: [1, 4000], offset: 2 }, 1, 'exact'],
     ];
     for (const [label, x, rank, mode] of cases) {
       it(`${dtype}: ${label}`, () => {
@@ -53,11 +53,11 @@ describe.runIf(kernels !== null)('wasm reduce', () => {
     const data = filled(Float32Array, 5000, 1);
     const ints = Int32Array.from(data, (v) => Math.round(v * 100));
     for (const [op, x] of [
-      ['max', { data, shape: [50, 100], strides: [100, 1], offset: 0 }],
-      ['sum', { data: ints, shape: [50, 100], strides: [100, 1], offset: 0 }],
-      ['sum', { data, shape: [10, 10], strides: [1, 10], offset: 0 }],
+      ['max', { storage: data, shape: [50, 100], strides: [100, 1], offset: 0 }],
+      ['sum', { storage: ints, shape: [50, 100], strides: [100, 1], offset: 0 }],
+      ['sum', { storage: data, shape: [10, 10], strides: [1, 10], offset: 0 }],
     ] as const) {
-      const Out = x.data.constructor as Float32ArrayConstructor;
+      const Out = x.storage.constructor as Float32ArrayConstructor;
       const want = new Out(x.shape[0]!);
       const got = new Out(x.shape[0]!);
       jsReduce(op, x, 1, want);

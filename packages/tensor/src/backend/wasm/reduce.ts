@@ -17,7 +17,7 @@ export function makeReduce(k: WasmKernels): (op: ReduceOp, x: View, rank: number
   return function reduce(op, x, rank, out) {
     const size = out instanceof Float32Array ? 4 : out instanceof Float64Array ? 8 : 0;
     const numel = x.shape.reduce((p, d) => p * d, 1);
-    if (op !== 'sum' || size === 0 || x.data.constructor !== out.constructor || numel < MIN_ELEMENTS) {
+    if (op !== 'sum' || size === 0 || x.storage.constructor !== out.constructor || numel < MIN_ELEMENTS) {
       jsReduce(op, x, rank, out);
       return;
     }
@@ -29,7 +29,7 @@ export function makeReduce(k: WasmKernels): (op: ReduceOp, x: View, rank: number
     const rd = red.dims;
     const rs = red.strides[0]!;
     // A resident x is read where it is; sumCols stores whole vectors, so out is written in place only when it is a whole block.
-    const xIn = isResident(k, x.data);
+    const xIn = isResident(k, x.storage);
     const outIn = isWhole(k, out, 0, L);
     const staged = xIn ? 0 : stagedSize(x);
     const cols = lead.dims.length === 1 && ls === 1 && rd.length <= 2;

@@ -54,16 +54,16 @@ describe.runIf(kernels !== null)('wasm softmax and cross-entropy', () => {
     const large = uniform(Ctor, 70000, 80, 120, 5);
     const wide = uniform(Ctor, 70000, -150, 10, 7);
     const views: [string, View][] = [
-      ['contiguous [256, 1000]', { data: data, shape: [256, 1000], strides: [1000, 1], offset: 0 }],
-      ['rows of 13 (not whole vectors) [60, 13]', { data: data, shape: [60, 13], strides: [13, 1], offset: 3 }],
-      ['rows of 1 [300, 1]', { data: data, shape: [300, 1], strides: [1, 1], offset: 0 }],
-      ['leading dims merging [7, 5, 40]', { data: data, shape: [7, 5, 40], strides: [200, 40, 1], offset: 1 }],
-      ['a column slice [300, 101] of [300, 150]', { data: data, shape: [300, 101], strides: [150, 1], offset: 20 }],
-      ['a row broadcast over 64 rows [64, 77]', { data: data, shape: [64, 77], strides: [0, 1], offset: 9 }],
-      ['over the leading dim of [50, 40] (gathered)', { data: data, shape: [40, 50], strides: [1, 40], offset: 0 }],
-      ['a narrow slice [8, 300] of [8, 4000] (gathered)', { data: data, shape: [8, 300], strides: [4000, 1], offset: 5 }],
-      ['logits near 100 [40, 257]', { data: large, shape: [40, 257], strides: [257, 1], offset: 0 }],
-      ['logits in [-150, 10]: exps underflow, subnormal results [40, 301]', { data: wide, shape: [40, 301], strides: [301, 1], offset: 0 }],
+      ['contiguous [256, 1000]', { storage: data, shape: [256, 1000], strides: [1000, 1], offset: 0 }],
+      ['rows of 13 (not whole vectors) [60, 13]', { storage: data, shape: [60, 13], strides: [13, 1], offset: 3 }],
+      ['rows of 1 [300, 1]', { storage: data, shape: [300, 1], strides: [1, 1], offset: 0 }],
+      ['leading dims merging [7, 5, 40]', { storage: data, shape: [7, 5, 40], strides: [200, 40, 1], offset: 1 }],
+      ['a column slice [300, 101] of [300, 150]', { storage: data, shape: [300, 101], strides: [150, 1], offset: 20 }],
+      ['a row broadcast over 64 rows [64, 77]', { storage: data, shape: [64, 77], strides: [0, 1], offset: 9 }],
+      ['over the leading dim of [50, 40] (gathered)', { storage: data, shape: [40, 50], strides: [1, 40], offset: 0 }],
+      ['a narrow slice [8, 300] of [8, 4000] (gathered)', { storage: data, shape: [8, 300], strides: [4000, 1], offset: 5 }],
+      ['logits near 100 [40, 257]', { storage: large, shape: [40, 257], strides: [257, 1], offset: 0 }],
+      ['logits in [-150, 10]: exps underflow, subnormal results [40, 301]', { storage: wide, shape: [40, 301], strides: [301, 1], offset: 0 }],
     ];
     for (const op of ['softmax', 'logSoftmax'] as const) {
       for (const [label, x] of views) {
@@ -90,7 +90,7 @@ describe.runIf(kernels !== null)('wasm softmax and cross-entropy', () => {
         x[5 * n + 1] = Infinity;
         x[6 * n + 2] = Ctor === Float32Array ? 3e38 : 1.7e308; // a huge finite max: the others underflow
         x[7 * n + 30] = -3e38;
-        const v: View = { data: x, shape: [12, n], strides: [n, 1], offset: 0 };
+        const v: View = { storage: x, shape: [12, n], strides: [n, 1], offset: 0 };
         const want = new Ctor(12 * n);
         const got = new Ctor(12 * n);
         jsSoftmax(op, v, want);
@@ -104,12 +104,12 @@ describe.runIf(kernels !== null)('wasm softmax and cross-entropy', () => {
 
     const targets = (rows: number, n: number): Int32Array => Int32Array.from({ length: rows }, (_, i) => (i * 7919) % n);
     const ceViews: [string, View][] = [
-      ['contiguous [256, 1000]', { data: data, shape: [256, 1000], strides: [1000, 1], offset: 0 }],
-      ['[333, 10] (MNIST-sized rows)', { data: data, shape: [333, 10], strides: [10, 1], offset: 1 }],
-      ['a column slice [100, 33] of [100, 50]', { data: data, shape: [100, 33], strides: [50, 1], offset: 2 }],
-      ['transposed [60, 80] (gathered)', { data: data, shape: [60, 80], strides: [1, 60], offset: 0 }],
-      ['logits near 100 [40, 257]', { data: large, shape: [40, 257], strides: [257, 1], offset: 0 }],
-      ['logits in [-150, 10] [40, 301]', { data: wide, shape: [40, 301], strides: [301, 1], offset: 0 }],
+      ['contiguous [256, 1000]', { storage: data, shape: [256, 1000], strides: [1000, 1], offset: 0 }],
+      ['[333, 10] (MNIST-sized rows)', { storage: data, shape: [333, 10], strides: [10, 1], offset: 1 }],
+      ['a column slice [100, 33] of [100, 50]', { storage: data, shape: [100, 33], strides: [50, 1], offset: 2 }],
+      ['transposed [60, 80] (gathered)', { storage: data, shape: [60, 80], strides: [1, 60], offset: 0 }],
+      ['logits near 100 [40, 257]', { storage: large, shape: [40, 257], strides: [257, 1], offset: 0 }],
+      ['logits in [-150, 10] [40, 301]', { storage: wide, shape: [40, 301], strides: [301, 1], offset: 0 }],
     ];
     for (const [label, x] of ceViews) {
       it(`${dtype} crossEntropy: ${label}`, () => {
@@ -131,7 +131,7 @@ describe.runIf(kernels !== null)('wasm softmax and cross-entropy', () => {
       x[n + 3] = -Infinity; // the target's logit is -Infinity: loss +Infinity
       x[2 * n + 9] = Infinity;
       x[3 * n + 1] = NaN;
-      const v: View = { data: x, shape: [8, n], strides: [n, 1], offset: 0 };
+      const v: View = { storage: x, shape: [8, n], strides: [n, 1], offset: 0 };
       const t = Int32Array.from([0, 3, 5, 6, 7, 8, 9, 10]);
       const want = new Ctor(8);
       const got = new Ctor(8);
@@ -142,7 +142,7 @@ describe.runIf(kernels !== null)('wasm softmax and cross-entropy', () => {
     });
 
     it(`${dtype}: small inputs run the JS kernels (identical results)`, () => {
-      const x: View = { data, shape: [5, 12], strides: [12, 1], offset: 0 };
+      const x: View = { storage: data, shape: [5, 12], strides: [12, 1], offset: 0 };
       for (const op of ['softmax', 'logSoftmax'] as const) {
         const want = new Ctor(60);
         const got = new Ctor(60);
@@ -167,7 +167,7 @@ describe.runIf(kernels !== null)('wasm softmax and cross-entropy', () => {
     const xs = uniform(Float64Array, n, -745, 0, 9);
     xs.set([-Infinity, -745.2, -708.5, -1e-9, -3e-300, -0.34657359027997264, -1.0397207708399179], 0);
     xs.forEach((v, i) => x.set([0, v], 2 * i));
-    const v: View = { data: x, shape: [n, 2], strides: [2, 1], offset: 0 };
+    const v: View = { storage: x, shape: [n, 2], strides: [2, 1], offset: 0 };
     const want = new Float64Array(2 * n);
     const got = new Float64Array(2 * n);
     jsSoftmax('softmax', v, want);

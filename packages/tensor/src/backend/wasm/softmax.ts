@@ -45,7 +45,7 @@ function planRows(x: View, resident: boolean): RowPlan {
 function stageRows(x: View, p: RowPlan, mem: TypedArray, at: number): number {
   if (p.asIs && p.elements === 0) return residentView(x, mem.BYTES_PER_ELEMENT).start;
   if (p.asIs) return stage(x, mem, at).start;
-  jsCopy(x, { data: mem, shape: x.shape, strides: contiguousStrides(x.shape), offset: at });
+  jsCopy(x, { storage: mem, shape: x.shape, strides: contiguousStrides(x.shape), offset: at });
   return at;
 }
 
@@ -54,11 +54,11 @@ export function makeSoftmax(k: WasmKernels): (op: 'softmax' | 'logSoftmax', x: V
   return function softmax(op, x, out) {
     const size = floatSize(out);
     const numel = x.shape.reduce((p, d) => p * d, 1);
-    if (size === 0 || x.data.constructor !== out.constructor || x.shape.length === 0 || numel < MIN_ELEMENTS) {
+    if (size === 0 || x.storage.constructor !== out.constructor || x.shape.length === 0 || numel < MIN_ELEMENTS) {
       jsSoftmax(op, x, out);
       return;
     }
-    const p = planRows(x, isResident(k, x.data));
+    const p = planRows(x, isResident(k, x.storage));
     // The kernel stores whole vectors: a row's overrun lands on the next row, written after it, or in a whole block's padding.
     const outIn = isWhole(k, out, 0, numel);
     if (!k.reserve(room(p.elements, size) + (outIn ? 0 : room(numel, size)))) {
@@ -79,11 +79,11 @@ export function makeCrossEntropy(k: WasmKernels): (logits: View, target: Int32Ar
   return function crossEntropy(logits, target, out) {
     const size = floatSize(out);
     const numel = logits.shape[0]! * logits.shape[1]!;
-    if (size === 0 || logits.data.constructor !== out.constructor || numel < MIN_ELEMENTS) {
+    if (size === 0 || logits.storage.constructor !== out.constructor || numel < MIN_ELEMENTS) {
       jsCrossEntropy(logits, target, out);
       return;
     }
-    const p = planRows(logits, isResident(k, logits.data));
+    const p = planRows(logits, isResident(k, logits.storage));
     if (!k.reserve(room(p.elements, size) + room(p.rows, 4) + room(p.rows, size))) {
       jsCrossEntropy(logits, target, out);
       return;

@@ -20,7 +20,7 @@ export const isWhole = (k: WasmKernels, a: TypedArray, offset: number, count: nu
   offset === 0 && count === a.length && k.heap !== null && k.heap.owns(a);
 
 /** A resident view as the kernels read it: its first element's index in memory of `size`-byte elements. */
-export const residentView = (v: View, size: number): Staged => ({ start: v.data.byteOffset / size + v.offset, strides: v.strides });
+export const residentView = (v: View, size: number): Staged => ({ start: v.storage.byteOffset / size + v.offset, strides: v.strides });
 
 /** First element and element count of the storage a view covers. */
 export function span(v: View): [number, number] {
@@ -65,11 +65,11 @@ export function stage(v: View, mem: TypedArray, at: number): Staged {
   const n = numel(v);
   const [lo, len] = span(v);
   if (dense(len, n)) {
-    mem.set(v.data.subarray(lo, lo + len), at);
+    mem.set(v.storage.subarray(lo, lo + len), at);
     return { start: at + v.offset - lo, strides: v.strides };
   }
   const strides = contiguousStrides(v.shape);
-  jsCopy(v, { data: mem, shape: v.shape, strides, offset: at });
+  jsCopy(v, { storage: mem, shape: v.shape, strides, offset: at });
   return { start: at, strides };
 }
 
