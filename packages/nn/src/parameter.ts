@@ -1,4 +1,4 @@
-import { DTypeError, Tensor, copy_, fmtShape, isFloat, noGrad, zeros, type TypedArray } from '@tensile/tensor';
+import { DTypeError, Tensor, copy_, fmtShape, isFloat, noGrad, zeros, type Storage } from '@tensile/tensor';
 
 /**
  * A tensor that a `Module` owns as a trainable weight: a `Tensor` with `requiresGrad = true` that the
@@ -10,10 +10,10 @@ import { DTypeError, Tensor, copy_, fmtShape, isFloat, noGrad, zeros, type Typed
  * new Parameter(zeros([3]), false); // a frozen parameter
  */
 /** A contiguous copy of `t`'s elements made by the current backend (in wasm memory where it keeps tensors). */
-function ownCopy(t: Tensor): TypedArray {
+function ownCopy(t: Tensor): Storage {
   const c = zeros([...t.shape], { dtype: t.dtype });
   noGrad(() => copy_(c, t));
-  return c.data;
+  return c.storage;
 }
 
 export class Parameter extends Tensor {
@@ -21,9 +21,10 @@ export class Parameter extends Tensor {
     if (!(data instanceof Tensor)) {
       throw new TypeError(`Parameter: expected a Tensor, got ${data === null ? 'null' : typeof data}`);
     }
-    const owns = data.offset === 0 && data.isContiguous && data.data.length === data.numel;
-    // The copy is made by the current backend (so it lives in wasm memory where the wasm backend keeps tensors).
-    super(owns ? data.data : ownCopy(data), [...data.shape]);
+    const owns = data.offset === 0 && data.isContiguous && data.storage.length === data.numel;
+    // The copy is made by the current backend (so it lives in wasm memory where the wasm backend keeps tensors,
+    // or on the device of a device backend).
+    super(owns ? data.storage : ownCopy(data), [...data.shape]);
     if (requiresGrad && !isFloat(this.dtype)) {
       throw new DTypeError(
         `Parameter: only float tensors can require gradients, got a ${this.dtype} tensor of shape ${fmtShape(this.shape)}; pass requiresGrad = false to keep it frozen`,

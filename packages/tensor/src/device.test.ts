@@ -1,90 +1,24 @@
-// A device backend, stood in for by a simulated one: its storage is an object that is not a typed array (as a
-// GPU buffer is not), only its kernels see the values behind it, and values leave it only through its
-// asynchronous `read`. What this checks is the seam a WebGPU backend plugs into: ops allocate the device's
+// A device backend, stood in for by the simulated one (backend/sim): its storage is an object that is not a
+// typed array (as a GPU buffer is not), only its kernels see the values behind it, and values leave it only
+// through its asynchronous `read`. What this checks is the seam a WebGPU backend plugs into: ops allocate the device's
 // storage and hand it to the device's kernels, views share it, synchronous reads refuse it with an error that
 // names the asynchronous read, and tensors of two devices do not mix.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DeviceError, Tensor, add, getBackend, grad, isHostStorage, jsBackend, matmul, noGrad, relu, setBackend, sum, tensor,
-  type Backend, type DeviceStorage, type TypedArray, type View,
+  DeviceError, SimBuffer, Tensor, add, crossEntropyIndices, defineElementwise, elementwise_, getBackend, grad, isHostStorage,
+  matmul, noGrad, relu, setBackend, simulatedDevice, sum, tensor,
 } from './index.js';
-import { allocArray, type DType } from './dtype.js';
-
-/** The simulated device's storage: the values sit in a typed array that only the backend below reads. */
-class SimBuffer implements DeviceStorage {
-  readonly device = 'sim';
-  readonly #values: TypedArray;
-  constructor(readonly dtype: DType, values: TypedArray) {
-    this.#values = values;
-  }
-  get length(): number {
-    return this.#values.length;
-  }
-  static values(b: SimBuffer): TypedArray {
-    return b.#values;
-  }
-}
-
-const counts = new Map<string, number>();
-let released = 0;
-
-/** Whatever the JS kernels would get: each SimBuffer (as a view's storage, an output, or in a list) swapped for its values. */
-function unwrap(arg: unknown, kernel: string): unknown {
-  if (arg instanceof SimBuffer) return SimBuffer.values(arg);
-  if (ArrayBuffer.isView(arg)) throw new Error(`sim.${kernel}: a typed array reached the device's kernels`);
-  if (Array.isArray(arg)) return arg.map((a) => unwrap(a, kernel));
-  if (arg !== null && typeof arg === 'object' && 'storage' in arg) {
-    const v = arg as View<unknown>;
-    if (!(v.storage instanceof SimBuffer)) throw new Error(`sim.${kernel}: a view of another device's storage reached the device's kernels`);
-    return { storage: SimBuffer.values(v.storage), shape: v.shape, strides: v.strides, offset: v.offset };
-  }
-  return arg;
-}
-
-function simBackend(): Backend<SimBuffer> {
-  const kernels: Record<string, unknown> = {};
-  for (const [key, fn] of Object.entries(jsBackend)) {
-    if (typeof fn !== 'function') continue;
-    kernels[key] = (...args: unknown[]) => {
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      return (fn as (...a: unknown[]) => unknown).apply(jsBackend, args.map((a) => unwrap(a, key)));
-    };
-  }
-  return {
-    ...(kernels as unknown as Backend<SimBuffer>),
-    name: 'sim',
-    device: 'sim',
-    alloc: (dtype: DType, size: number) => new SimBuffer(dtype, allocArray(dtype, size, 'sim', undefined, true, false)),
-    release: (b: SimBuffer) => {
-      if (b instanceof SimBuffer) released++;
-    },
-    upload: (src: TypedArray) => new SimBuffer(dtypeOf(src), src.slice()),
-    // Queued: the values come back on a later task, as a GPU's mapped buffer would.
-    read: (x: View<SimBuffer>, out: TypedArray) =>
-      new Promise<void>((resolve) => {
-        const snapshot = new (out.constructor as new (n: number) => TypedArray)(out.length);
-        jsBackend.copy(unwrap(x, 'read') as View, { storage: snapshot, shape: x.shape, strides: contiguous(x.shape), offset: 0 });
-        setTimeout(() => {
-          out.set(snapshot);
-          resolve();
-        }, 1);
-      }),
-  };
-}
-
-const dtypeOf = (a: TypedArray): DType =>
-  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool';
-const contiguous = (shape: readonly number[]) => shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
 
 const initial = getBackend();
 afterEach(() => {
   setBackend(initial);
-  counts.clear();
 });
 
 describe('a device backend (simulated)', () => {
   it('keeps tensors in its own storage and runs ops through its kernels; values leave through the asynchronous reads', async () => {
-    setBackend(simBackend());
+    const sim = simulatedDevice();
+    setBackend(sim);
+    const counts = sim.stats.calls;
     const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
     expect(x.storage).toBeInstanceOf(SimBuffer);
     expect(isHostStorage(x.storage)).toBe(false);
@@ -106,7 +40,7 @@ describe('a device backend (simulated)', () => {
   });
 
   it('refuses every synchronous read with a DeviceError that names the asynchronous one', () => {
-    setBackend(simBackend());
+    setBackend(simulatedDevice());
     const x = tensor([1, 2, 3]);
     expect(() => x.data).toThrow(DeviceError);
     expect(() => x.data).toThrow(/data: this float32 tensor of shape \[3\] lives on sim.*await t\.toTypedArrayAsync\(\)/);
@@ -117,7 +51,8 @@ describe('a device backend (simulated)', () => {
   });
 
   it('computes gradients on the device', async () => {
-    setBackend(simBackend());
+    const sim = simulatedDevice();
+    setBackend(sim);
     const x = tensor([[1, -2], [3, 4]], { dtype: 'float64', requiresGrad: true });
     const w = tensor([[0.5], [-1]], { dtype: 'float64', requiresGrad: true });
     const [gx, gw] = grad(sum(relu(matmul(x, w))), [x, w]);
@@ -126,11 +61,11 @@ describe('a device backend (simulated)', () => {
     expect(await gx!.toArrayAsync()).toEqual([[0.5, -1], [0, 0]]);
     expect(await gw!.toArrayAsync()).toEqual([[1], [-2]]);
     // The engine hands the storage of the pass's temporaries back to the device.
-    expect(released).toBeGreaterThan(0);
+    expect(sim.stats.released).toBeGreaterThan(0);
   });
 
   it('runs a training loop: backward, an in-place update, a falling loss', async () => {
-    setBackend(simBackend());
+    setBackend(simulatedDevice());
     const x = tensor([[1, 0], [0, 1], [1, 1], [2, 1]], { dtype: 'float64' });
     const target = tensor([[1], [2], [3], [4]], { dtype: 'float64' }); // y = x₀ + 2·x₁
     const w = tensor([[0], [0]], { dtype: 'float64', requiresGrad: true });
@@ -153,7 +88,7 @@ describe('a device backend (simulated)', () => {
 
   it('does not mix tensors of two devices in one op (PyTorch: "same device")', () => {
     const host = tensor([1, 2, 3]);
-    setBackend(simBackend());
+    setBackend(simulatedDevice());
     const dev = tensor([1, 2, 3]);
     expect(() => add(dev, host)).toThrow(DeviceError);
     expect(() => add(dev, host)).toThrow(/add: expected all tensors on sim \(backend sim\), but input 1 \(shape \[3\]\) is on cpu/);
@@ -164,11 +99,43 @@ describe('a device backend (simulated)', () => {
   });
 
   it('a Tensor can be built over a device storage, whose layout is checked like an array’s', async () => {
-    setBackend(simBackend());
-    const buf = new SimBuffer('float32', Float32Array.of(1, 2, 3, 4, 5, 6));
+    setBackend(simulatedDevice());
+    const buf = new SimBuffer('sim', 'float32', Float32Array.of(1, 2, 3, 4, 5, 6));
     const t = new Tensor(buf, [2, 3]);
     expect(t.dtype).toBe('float32');
     expect(await t.t().toArrayAsync()).toEqual([[1, 4], [2, 5], [3, 6]]);
     expect(() => new Tensor(buf, [3, 3])).toThrow(/a buffer of 6 elements cannot hold shape \[3, 3\]/);
+  });
+
+  it('runs a fused elementwise update (the optimizers\' fast path) on whole storages and on views', async () => {
+    setBackend(simulatedDevice());
+    const step = defineElementwise({ name: 'sgdStep', write: ['p'], read: ['g'], scalars: ['lr'], body: 'p = p - g * lr' });
+    const p = tensor([1, 2, 3, 4], { dtype: 'float32' });
+    const g = tensor([10, 20, 30, 40], { dtype: 'float32' });
+    noGrad(() => elementwise_(step, { p, g }, { lr: 0.5 }));
+    expect(Array.from(await p.toTypedArrayAsync())).toEqual([-4, -8, -12, -16]);
+    expect(p.version).toBe(1);
+    // A strided target goes through a contiguous copy and back, as on the CPU backends.
+    const m = tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+    noGrad(() => elementwise_(step, { p: m.t(), g: tensor([[1, 1], [1, 1]], { dtype: 'float32' }) }, { lr: 1 }));
+    expect(await m.toArrayAsync()).toEqual([[0, 1], [2, 3]]);
+  });
+
+  it('computes cross-entropy of class indices; the device checks the targets (an index out of range gives NaN)', async () => {
+    setBackend(simulatedDevice());
+    const logits = tensor([[2, 0, 0], [0, 0, 3]], { dtype: 'float64' });
+    const loss = crossEntropyIndices(logits, tensor([0, 2], { dtype: 'int32' }));
+    const want = Math.log(Math.exp(2) + 2) - 2 + Math.log(Math.exp(3) + 2) - 3;
+    expect(await sum(loss).itemAsync()).toBeCloseTo(want, 12);
+    const bad = await crossEntropyIndices(logits, tensor([3, 2], { dtype: 'int32' })).toArrayAsync();
+    expect(Number.isNaN((bad as number[])[0])).toBe(true);
+    expect((bad as number[])[1]).toBeCloseTo(Math.log(Math.exp(3) + 2) - 3, 12);
+  });
+
+  it('keeps two devices apart', () => {
+    setBackend(simulatedDevice('simA'));
+    const a = tensor([1, 2]);
+    setBackend(simulatedDevice('simB'));
+    expect(() => add(a, tensor([1, 2]))).toThrow(/add: expected all tensors on simB \(backend simB\), but input 0 \(shape \[2\]\) is on simA/);
   });
 });

@@ -24,6 +24,7 @@ export {
 export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPool2dGeometry } from './backend/backend.js';
 export { getBackend, setBackend, registerBackend, listBackends, type AnyBackend } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
+export { simulatedDevice, SimBuffer, type SimStats } from './backend/sim/index.js';
 export { wasmBackend, wasmBuild, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
 export type { HeapStats } from './backend/wasm/heap.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';

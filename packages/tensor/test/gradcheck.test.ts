@@ -38,7 +38,7 @@ describe('the op registry', () => {
     const notOps = new Set([
       'Tensor', 'ShapeError', 'DTypeError', 'AutogradError', 'AnomalyError', 'AllocationError', 'GradcheckError', 'Generator', 'OpContext',
       'promoteTypes', 'isFloat', 'fmtShape', 'broadcastShapes', 'contiguousStrides', 'numelOf', 'shapesEqual', 'manualSeed', 'getDefaultGenerator',
-      'checkTensor', 'checkOptions', 'describeValue', 'layoutProblem', 'isHostStorage', 'DeviceError',
+      'checkTensor', 'checkOptions', 'describeValue', 'layoutProblem', 'isHostStorage', 'DeviceError', 'simulatedDevice', 'SimBuffer',
       'setNumThreads', 'getNumThreads', 'noGrad', 'enableGrad', 'isGradEnabled', 'detectAnomaly', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'defineOp',
       'gradcheck', 'getBackend', 'setBackend', 'registerBackend', 'listBackends', 'defineBuiltinOp', 'wasmHeapStats', 'setWasmHeapLimit', 'wasmBuild', 'tensor', 'zeros', 'ones', 'full', 'arange', 'linspace',
       'eye', 'rand', 'randn', 'randint', 'zerosLike', 'onesLike', 'fullLike', 'toNested', 'sumTo', 'logicalAnd', 'logicalNot',

@@ -108,6 +108,8 @@ export interface Backend<S = TypedArray> {
   /**
    * Cross-entropy of class indices, row by row: `out[i] = log Σⱼ exp(logits[i, j]) − logits[i, target[i]]` for
    * `logits` `[N, C]` (any strides) and `N` int32 targets, each in `[0, C)` (the caller checks), into the contiguous `out` `[N]`.
+   * A device backend's targets cannot be read by the caller, so it checks them itself: a target outside
+   * `[0, C)` gives NaN in its row.
    */
   crossEntropy(logits: View<S>, target: S, out: S): void;
   /** Matrix product: `a` is `[M, K]`, `b` is `[K, N]` (any strides, transposed included), `out` is contiguous `[M, N]`. */

@@ -4,7 +4,8 @@
 import { guardOn } from '../autograd/instrument.js';
 import { noteCheckedUpdate } from '../autograd/guard.js';
 import { getBackend } from '../backend/registry.js';
-import { isFloat, type TypedArray } from '../dtype.js';
+import { isFloat } from '../dtype.js';
+import type { Storage } from '../storage.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import type { ElementwiseKernel } from '../expr.js';
 import { fmtShape, shapesEqual } from '../shape.js';
@@ -12,9 +13,14 @@ import { checkWritable } from './inplace.js';
 import { Tensor } from '../tensor.js';
 import { copyK } from './raw.js';
 
-/** `t`'s elements as one contiguous run of its own storage, or null when it is not contiguous. */
-function run(t: Tensor): TypedArray | null {
-  return t.isContiguous ? t.data.subarray(t.offset, t.offset + t.numel) : null;
+/**
+ * `t`'s elements as one contiguous run of its own storage, or null when it is not contiguous: a subarray of a
+ * typed array; a device's storage only when `t` covers all of it (a kernel gets whole storages).
+ */
+function run(t: Tensor): Storage | null {
+  if (!t.isContiguous) return null;
+  if (t.isHost) return t.data.subarray(t.offset, t.offset + t.numel);
+  return t.offset === 0 && t.storage.length === t.numel ? t.storage : null;
 }
 
 function describe(v: unknown): string {
@@ -73,10 +79,10 @@ export function elementwise_(kernel: ElementwiseKernel, tensors: Readonly<Record
   });
 
   const copies = targets.map((t) => (run(t) === null ? copyK(t) : null));
-  const arrays = targets.map((t, i) => copies[i]?.data ?? run(t)!);
+  const arrays = targets.map((t, i) => copies[i]?.storage ?? run(t)!);
   for (const t of ts.slice(nWrite)) {
     const own = t.dtype === first.dtype && !targets.some((u) => u.storage === t.storage) ? run(t) : null;
-    arrays.push(own ?? copyK(t, first.dtype).data);
+    arrays.push(own ?? copyK(t, first.dtype).storage);
   }
   const finite = getBackend().elementwise(kernel, arrays, values, guardOn);
   copies.forEach((c, i) => c && getBackend().copy(c, targets[i]!));

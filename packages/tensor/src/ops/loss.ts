@@ -59,7 +59,8 @@ export function crossEntropyIndices(input: Tensor, target: Tensor): Tensor {
   if (target.ndim !== 1 || target.shape[0] !== n) {
     throw new ShapeError(`${op}: for logits of shape ${fmtShape(input.shape)} the target must have shape [${n}], got ${fmtShape(target.shape)}`);
   }
-  const values = contiguousK(target).data;
+  // A device's targets cannot be read here: its crossEntropy kernel checks them (Backend.crossEntropy).
+  const values = target.isHost ? contiguousK(target).data : [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (v < 0 || v >= classes) throw new RangeError(`${op}: target ${v} (element ${i} of the target) is out of range for ${classes} classes`);
