@@ -21,8 +21,9 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.gz': 'application/gzip', '.wasm': 'application/wasm',
 };
 
-/** Serves `DIST` on 127.0.0.1, with the COOP/COEP headers when `isolated`. */
-export async function serve(isolated: boolean): Promise<{ url: string; server: Server }> {
+/** Serves `root` (default `DIST`) on 127.0.0.1, with the COOP/COEP headers when `isolated`. */
+export async function serve(isolated: boolean, root = DIST): Promise<{ url: string; server: Server }> {
+  const DIST = root.endsWith('/') ? root : `${root}/`;
   const headers: Record<string, string> = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
@@ -47,5 +48,14 @@ export function launch(): Promise<Browser> {
     executablePath: CHROMIUM!,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--no-experimental-wasm-relaxed-simd'],
+  });
+}
+
+/** Headless Chromium with WebGPU on its software adapter (SwiftShader): no GPU needed. */
+export function launchWebGpu(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM!,
+    headless: true,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
 }
