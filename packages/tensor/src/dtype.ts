@@ -38,10 +38,7 @@ function fmtBytes(bytes: number): string {
  * past `MAX_ELEMENTS`, and in place of the engine's RangeError when it cannot allocate the array.
  */
 export function allocArray(dtype: DType, size: number, op = 'alloc', shape?: Shape, zeroed = true, backendMemory = true): TypedArray {
-  if (!(size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size))) {
-    const count = shape ? `${size} elements, ${fmtBytes(size * BYTES[dtype])}` : fmtBytes(size * BYTES[dtype]);
-    throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
-  }
+  checkSize(dtype, size, op, shape);
   countAllocation(size * BYTES[dtype]);
   let a: TypedArray | null = null;
   if (storage !== null && backendMemory && size * BYTES[dtype] >= storageMinBytes) a = storage(dtype, size, currentPass !== 'forward', zeroed);
@@ -63,6 +60,13 @@ function newLargeArray(dtype: DType, size: number, op: string, shape: Shape | un
 }
 
 const LARGE = 1 << 24;
+
+/** Throws the `AllocationError` of a size no tensor can have (not a whole number, negative, past `MAX_ELEMENTS`). */
+function checkSize(dtype: DType, size: number, op: string, shape: Shape | undefined): void {
+  if (size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size)) return;
+  const count = shape ? `${size} elements, ${fmtBytes(size * BYTES[dtype])}` : fmtBytes(size * BYTES[dtype]);
+  throw new AllocationError(`${cannotAllocate(dtype, size, op, shape)} (${count}): a typed array holds at most ${MAX_ELEMENTS} elements`);
+}
 
 /** A zero-filled ordinary typed array (never one in a backend's memory); errors as `allocArray`'s. */
 export const plainArray = (dtype: DType, size: number, op = 'alloc'): TypedArray => allocArray(dtype, size, op, undefined, true, false);
@@ -107,7 +111,7 @@ export function releaseStorage(data: Storage): void {
  */
 export function allocStorage(dtype: DType, size: number, op = 'alloc', shape?: Shape, zeroed = true): Storage {
   if (device === null) return allocArray(dtype, size, op, shape, zeroed);
-  if (!(size >= 0 && size <= MAX_ELEMENTS && Number.isInteger(size))) return allocArray(dtype, size, op, shape, zeroed);
+  checkSize(dtype, size, op, shape);
   countAllocation(size * BYTES[dtype]);
   const s = device(dtype, size, currentPass !== 'forward', zeroed);
   if (born !== null) born.push(s);

@@ -271,7 +271,6 @@ export class Tensor {
 
   /** Nested JS arrays (a number for a 0-d tensor; booleans for a bool tensor). */
   toArray(): unknown {
-    if (!this.isHost) throw onDevice(this, 'toArray', 'await t.toArrayAsync()');
     return toNested(this);
   }
 
