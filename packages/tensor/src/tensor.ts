@@ -37,7 +37,8 @@ export type TensorOrScalar = Tensor | number;
 
 /**
  * An n-dimensional array: a strided view (`shape`, `strides`, `offset`) of a storage shared with other
- * views: a typed array on the CPU backends, a device backend's handle otherwise (`storage`). Tensors that require grad record the ops applied to them, and `backward()` fills `.grad`.
+ * views: a typed array on the CPU backends, a device backend's handle otherwise (`storage`). Tensors that
+ * require grad record the ops applied to them, and `backward()` fills `.grad`.
  * Methods are one-line delegates to the op functions of the same name.
  * @example
  * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
