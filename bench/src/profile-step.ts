@@ -1,10 +1,11 @@
 // Times one training workload (W1–W4, W8, W9) on one backend, for profiling (not part of pnpm bench):
-//   node --cpu-prof --import tsx src/profile-step.ts W4 wasm 5      # workload, backend, seconds
+//   node --cpu-prof --import tsx src/profile-step.ts W4 wasm 5      # workload, backend (js, wasm, blas), seconds
 // THREADS=1 holds the wasm kernels to one thread. The .cpuprofile opens in Chrome DevTools.
 import { setBackend, setNumThreads, getNumThreads } from '@tensile/tensor';
 import { leNet, mlp, tensileTrainStep } from './models.js';
 import { W8, W9, w8Step, w9Step } from './seq-models.js';
 const [which = 'W1', backend = 'wasm', secs = '3'] = process.argv.slice(2);
+if (backend === 'blas') (await import('@tensile/blas')).useBlas({ activate: false });
 setBackend(backend);
 if (process.env.THREADS) setNumThreads(Number(process.env.THREADS));
 const cfg: Record<string, [() => ReturnType<typeof mlp>, number, number[]]> = {

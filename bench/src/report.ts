@@ -17,6 +17,8 @@ export interface RunReport {
     /** The wasm build the in-process columns ran, and the column measuring the other one in a child process. */
     wasmBuild?: 'simd' | 'relaxed-simd' | null;
     otherBuild?: { column: string; build: string; flags: string[]; missing?: string };
+    /** @tensile/blas: the library the tensile-blas columns ran (their products in it), or why there are none. */
+    blas?: { library: string; coreName: string | null } | { missing: string };
   };
   tfjs: { version: string; wasm: string };
   torch:
@@ -182,7 +184,8 @@ export function judgeTargets(results: readonly Result[], memory: readonly Memory
   for (const f of ['AB', 'AtB', 'ABt'] as const) vs(`W5-512-${f}`, `W5 matmul 512 ${forms[f]} ≥ 1.2× tfjs-wasm`, `W5-512-${f}`, 'tfjs-wasm', 1.2);
   // Issue 17's absolute floors: matmul 512 on one thread, 45 GFLOP/s without FMA and 50 with it (the -fma column
   // runs the relaxed-SIMD build; a column running on more threads is not judged); W6 ≥ 5 M tracked ops/s.
-  const oneThread = tensileIds.filter((t) => t.includes('-1t') || (t === 'tensile-wasm' && !tensileIds.includes('tensile-wasm-1t')));
+  // The floors are the wasm GEMM kernel's: the tensile-blas columns' products run in a native library.
+  const oneThread = tensileIds.filter((t) => !t.startsWith('tensile-blas') && (t.includes('-1t') || (t === 'tensile-wasm' && !tensileIds.includes('tensile-wasm-1t'))));
   for (const f of ['AB', 'AtB', 'ABt'] as const) {
     for (const t of oneThread) {
       const fma = t.endsWith('-fma');
@@ -253,6 +256,8 @@ export function renderMarkdown(rep: RunReport): string {
   L.push(`- CPU: ${m.cpuModel}, ${m.cores} logical cores, SIMD: ${m.simd.join(' ') || 'n/a'}; RAM ${m.memTotalGiB} GiB; ${m.os}`);
   L.push(`- Node ${m.node} (V8 ${m.v8})`);
   L.push(`- Tensile backends: ${rep.tensile.backends.join(', ')} (default: ${rep.tensile.default})${rep.tensile.wasmThreads ? `; the wasm kernels run on ${rep.tensile.wasmThreads} thread(s) by default${rep.tensile.wasmThreads > 1 ? ' (tensile-wasm-1t: held to one)' : ''}` : ''}${rep.tensile.wasmBuild ? `; wasm build ${rep.tensile.wasmBuild}` : ''}${rep.tensile.otherBuild ? `; ${rep.tensile.otherBuild.column}: the ${rep.tensile.otherBuild.build} build on one thread in a child process${rep.tensile.otherBuild.flags.length ? ` (node ${rep.tensile.otherBuild.flags.join(' ')})` : ''}${rep.tensile.otherBuild.missing ? ` — not measured: ${rep.tensile.otherBuild.missing}` : ''}` : ''}`);
+  const blas = rep.tensile.blas;
+  if (blas) L.push('missing' in blas ? `- tensile-blas: not measured (${blas.missing.split('\n')[0]})` : `- tensile-blas: the wasm backend with its matrix products in ${blas.library}${blas.coreName ? ` (OpenBLAS core ${blas.coreName})` : ''} through @tensile/blas`);
   L.push(`- TF.js ${rep.tfjs.version}; ${rep.tfjs.wasm}`);
   L.push('version' in rep.torch
     ? `- PyTorch ${rep.torch.version} (Python ${rep.torch.python}), default threads ${rep.torch.defaultThreads}, measured with ${rep.torch.threads.join(' and ')} thread(s)${rep.torch.parallel ? `; ${rep.torch.parallel}` : ''}${rep.torch.blas ? `; ${rep.torch.blas}` : ''}`

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getBackend, wasmBuild } from '@tensile/tensor';
 import { BENCH_DIR, parseResult, runChild } from './child.js';
-import { allFrameworks, setTensileThreads, tensileDefaultThreads, type Framework } from './frameworks.js';
+import { allFrameworks, blasStatus, setTensileThreads, tensileDefaultThreads, type Framework } from './frameworks.js';
 import { FULL_TIMING, QUICK_TIMING, type TimingOptions } from './harness.js';
 import { describeMachine, loadNow } from './machine.js';
 import { tf, tfjsWasmInfo } from './peers/tfjs.js';
@@ -19,11 +19,14 @@ import type { Result, Variant } from './workload.js';
 const HELP = `pnpm bench [options]   (from bench/, or pnpm --filter @tensile/bench bench)
   --quick               shorter timings and 1,000 instead of 10,000 W7 steps (~3 min instead of ~15)
   --only W1,W5          workloads (W1…W9) or variants (e.g. W5-512-AtB) to run
-  --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tfjs-cpu, tfjs-wasm)
+  --frameworks a,b      only these in-process columns (tensile-js, tensile-wasm, tensile-wasm-1t, tensile-blas,
+                        tensile-blas-1t, tfjs-cpu, tfjs-wasm)
   --no-other-build      skip the column of the other wasm build (tensile-wasm-1t-fma: relaxed SIMD in a child node
                         run with --experimental-wasm-relaxed-simd; or tensile-wasm-1t-nofma where this node runs it)
   --no-torch            skip the PyTorch columns (torch-Nt: default environment; torch-Nt-malloc: glibc malloc tuned)
   --threads N           run tensile-wasm on N threads instead of its default (tensile-wasm-1t is added when N > 1)
+  --keep-openblas-env   keep OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (by default the bench unsets them, so that
+                        OpenBLAS, in tensile-blas and in PyTorch, picks its kernel for this CPU)
   --note "text"         add a note to the results file (repeatable)
   --out DIR             results directory (default bench/results)
   --render FILE.json    measure nothing: judge a stored run's figures by today's targets, rewrite its .md and .json
@@ -37,12 +40,13 @@ interface Args {
   otherBuild: boolean;
   threads: number | null;
   notes: string[];
+  keepOpenblasEnv: boolean;
   out: string;
   render: string | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: null, frameworks: null, torch: true, otherBuild: true, threads: null, notes: [], out: path.join(BENCH_DIR, 'results'), render: null };
+  const a: Args = { quick: false, only: null, frameworks: null, torch: true, otherBuild: true, threads: null, notes: [], keepOpenblasEnv: false, out: path.join(BENCH_DIR, 'results'), render: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -65,6 +69,7 @@ function parseArgs(argv: string[]): Args {
         break;
       }
       case '--note': a.notes.push(value()); break;
+      case '--keep-openblas-env': a.keepOpenblasEnv = true; break;
       case '--out': a.out = path.resolve(value()); break;
       case '--render': a.render = path.resolve(value()); break;
       case '--': break;
@@ -168,6 +173,12 @@ async function main(): Promise<void> {
   const started = new Date();
   const timing = args.quick ? QUICK_TIMING : FULL_TIMING;
   const machine = describeMachine();
+  // OpenBLAS picks its CPU kernel when it loads, from the CPU or from OPENBLAS_CORETYPE. Some machines here pin
+  // an older kernel in the environment (with OPENBLAS_L2_SIZE), a precaution for older builds; the bench unsets
+  // both before @tensile/blas loads, for its columns and the PyTorch children alike, so that each library runs
+  // the kernel it would choose itself, and checks the library's products before timing them (frameworks.ts).
+  const openblasUnset = args.keepOpenblasEnv ? [] : OPENBLAS_ENV.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  if (!args.keepOpenblasEnv) for (const k of OPENBLAS_ENV) delete process.env[k];
   if (args.threads !== null) setTensileThreads(args.threads);
   const frameworks = await allFrameworks(args.frameworks ?? undefined);
   const tensileIds = frameworks.filter((f) => f.kind === 'tensile').map((f) => f.id);
@@ -238,7 +249,8 @@ async function main(): Promise<void> {
   if (selected(args.only, 'W7')) {
     console.log(`  W7 memory: ${memSteps} W1 steps per framework, in child processes…`);
     const plans: MemoryPlan[] = [
-      ...frameworks.map((f) => ({ framework: f.id, steps: memSteps, baseline: 100, maxSeconds: f.kind === 'tensile' ? (args.quick ? 120 : 900) : args.quick ? 20 : 60 })),
+      // tensile-blas differs from tensile-wasm only in its products' library: its memory is the wasm backend's.
+      ...frameworks.filter((f) => f.backend !== 'blas').map((f) => ({ framework: f.id, steps: memSteps, baseline: 100, maxSeconds: f.kind === 'tensile' ? (args.quick ? 120 : 900) : args.quick ? 20 : 60 })),
       ...(torch ? TORCH_MODES.map((m) => ({ framework: torchColumn(1, m), steps: memSteps, baseline: 100, maxSeconds: args.quick ? 20 : 60 })) : []),
     ];
     memory = await runMemory(plans, torch ? PYTHON : null);
@@ -262,6 +274,7 @@ async function main(): Promise<void> {
     `W7 runs ${memSteps.toLocaleString('en-US')} W1 steps per framework in its own process (two at a time); heap/external/RSS are read after a forced gc at step 100 and at the last step; peers are time-capped, Tensile is not (up to ${args.quick ? 120 : 900} s). PyTorch has no JS heap: only RSS, in both environments (torch-1t, torch-1t-malloc).`,
     ...('blas' in torchMeta && torchMeta.blas && /libblas\.so/.test(torchMeta.blas) && !/openblas|mkl/i.test(torchMeta.blas) ? [`PyTorch here is Debian's python3-torch linked against the reference BLAS (libblas3), not OpenBLAS or MKL, so its matmul-bound figures are far below the issue's (~130 GFLOP/s for matmul 512 on one thread with OpenBLAS); the PyTorch ratios are against this weaker build.`] : []),
     ...(torch && torch.defaultThreads === 1 ? [`PyTorch's default thread count here is 1, so its multi-thread column sets torch.set_num_threads(${os.cpus().length}) (the core count).`] : []),
+    ...blasNote(openblasUnset),
     ...args.notes,
   ];
   const report: RunReport = {
@@ -272,7 +285,7 @@ async function main(): Promise<void> {
     mode: args.quick ? 'quick' : 'full',
     only: args.only,
     machine,
-    tensile: { backends: tensileBackends, default: defaultBackend, wasmThreads: tensileDefaultThreads(), wasmBuild: build, ...(other ? { otherBuild: { column: other.column, build: other.build, flags: other.flags, ...(other.missing ? { missing: other.missing } : {}) } } : {}) },
+    tensile: { backends: tensileBackends, default: defaultBackend, wasmThreads: tensileDefaultThreads(), wasmBuild: build, blas: blasInfo(), ...(other ? { otherBuild: { column: other.column, build: other.build, flags: other.flags, ...(other.missing ? { missing: other.missing } : {}) } } : {}) },
     tfjs: { version: tf.version.tfjs, wasm: wasmInfo },
     torch: torchMeta,
     timing,
@@ -294,6 +307,21 @@ async function main(): Promise<void> {
 
   // A full run of everything becomes the README's latest table.
   if (!args.quick && !args.only && !args.frameworks && args.threads === null) writeLatest(md, name);
+}
+
+/** The variables through which an environment pins OpenBLAS's kernel choice. */
+const OPENBLAS_ENV = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
+
+/** The report's record of @tensile/blas: the library and kernel, or why its columns are missing. */
+function blasInfo(): { library: string; coreName: string | null } | { missing: string } {
+  const s = blasStatus();
+  return s.available ? { library: s.library, coreName: s.coreName } : { missing: s.reason };
+}
+
+function blasNote(unset: readonly string[]): string[] {
+  const s = blasStatus();
+  if (!s.available) return [];
+  return [`tensile-blas and tensile-blas-1t are the wasm backend with matmul, bmm and the convolutions' GEMMs in ${s.library}${s.coreName ? ` (OpenBLAS kernel ${s.coreName})` : ''}, called in place on wasm memory by @tensile/blas; everything else is the wasm backend's.${unset.length ? ` This run unset ${unset.join(' and ')} from its environment (and so from the PyTorch children's), so OpenBLAS chose its kernel for this CPU itself.` : ''}`];
 }
 
 main().catch((e: unknown) => {

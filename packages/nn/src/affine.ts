@@ -1,9 +1,18 @@
 // x·Wᵀ + b without argument checks: `F.linear` and the `Linear` layer each check their arguments once, with
 // their own wording, and then share this.
-import { matmul, type Tensor } from '@tensile/tensor';
+import { addmm, matmul, reshape, type Tensor } from '@tensile/tensor';
 
-/** `x·Wᵀ + b` for checked arguments: `x` `[…, in]`, `weight` `[out, in]`, `bias` `[out]` or null. */
+/**
+ * `x·Wᵀ + b` for checked arguments: `x` `[…, in]`, `weight` `[out, in]`, `bias` `[out]` or null. With a bias,
+ * the rows of `x` go through one `addmm` (as PyTorch's linear does), which adds the bias into the product's
+ * own buffer instead of making a second tensor.
+ */
 export function affine(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  const y = matmul(x, weight.t());
-  return bias === null ? y : y.add(bias);
+  if (bias === null || x.ndim < 2 || x.dtype !== weight.dtype || bias.dtype !== weight.dtype) {
+    const y = matmul(x, weight.t());
+    return bias === null ? y : y.add(bias);
+  }
+  const rows = x.shape.slice(0, -1);
+  const y = addmm(bias, x.ndim === 2 ? x : reshape(x, [-1, x.shape[x.ndim - 1]!]), weight.t());
+  return x.ndim === 2 ? y : reshape(y, [...rows, weight.shape[0]!]);
 }

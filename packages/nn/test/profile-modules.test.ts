@@ -17,11 +17,11 @@ describe('profile with modules', () => {
     const root = modules.find((e) => e.module === '')!;
     expect(root.depth).toBe(0);
     expect(modules.find((e) => e.module === 'encoder.layers.0.fc1')!.depth).toBe(3); // Net → Encoder → Block → Linear
-    const mm = prof.events.filter((e) => e.kind === 'op' && e.name === 'matmul' && e.pass === 'forward');
+    const mm = prof.events.filter((e) => e.kind === 'op' && e.name === 'addmm' && e.pass === 'forward'); // Linear with a bias: one addmm
     expect(mm.map((e) => e.module).sort()).toEqual(['encoder.layers.0.fc1', 'encoder.layers.0.fc2', 'encoder.layers.1.fc1', 'encoder.layers.1.fc2', 'head', 'proj']);
     expect(prof.events.find((e) => e.name === 'conv2dBackward' || e.name === 'conv2dWeightGradBackward')?.module ?? 'conv').toBe('conv');
     const back = prof.events.filter((e) => e.kind === 'backward' && e.module === 'encoder.layers.1.fc2');
-    expect(back.map((e) => e.name)).toEqual(expect.arrayContaining(['matmulBackward']));
+    expect(back.map((e) => e.name)).toEqual(expect.arrayContaining(['addmmBackward']));
     const rows = prof.rows({ groupBy: 'module' });
     const fc2 = rows.filter((r) => r.name === 'encoder.layers.1.fc2 (Linear)');
     expect(fc2.map((r) => r.pass).sort()).toEqual(['backward', 'forward']);

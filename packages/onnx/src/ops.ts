@@ -40,6 +40,8 @@ const OPS: Record<string, OpExporter> = {
   maximum: binary('Max'),
   minimum: binary('Min'),
   matmul: binary('MatMul'),
+  // input + mat1·mat2 (F.linear's bias): ONNX's Gemm takes C broadcast to the product, alpha = beta = 1.
+  addmm: (_t, [c, a, b], g, _c, name) => g.node('Gemm', [a!, b!, c!], {}, name),
   softmax: (t, [x], g, _c, name) => g.node('Softmax', [x!], { axis: { int: attr(t) as number } }, name),
   logSoftmax: (t, [x], g, _c, name) => g.node('LogSoftmax', [x!], { axis: { int: attr(t) as number } }, name),
   permute: (t, [x], g, _c, name) => g.node('Transpose', [x!], { perm: { ints: attr(t) as number[] } }, name),

@@ -25,7 +25,8 @@ export type { Backend, View, UnaryOp, BinaryOp, ReduceOp, Conv2dGeometry, AvgPoo
 export { getBackend, setBackend, registerBackend, listBackends, type AnyBackend } from './backend/registry.js';
 export { jsBackend } from './backend/js/index.js';
 export { simulatedDevice, SimBuffer, type SimStats } from './backend/sim/index.js';
-export { wasmBackend, wasmBuild, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
+export { wasmBackend, wasmBackendWithGemm, wasmBuild, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
+export type { ExternalGemm } from './backend/wasm/matmul.js';
 export type { HeapStats } from './backend/wasm/heap.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 
@@ -44,7 +45,7 @@ export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type PoolOptions, typ
 export { add_, sub_, mul_, div_, addcmul_, addcdiv_, copy_, fill_, clamp_, lerp_, maximum_, minimum_ } from './ops/inplace.js';
 export { elementwise_ } from './ops/fused.js';
 export { defineElementwise, type ElementwiseKernel, type ElementwiseSpec, type ExprFunction } from './expr.js';
-export { bmm, baddbmm, type BaddbmmOptions } from './ops/matmul.js';
+export { bmm, baddbmm, addmm, type BaddbmmOptions, type AddmmOptions } from './ops/matmul.js';
 export { tril, triu, maskedFill } from './ops/masking.js';
 export { topk, type TopkOptions } from './ops/sorting.js';
 export { multinomial, type MultinomialOptions } from './ops/sampling.js';

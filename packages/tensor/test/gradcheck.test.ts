@@ -40,7 +40,7 @@ describe('the op registry', () => {
       'promoteTypes', 'isFloat', 'fmtShape', 'broadcastShapes', 'contiguousStrides', 'numelOf', 'shapesEqual', 'manualSeed', 'getDefaultGenerator',
       'checkTensor', 'checkOptions', 'describeValue', 'layoutProblem', 'isHostStorage', 'DeviceError', 'simulatedDevice', 'SimBuffer',
       'setNumThreads', 'getNumThreads', 'noGrad', 'enableGrad', 'isGradEnabled', 'detectAnomaly', 'setDetectAnomaly', 'isAnomalyEnabled', 'backward', 'grad', 'defineOp',
-      'gradcheck', 'getBackend', 'setBackend', 'registerBackend', 'listBackends', 'defineBuiltinOp', 'wasmHeapStats', 'setWasmHeapLimit', 'wasmBuild', 'tensor', 'zeros', 'ones', 'full', 'arange', 'linspace',
+      'gradcheck', 'getBackend', 'setBackend', 'registerBackend', 'listBackends', 'defineBuiltinOp', 'wasmHeapStats', 'setWasmHeapLimit', 'wasmBuild', 'wasmBackendWithGemm', 'tensor', 'zeros', 'ones', 'full', 'arange', 'linspace',
       'eye', 'rand', 'randn', 'randint', 'zerosLike', 'onesLike', 'fullLike', 'toNested', 'sumTo', 'logicalAnd', 'logicalNot',
       'shapesEqual', 'checkTensor', 'checkOptions', 'describeValue',
       'variance', // exported twice: as `var` (registry name) and `variance`

@@ -12,7 +12,7 @@ import {
   sum, mean, variance, std, max, min, amax, amin, argmax, argmin, logsumexp, softmax, logSoftmax,
   matmul, reshape, view, permute, transpose, t, expand, squeeze, unsqueeze, narrow, slice, flatten, contiguous, clone,
   indexSelect, gather, scatterAdd, cat, stack, split, chunk, pad, oneHot, conv2d, maxPool2d, avgPool2d, crossEntropyIndices,
-  tensor, full, tril, triu, maskedFill, bmm, baddbmm, topk, multinomial,
+  tensor, full, tril, triu, maskedFill, bmm, baddbmm, addmm, topk, multinomial,
 } from '../src/index.js';
 
 /** How one input of a case is sampled. Plain JSON: the Python fixture script builds the same objects. */
@@ -977,6 +977,26 @@ const sequence: OpEntry[] = [
         ([x, b1, b2]) => baddbmm(x!, b1!, b2!, { gamma: 1 } as never)),
       e('baddbmm/alpha-type', [f(2, 3, 5), f(2, 3, 4), f(2, 4, 5)], {}, TypeError, /^baddbmm: alpha must be a number, got a string \("2"\)/,
         ([x, b1, b2]) => baddbmm(x!, b1!, b2!, { alpha: '2' as never })),
+    ],
+  }),
+  entry('addmm', {
+    run: ([x, m1, m2], { alpha, beta }) => addmm(x!, m1!, m2!, { alpha, beta }),
+    broadcasts: true,
+    cases: [
+      c('addmm', [f(3, 5), f(3, 4), f(4, 5)]),
+      c('addmm/bias-row', [f(5), f(3, 4), f(4, 5)]),
+      c('addmm/wasm-sized', [f(22), f(24, 16), f(16, 22)]),
+      c('addmm/alpha-beta', [f(1, 5), f(3, 4), f(4, 5)], { beta: 0.5, alpha: -2 }),
+      c('addmm/int32', [idx(5, 2, 3), idx(5, 2, 4), idx(5, 4, 3)]),
+    ],
+    errors: [
+      e('addmm/mat1-1d', [f(5), f(4), f(4, 5)], {}, ShapeError, /^addmm: mat1 must be a 2-d tensor, got shape \[4\]/),
+      e('addmm/inner-mismatch', [f(5), f(3, 4), f(3, 5)], {}, ShapeError, /^addmm: mat1 and mat2 shapes cannot be multiplied \(\[3, 4\] and \[3, 5\]\)/),
+      e('addmm/input-shape', [f(3, 4), f(3, 4), f(4, 5)], {}, ShapeError, /^addmm: cannot expand shape \[3, 4\] to \[3, 5\]/),
+      e('addmm/dtypes', [fixed('float64', f(5)), fixed('float32', f(3, 4)), fixed('float32', f(4, 5))], {}, DTypeError,
+        /^addmm: input, mat1 and mat2 must have the same dtype .*got float64, float32 and float32/),
+      e('addmm/unknown-option', [f(5), f(3, 4), f(4, 5)], {}, TypeError, /^addmm: unknown option "gamma"; the options are beta, alpha/,
+        ([x, m1, m2]) => addmm(x!, m1!, m2!, { gamma: 1 } as never)),
     ],
   }),
   entry('topk', {

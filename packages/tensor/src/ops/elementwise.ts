@@ -296,10 +296,15 @@ const eluOp = unaryOp('elu', 'elu', 'x', (g, x, alpha) => mul(g, where(gt(x, 0),
 const sigmoidOp = unaryOp('sigmoid', 'sigmoid', 'y', (g, y) => mul(g, mul(y, sub(1, y))));
 // d/dx tanh x = 1 − tanh² x
 const tanhOp = unaryOp('tanh', 'tanh', 'y', (g, y) => mul(g, sub(1, mul(y, y))));
-// d/dx x·Φ(x) = Φ(x) + x·φ(x): one geluGrad kernel and a mul when no graph is being built, else written
-// with ops so it can be differentiated again
+// d/dx x·Φ(x) = Φ(x) + x·φ(x): one geluGrad kernel and a mul into its buffer when no graph is being built,
+// else written with ops so it can be differentiated again
 const geluOp = unaryOp('gelu', 'gelu', 'x', (g, x) => {
-  if (!isGradEnabled()) return mul(g, unaryK('geluGrad', x));
+  if (!isGradEnabled()) {
+    const d = unaryK('geluGrad', x);
+    if (g.dtype !== d.dtype || !shapesEqual(g.shape, d.shape)) return mul(g, d);
+    getBackend().binary('mul', g, d, d);
+    return d;
+  }
   const cdf = mul(add(erf(mul(x, SQRT1_2)), 1), 0.5);
   const pdf = mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI);
   return mul(g, add(cdf, mul(x, pdf)));

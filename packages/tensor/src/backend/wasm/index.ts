@@ -4,7 +4,7 @@ import { kernels } from './instance.js';
 import { makeMaxPool2d } from './conv.js';
 import { makeElementwise } from './elementwise.js';
 import { makeConv2d } from './conv2d.js';
-import { makeBmm, makeGemm, makeMatmul } from './matmul.js';
+import { MIN_PARALLEL_WORK, makeBmm, makeGemm, makeMatmul, type ExternalGemm } from './matmul.js';
 import { makeElementwiseExpr } from './optim.js';
 import { makeAllFinite } from './finite.js';
 import { makeReduce } from './reduce.js';
@@ -33,26 +33,45 @@ export function wasmBuild(): 'relaxed-simd' | 'simd' | null {
 
 const wasmAllFinite = kernels === null ? null : makeAllFinite(kernels);
 
-export const wasmBackend: Backend | null = kernels === null ? null : {
-  ...jsBackend,
-  ...makeElementwise(kernels),
-  ...makeLstm(kernels),
-  name: 'wasm',
-  matmul: makeMatmul(kernels),
-  bmm: makeBmm(kernels),
-  ...makeConv2d(kernels, makeGemm(kernels)),
-  maxPool2d: makeMaxPool2d(kernels),
-  reduce: makeReduce(kernels),
-  softmax: makeSoftmax(kernels),
-  crossEntropy: makeCrossEntropy(kernels),
-  elementwise: makeElementwiseExpr(kernels, wasmAllFinite!),
-  allFinite: wasmAllFinite!,
-  ...(kernels.heap === null ? {} : {
-    alloc: kernels.heap.alloc.bind(kernels.heap),
-    allocMinBytes: MIN_RESIDENT_BYTES,
-    release: kernels.heap.release.bind(kernels.heap),
-  }),
-};
+function makeWasmBackend(name: string, external?: ExternalGemm): Backend | null {
+  if (kernels === null) return null;
+  return {
+    ...jsBackend,
+    ...makeElementwise(kernels),
+    ...makeLstm(kernels),
+    name,
+    matmul: makeMatmul(kernels, { external }),
+    bmm: makeBmm(kernels, { external }),
+    ...makeConv2d(kernels, makeGemm(kernels, MIN_PARALLEL_WORK, external)),
+    maxPool2d: makeMaxPool2d(kernels),
+    reduce: makeReduce(kernels),
+    softmax: makeSoftmax(kernels),
+    crossEntropy: makeCrossEntropy(kernels),
+    elementwise: makeElementwiseExpr(kernels, wasmAllFinite!),
+    allFinite: wasmAllFinite!,
+    ...(kernels.heap === null ? {} : {
+      alloc: kernels.heap.alloc.bind(kernels.heap),
+      allocMinBytes: MIN_RESIDENT_BYTES,
+      release: kernels.heap.release.bind(kernels.heap),
+    }),
+  };
+}
+
+export const wasmBackend: Backend | null = makeWasmBackend('wasm');
+
+/**
+ * A second wasm backend, named `name`, whose products (matmul, bmm and the convolutions' GEMMs) are offered
+ * to `gemm` first, such as a native BLAS in Node (`@tensile/blas` registers one as `'blas'`). Everything
+ * else is the wasm backend's: the same kernels, the same linear memory and tensor storage, so tensors pass
+ * between the two freely. Null where the wasm kernels are unavailable. Register it with `registerBackend`.
+ */
+export function wasmBackendWithGemm(name: string, gemm: ExternalGemm): Backend | null {
+  if (typeof name !== 'string' || name === '' || name === 'wasm' || name === 'js') {
+    throw new TypeError(`wasmBackendWithGemm: the name must be a new backend name (not "wasm" or "js"), got ${JSON.stringify(name)}`);
+  }
+  if (typeof gemm?.run !== 'function') throw new TypeError('wasmBackendWithGemm: gemm must be an object with a run(memory, f32, call, threads) method');
+  return makeWasmBackend(name, gemm);
+}
 
 /**
  * Where tensor storage in wasm memory stands (bytes): the memory's size, live and freed blocks, the most

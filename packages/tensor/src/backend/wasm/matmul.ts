@@ -8,13 +8,33 @@ import type { TypedArray } from '../../dtype.js';
 import { bmm as jsBmm } from '../js/matmul.js';
 import type { WasmKernels } from './instance.js';
 import { align, isResident, residentView, stage, stagedSize } from './stage.js';
-import { threadPool, type WorkerFn } from './threads.js';
+import { getNumThreads, threadPool, type WorkerFn } from './threads.js';
 
 export interface MatmulOptions {
   /** Below this many multiply-adds (M·N·K) the JS kernel runs: copying in and out would cost more. */
   readonly minWork?: number;
   /** Multiply-adds from which a product is split across threads (each part gets at least a quarter of this). */
   readonly minParallelWork?: number;
+  /** A GEMM outside the wasm module that takes the staged products it can (see `ExternalGemm`). */
+  readonly external?: ExternalGemm;
+}
+
+/**
+ * A GEMM from outside the wasm module, such as a native BLAS in Node (`@tensile/blas`), that computes the wasm
+ * backend's staged products in linear memory in place. The wasm backend still decides what runs where
+ * (small or integer products in JS, staging of operands that are not resident); it offers each staged call to
+ * `run` first and runs its own kernel on the calls `run` declines.
+ */
+export interface ExternalGemm {
+  /**
+   * Computes, for each of `batch` matrices, C = A·B (C overwritten) for one staged call
+   * `[batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc]`: byte addresses into `memory` (a view
+   * of the whole linear memory), strides in elements (batch, row and column strides of A and B; C's batch
+   * stride and row stride, its columns contiguous). `threads` is Tensile's thread count for a product this
+   * large (`setNumThreads`; 1 below the size worth splitting). Returns false to leave the call to the wasm
+   * kernel, for example for a layout the library cannot take; then it must not have written anything.
+   */
+  run(memory: Uint8Array, f32: boolean, call: readonly number[], threads: number): boolean;
 }
 
 type Args = readonly number[];
@@ -64,7 +84,7 @@ export interface Gemm {
  */
 export const MIN_PARALLEL_WORK = 1 << 24;
 
-export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK): Gemm {
+export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK, external?: ExternalGemm): Gemm {
   const ex = k.exports;
   const pack = (f32: boolean) => {
     const size = f32 ? 4 : 8;
@@ -85,6 +105,7 @@ export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK): G
     run(f32, call, scratch) {
       const [packA, perThread] = packs[f32 ? 0 : 1];
       const work = call[0]! * call[1]! * call[2]! * call[3]!;
+      if (external !== undefined && external.run(k.u8(), f32, call, work >= minParallelWork ? getNumThreads() : 1)) return;
       const pool = poolFor(work);
       if (pool === null) {
         ((f32 ? ex.matmulF32 : ex.matmulF64) as (...args: number[]) => void)(...call, scratch, scratch + packA);
@@ -113,8 +134,8 @@ const batchOfOne = (v: View): View => ({ storage: v.storage, shape: [1, ...v.sha
  * included, go to the kernel as they are), so attention's many small products cost one copy in and one out.
  * Integer dtypes and products below `minWork` multiply-adds in total run in the JS kernel.
  */
-export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK }: MatmulOptions = {}): (a: View, b: View, out: TypedArray, checkFinite?: boolean) => boolean | void {
-  const gemm = makeGemm(k, minParallelWork);
+export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_PARALLEL_WORK, external }: MatmulOptions = {}): (a: View, b: View, out: TypedArray, checkFinite?: boolean) => boolean | void {
+  const gemm = makeGemm(k, minParallelWork, external);
   const ex = k.exports;
   return function bmm(a: View, b: View, out: TypedArray, checkFinite = false): boolean | void {
     const [B, M, K] = a.shape as [number, number, number];
