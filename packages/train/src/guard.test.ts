@@ -71,8 +71,9 @@ describe('the NaN guard names the layer', () => {
       fill_(target.fc2.weight, 3e38); // finite, but 4 · 10 · 3e38 overflows float32
     });
     const err = caught(() => void crossEntropy(model.forward(x), y));
-    expect([err.op, err.pass, err.modulePath, err.moduleClass, err.paramName]).toEqual(['matmul', 'forward', 'encoder.layers.1.fc2', 'Linear', null]);
-    expect(err.message).toMatch(/^nanGuard: Infinity in the forward of matmul in module "encoder\.layers\.1\.fc2" \(Linear\): its output of shape \[8, 4\] has Infinity at element 0\. Its inputs \(shapes \[8, 4\], \[4, 4\]\) were finite$/);
+    expect([err.op, err.pass, err.modulePath, err.moduleClass, err.paramName]).toEqual(['addmm', 'forward', 'encoder.layers.1.fc2', 'Linear', null]);
+    // Linear is one addmm (bias + x·Wᵀ), as in PyTorch.
+    expect(err.message).toMatch(/^nanGuard: Infinity in the forward of addmm in module "encoder\.layers\.1\.fc2" \(Linear\): its output of shape \[8, 4\] has Infinity at element 0\. Its inputs \(shapes \[4\], \[8, 4\], \[4, 4\]\) were finite$/);
     // Without the guard the same forward just returns the Inf.
     expect(() => model.forward(x)).not.toThrow();
   });
@@ -81,8 +82,8 @@ describe('the NaN guard names the layer', () => {
     const { model, target, x } = setup();
     target.fc1.bias!.data[2] = NaN;
     const err = caught(() => void model.forward(x));
-    // The first op that computes with it (the bias's broadcast is a view, not checked) names it.
-    expect([err.op, err.modulePath, err.paramName]).toEqual(['add', 'encoder.layers.1.fc1', 'encoder.layers.1.fc1.bias']);
+    // The first op that computes with it (Linear's addmm, whose first input is the bias) names it.
+    expect([err.op, err.modulePath, err.paramName]).toEqual(['addmm', 'encoder.layers.1.fc1', 'encoder.layers.1.fc1.bias']);
     expect(err.message).toContain('already held a non-finite value');
   });
 
@@ -100,10 +101,10 @@ describe('the NaN guard names the layer', () => {
     // A gradient of 1e31 at the loss (the head sees O(1) inputs: its gradients stay finite); the weight gradients of layers.1, about 1e29 · 1e10 · 8, overflow.
     const err = caught(() => loss.backward(tensor(1e31)));
     expect(err.pass).toBe('backward');
-    expect(err.op).toBe('matmul');
+    expect(err.op).toBe('addmm');
     expect(err.modulePath).toMatch(/^encoder\.layers\.1\.fc[12]$/);
     expect(err.paramName).toBe(`${err.modulePath}.weight`);
-    expect(err.message).toMatch(/^nanGuard: Infinity in the backward of matmul in module "encoder\.layers\.1\.fc[12]" \(Linear\): the gradient of its input 1 \(parameter "encoder\.layers\.1\.fc[12]\.weight"\) of shape \[4, 4\] has Infinity/);
+    expect(err.message).toMatch(/^nanGuard: Infinity in the backward of addmm in module "encoder\.layers\.1\.fc[12]" \(Linear\): the gradient of its input 2 \(parameter "encoder\.layers\.1\.fc[12]\.weight"\) of shape \[4, 4\] has Infinity/);
   });
 
   it('backward: the first op whose gradient is not finite is named even outside parameters (sqrt at 0)', () => {
