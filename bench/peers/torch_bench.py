@@ -212,6 +212,14 @@ def measure(fn, units, t):
 
 def blas_library():
     """The BLAS shared library this process actually loaded (after a matmul), e.g. the reference libblas.so.3."""
+    found = loaded_blas()
+    info = torch.__config__.show()
+    blas_info = info.split('BLAS_INFO=')[1].split(',')[0] if 'BLAS_INFO=' in info else '?'
+    return 'BLAS_INFO=%s, loaded: %s' % (blas_info, ', '.join(sorted(found)) or 'none')
+
+
+def loaded_blas():
+    """The BLAS shared libraries loaded in this process (after a matmul), by real path."""
     torch.mm(torch.ones(64, 64), torch.ones(64, 64))
     found = set()
     try:
@@ -223,9 +231,25 @@ def blas_library():
                     found.add(os.path.realpath(path))
     except OSError:
         pass
-    info = torch.__config__.show()
-    blas_info = info.split('BLAS_INFO=')[1].split(',')[0] if 'BLAS_INFO=' in info else '?'
-    return 'BLAS_INFO=%s, loaded: %s' % (blas_info, ', '.join(sorted(found)) or 'none')
+    return sorted(found)
+
+
+def set_threads(threads):
+    """torch.set_num_threads, and the same count for a loaded OpenBLAS: a PyTorch built with a generic BLAS
+    (Debian's: BLAS_INFO=generic, libblas.so.3 from OpenBLAS) sets only its OpenMP threads, while OpenBLAS keeps
+    its own pthreads (one per core), so a 'one thread' column would multiply on every core. Returns the
+    libraries whose threads were set."""
+    import ctypes
+    torch.set_num_threads(threads)
+    done = []
+    for path in loaded_blas():
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        fn(ctypes.c_int(threads))
+        done.append(os.path.basename(path))
+    return done
 
 
 def timings(config):
@@ -233,8 +257,9 @@ def timings(config):
     results = []
     suffix = config.get('suffix', '')
     warm = config.get('trainWarmup', {'steps': 0, 'seconds': 0})
+    blas_threads = []
     for threads in config['threads']:
-        torch.set_num_threads(threads)
+        blas_threads = set_threads(threads)
         fw = 'torch-%dt%s' % (threads, suffix)
         for variant in config['variants']:
             try:
@@ -246,9 +271,10 @@ def timings(config):
                 print('  %s %s: %.4g' % (fw, variant, stats['median']), file=sys.stderr, flush=True)
             except Exception as e:  # noqa: BLE001 - recorded, the suite goes on
                 results.append({'variant': variant, 'framework': fw, 'error': '%s: %s' % (type(e).__name__, e)})
-    torch.set_num_threads(default_threads)
+    set_threads(default_threads)
     return {
         'torch': torch.__version__,
+        'blasThreadsSet': blas_threads,
         'python': sys.version.split()[0],
         'defaultThreads': default_threads,
         'parallel': torch.__config__.parallel_info().strip().split('\n')[-1].strip(),
@@ -267,7 +293,7 @@ def proc_status(key):
 
 
 def memory(threads, steps, baseline, max_seconds, suffix=''):
-    torch.set_num_threads(threads)
+    set_threads(threads)
     step, _ = train_case('W1')
     marks = {1, baseline, steps} | {round(steps * k / 10) for k in range(1, 11)}
     checkpoints = []

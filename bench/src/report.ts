@@ -24,6 +24,8 @@ export interface RunReport {
   torch:
     | {
         version: string; python: string; defaultThreads: number; threads: number[]; parallel?: string; blas?: string;
+        /** The OpenBLAS libraries whose own thread count the PyTorch child set to each column's (torch_bench.py set_threads). */
+        blasThreadsSet?: string[];
         /** The glibc MALLOC_*_ variables the torch-Nt-malloc child saw. */
         mallocEnv?: Record<string, string>;
         /** One of the two PyTorch children failed (the other's columns are in the results). */

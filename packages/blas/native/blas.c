@@ -1,10 +1,11 @@
 // @tensile/blas's native part: a Node-API module that runs C = A·B through a CBLAS library (OpenBLAS) on
-// memory that JS owns, in place: Tensile's wasm linear memory, reached through a Uint8Array over it. The
+// memory that JS owns, in place: Float32Array/Float64Array operands, over Tensile's wasm memory or not. The
 // library is opened with dlopen at run time (`open`), so this file builds with a C compiler and Node's
 // headers alone, and a machine without the library gets an error that names it instead of a failed load.
 #include <dlfcn.h>
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
@@ -71,86 +72,104 @@ static int64_t last_element(int64_t rows, int64_t cols, int trans, int64_t ld) {
   return trans ? (cols - 1) * ld + (rows - 1) : (rows - 1) * ld + (cols - 1);
 }
 
-static int operand_ok(int64_t at, int64_t batch, int64_t batch_stride, int64_t rows, int64_t cols, int trans, int64_t ld,
-                      int64_t size, int64_t bytes) {
-  if (at < 0 || at % size != 0 || batch_stride < 0 || ld < 1 || ld > INT32_MAX) return 0;
+// Whether a batch of rows × cols operands at element `offset` of an array of `length` elements, batch
+// stride `batch_stride`, lies inside the array with a leading dimension BLAS accepts.
+static int operand_ok(int64_t offset, int64_t batch, int64_t batch_stride, int64_t rows, int64_t cols, int trans,
+                      int64_t ld, int64_t length) {
+  if (offset < 0 || batch_stride < 0 || ld < 1 || ld > INT32_MAX) return 0;
   if (ld < (trans ? rows : cols)) return 0;
-  int64_t last = batch_stride * (batch - 1) + last_element(rows, cols, trans, ld);
-  return at + (last + 1) * size <= bytes;
+  return offset + batch_stride * (batch - 1) + last_element(rows, cols, trans, ld) < length;
 }
 
-// gemm(memory, f32, batch, m, n, k, a, sab, transA, lda, b, sbb, transB, ldb, c, sc, ldc, threads):
-// for each i < batch, C_i = op(A_i)·op(B_i), row-major, addresses in bytes into `memory`, batch strides and
-// leading dimensions in elements. Every operand is checked to lie inside `memory` before anything runs.
+// The data and length (elements) of a Float32Array (want32) or Float64Array argument, or NULL after
+// throwing a TypeError naming it.
+static void *float_array(napi_env env, napi_value v, int want32, const char *name, int64_t *length) {
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &len, &data, &buffer, &offset) != napi_ok
+      || type != (want32 ? napi_float32_array : napi_float64_array)) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "tensile_blas.gemm: %s must be a %s", name, want32 ? "Float32Array" : "Float64Array");
+    napi_throw_type_error(env, NULL, msg);
+    return NULL;
+  }
+  *length = (int64_t)len;
+  return data != NULL ? data : (void *)"";
+}
+
+// gemm(f32, batch, m, n, k, A, aOffset, sab, transA, lda, B, bOffset, sbb, transB, ldb, C, cOffset, sc, ldc,
+// threads): for each i < batch, C_i = op(A_i)·op(B_i) (C overwritten), row-major; offsets, batch strides and
+// leading dimensions in elements of each array. Every operand is checked to lie inside its array first.
 static napi_value gemm(napi_env env, napi_callback_info info) {
-  size_t argc = 18;
-  napi_value argv[18];
+  size_t argc = 20;
+  napi_value argv[20];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 18) {
-    napi_throw_type_error(env, NULL, "tensile_blas.gemm: expected 18 arguments");
+  if (argc != 20) {
+    napi_throw_type_error(env, NULL, "tensile_blas.gemm: expected 20 arguments");
     return NULL;
   }
   if (sgemm == NULL) {
     napi_throw_error(env, NULL, "tensile_blas.gemm: no BLAS library is open");
     return NULL;
   }
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "tensile_blas.gemm: memory must be a Uint8Array");
+  bool f32;
+  if (napi_get_value_bool(env, argv[0], &f32) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tensile_blas.gemm: f32 must be a boolean");
     return NULL;
   }
-  bool f32;
-  CHECK(napi_get_value_bool(env, argv[1], &f32));
-  int64_t v[16];
-  for (int i = 0; i < 16; i++) {
-    if (i == 6 || i == 10) { // the transpose flags
-      bool t;
-      if (napi_get_value_bool(env, argv[i + 2], &t) != napi_ok) {
-        napi_throw_type_error(env, NULL, "tensile_blas.gemm: the transpose flags must be booleans");
-        return NULL;
-      }
-      v[i] = t;
-    } else if (napi_get_value_int64(env, argv[i + 2], &v[i]) != napi_ok) {
-      napi_throw_type_error(env, NULL, "tensile_blas.gemm: sizes, addresses and strides must be numbers");
+  // The numbers: batch, m, n, k (argv 1–4); offset, batch stride, (flag), ld of A (6–9), B (11–14); C's (16–18); threads (19).
+  static const int numbers[] = {1, 2, 3, 4, 6, 7, 9, 11, 12, 14, 16, 17, 18, 19};
+  int64_t v[20] = {0};
+  for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+    if (napi_get_value_int64(env, argv[numbers[i]], &v[numbers[i]]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "tensile_blas.gemm: sizes, offsets and strides must be numbers");
       return NULL;
     }
   }
-  const int64_t batch = v[0], m = v[1], n = v[2], k = v[3];
-  const int64_t a = v[4], sab = v[5], lda = v[7], b = v[8], sbb = v[9], ldb = v[11], c = v[12], sc = v[13], ldc = v[14];
-  const int ta = v[6] != 0, tb = v[10] != 0;
-  const int64_t threads = v[15];
+  bool ta, tb;
+  if (napi_get_value_bool(env, argv[8], &ta) != napi_ok || napi_get_value_bool(env, argv[13], &tb) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tensile_blas.gemm: the transpose flags must be booleans");
+    return NULL;
+  }
+  int64_t alen, blen, clen;
+  void *A = float_array(env, argv[5], f32, "A", &alen);
+  if (A == NULL) return NULL;
+  void *B = float_array(env, argv[10], f32, "B", &blen);
+  if (B == NULL) return NULL;
+  void *C = float_array(env, argv[15], f32, "C", &clen);
+  if (C == NULL) return NULL;
+  const int64_t batch = v[1], m = v[2], n = v[3], k = v[4];
+  const int64_t aoff = v[6], sab = v[7], lda = v[9], boff = v[11], sbb = v[12], ldb = v[14];
+  const int64_t coff = v[16], sc = v[17], ldc = v[18], threads = v[19];
   if (batch < 0 || m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || threads < 1) {
     napi_throw_range_error(env, NULL, "tensile_blas.gemm: sizes must be non-negative 32-bit integers and threads at least 1");
     return NULL;
   }
   if (batch == 0 || m == 0 || n == 0) return NULL;
-  const int64_t size = f32 ? 4 : 8, bytes = (int64_t)length;
   // With k = 0 the product is zeros and A and B are not read.
-  if ((k > 0 && (!operand_ok(a, batch, sab, m, k, ta, lda, size, bytes) || !operand_ok(b, batch, sbb, k, n, tb, ldb, size, bytes)))
-      || !operand_ok(c, batch, sc, m, n, 0, ldc, size, bytes)) {
-    napi_throw_range_error(env, NULL, "tensile_blas.gemm: an operand does not lie inside memory, is misaligned, or has a leading dimension too small for its shape");
+  if ((k > 0 && (!operand_ok(aoff, batch, sab, m, k, ta, lda, alen) || !operand_ok(boff, batch, sbb, k, n, tb, ldb, blen)))
+      || !operand_ok(coff, batch, sc, m, n, 0, ldc, clen)) {
+    napi_throw_range_error(env, NULL, "tensile_blas.gemm: an operand does not lie inside its array, or has a leading dimension too small for its shape");
     return NULL;
   }
   if (set_threads != NULL && threads != threads_now) {
     set_threads((int)threads);
     threads_now = (int)threads;
   }
-  uint8_t *base = (uint8_t *)data;
   for (int64_t i = 0; i < batch; i++) {
     if (f32) {
-      float *C = (float *)(base + c) + i * sc;
-      if (k == 0) { for (int64_t r = 0; r < m; r++) memset(C + r * ldc, 0, (size_t)n * sizeof(float)); continue; }
+      float *c = (float *)C + coff + i * sc;
+      if (k == 0) { for (int64_t r = 0; r < m; r++) memset(c + r * ldc, 0, (size_t)n * sizeof(float)); continue; }
       sgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, (int)m, (int)n, (int)k, 1.0f,
-            (const float *)(base + a) + i * sab, (int)lda, (const float *)(base + b) + i * sbb, (int)ldb, 0.0f, C, (int)ldc);
+            (const float *)A + aoff + i * sab, (int)lda, (const float *)B + boff + i * sbb, (int)ldb, 0.0f, c, (int)ldc);
     } else {
-      double *C = (double *)(base + c) + i * sc;
-      if (k == 0) { for (int64_t r = 0; r < m; r++) memset(C + r * ldc, 0, (size_t)n * sizeof(double)); continue; }
+      double *c = (double *)C + coff + i * sc;
+      if (k == 0) { for (int64_t r = 0; r < m; r++) memset(c + r * ldc, 0, (size_t)n * sizeof(double)); continue; }
       dgemm(ROW_MAJOR, ta ? TRANS : NO_TRANS, tb ? TRANS : NO_TRANS, (int)m, (int)n, (int)k, 1.0,
-            (const double *)(base + a) + i * sab, (int)lda, (const double *)(base + b) + i * sbb, (int)ldb, 0.0, C, (int)ldc);
+            (const double *)A + aoff + i * sab, (int)lda, (const double *)B + boff + i * sbb, (int)ldb, 0.0, c, (int)ldc);
     }
   }
   return NULL;

@@ -39,9 +39,10 @@ export class BlasUnavailableError extends Error {
 interface Native {
   open(path: string): string | null;
   info(): { config: string | null; coreName: string | null };
-  gemm(memory: Uint8Array, f32: boolean, batch: number, m: number, n: number, k: number,
-    a: number, sab: number, transA: boolean, lda: number, b: number, sbb: number, transB: boolean, ldb: number,
-    c: number, sc: number, ldc: number, threads: number): void;
+  gemm(f32: boolean, batch: number, m: number, n: number, k: number,
+    a: Float32Array | Float64Array, aOffset: number, sab: number, transA: boolean, lda: number,
+    b: Float32Array | Float64Array, bOffset: number, sbb: number, transB: boolean, ldb: number,
+    c: Float32Array | Float64Array, cOffset: number, sc: number, ldc: number, threads: number): void;
 }
 
 /** OpenBLAS's names on Linux (Debian's libopenblas0) and macOS (Homebrew), then a generic CBLAS. */
@@ -107,19 +108,19 @@ export function blasStats(): { calls: number; declined: number } {
   return { ...stats };
 }
 
-/** The ExternalGemm that hands a staged call to the library when both operands have a BLAS layout. */
+/** The ExternalGemm that hands a product to the library when both operands have a BLAS layout. */
 function externalGemm(n: Native): ExternalGemm {
   return {
-    run(memory, f32, call, threads) {
-      const [batch, m, nn, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc] = call as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-      const A = blasOperand(m, k, sam, sak);
-      const B = blasOperand(k, nn, sbk, sbn);
-      if (A === null || B === null || ldc < Math.max(nn, 1)) {
+    run(f32, batch, m, nn, k, a, b, c, threads) {
+      const A = blasOperand(m, k, a.strides[1], a.strides[2]);
+      const B = blasOperand(k, nn, b.strides[1], b.strides[2]);
+      if (A === null || B === null || c.strides[2] !== 1 || c.strides[1] < Math.max(nn, 1)) {
         stats.declined++;
         return false;
       }
       stats.calls++;
-      n.gemm(memory, f32, batch, m, nn, k, a, sab, A.trans, A.ld, b, sbb, B.trans, B.ld, c, sc, ldc, threads);
+      n.gemm(f32, batch, m, nn, k, a.array, a.offset, a.strides[0], A.trans, A.ld, b.array, b.offset, b.strides[0], B.trans, B.ld,
+        c.array, c.offset, c.strides[0], c.strides[1], threads);
       return true;
     },
   };

@@ -26,7 +26,7 @@ export { getBackend, setBackend, registerBackend, listBackends, type AnyBackend 
 export { jsBackend } from './backend/js/index.js';
 export { simulatedDevice, SimBuffer, type SimStats } from './backend/sim/index.js';
 export { wasmBackend, wasmBackendWithGemm, wasmBuild, wasmHeapStats, setWasmHeapLimit } from './backend/wasm/index.js';
-export type { ExternalGemm } from './backend/wasm/matmul.js';
+export type { ExternalGemm, GemmOperand } from './backend/wasm/matmul.js';
 export type { HeapStats } from './backend/wasm/heap.js';
 export { setNumThreads, getNumThreads } from './backend/wasm/threads.js';
 

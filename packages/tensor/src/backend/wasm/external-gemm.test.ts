@@ -1,9 +1,9 @@
 // The seam for a GEMM from outside the wasm module (wasmBackendWithGemm, used by @tensile/blas): a JS
-// ExternalGemm that follows the documented contract literally (byte addresses into the whole memory, element
-// strides, C overwritten) must reproduce the wasm backend's products, conv2d included, whether it takes a
+// ExternalGemm that follows the documented contract literally (each operand an array, an offset and element
+// strides; C overwritten) must reproduce the wasm backend's products, conv2d included, whether it takes a
 // call or declines it; and the factory refuses bad arguments.
 import { describe, expect, it } from 'vitest';
-import type { ExternalGemm } from './matmul.js';
+import type { ExternalGemm, GemmOperand } from './matmul.js';
 import { wasmBackendWithGemm } from './index.js';
 import { bmm, conv2d, grad, manualSeed, matmul, randn, registerBackend, setBackend, sum, mul, listBackends, type Tensor } from '../../index.js';
 
@@ -14,22 +14,23 @@ function naiveGemm(declineEvery = 0): ExternalGemm & { taken: number; declined: 
     taken: 0,
     declined: 0,
     threads: [] as number[],
-    run(memory: Uint8Array, f32: boolean, call: readonly number[], threads: number): boolean {
+    run(f32: boolean, batch: number, m: number, nn: number, k: number, a: GemmOperand, b: GemmOperand, c: GemmOperand, threads: number): boolean {
       if (declineEvery > 0 && ++n % declineEvery === 0) {
         g.declined++;
         return false;
       }
       g.taken++;
       g.threads.push(threads);
-      const [batch, m, nn, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc] = call as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-      const mem = f32 ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
-      const size = f32 ? 4 : 8;
+      expect(a.array instanceof (f32 ? Float32Array : Float64Array)).toBe(true);
+      expect(c.strides[2]).toBe(1);
       for (let p = 0; p < batch; p++) {
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < nn; j++) {
             let s = 0;
-            for (let q = 0; q < k; q++) s += mem[a / size + p * sab + i * sam + q * sak]! * mem[b / size + p * sbb + q * sbk + j * sbn]!;
-            mem[c / size + p * sc + i * ldc + j] = s;
+            for (let q = 0; q < k; q++) {
+              s += a.array[a.offset + p * a.strides[0] + i * a.strides[1] + q * a.strides[2]]! * b.array[b.offset + p * b.strides[0] + q * b.strides[1] + j * b.strides[2]]!;
+            }
+            c.array[c.offset + p * c.strides[0] + i * c.strides[1] + j] = s;
           }
         }
       }
@@ -62,7 +63,7 @@ const run = backend === null ? describe.skip : describe;
 run('wasmBackendWithGemm: a GEMM from outside the wasm module', () => {
   if (backend && !listBackends().includes(backend.name)) registerBackend(backend);
 
-  it('takes the staged products (and the wasm kernel runs those it declines) with the wasm backend results', () => {
+  it('takes the products (and the wasm kernel runs those it declines) with the wasm backend results', () => {
     manualSeed(11);
     const cases: [Tensor, Tensor][] = [
       [randn([40, 70], { dtype: 'float64' }), randn([70, 30], { dtype: 'float64' })],
@@ -75,7 +76,8 @@ run('wasmBackendWithGemm: a GEMM from outside the wasm module', () => {
       const f = () => (a.ndim === 3 ? bmm(a, b) : matmul(a, b));
       close(on('wasm-external-test', f), on('wasm', f), a.dtype === 'float64' ? 1e-12 : 1e-5);
     }
-    expect(gemm.taken + gemm.declined).toBe(before + cases.length);
+    // Each product is offered once as it is and, if declined, once more as the wasm kernel's staged call.
+    expect(gemm.taken + gemm.declined).toBeGreaterThanOrEqual(before + cases.length);
     expect(gemm.declined).toBeGreaterThan(0);
     expect(gemm.threads.every((t) => Number.isInteger(t) && t >= 1)).toBe(true);
   });
@@ -99,6 +101,6 @@ run('wasmBackendWithGemm: a GEMM from outside the wasm module', () => {
   it('refuses a name already taken by the built-in backends, and a gemm without run', () => {
     expect(() => wasmBackendWithGemm('wasm', gemm)).toThrow('wasmBackendWithGemm: the name must be a new backend name (not "wasm" or "js"), got "wasm"');
     expect(() => wasmBackendWithGemm('', gemm)).toThrow(/the name must be a new backend name/);
-    expect(() => wasmBackendWithGemm('x', {} as never)).toThrow('wasmBackendWithGemm: gemm must be an object with a run(memory, f32, call, threads) method');
+    expect(() => wasmBackendWithGemm('x', {} as never)).toThrow('wasmBackendWithGemm: gemm must be an object with a run(f32, batch, m, n, k, a, b, c, threads) method');
   });
 });

@@ -69,7 +69,7 @@ export function wasmBackendWithGemm(name: string, gemm: ExternalGemm): Backend |
   if (typeof name !== 'string' || name === '' || name === 'wasm' || name === 'js') {
     throw new TypeError(`wasmBackendWithGemm: the name must be a new backend name (not "wasm" or "js"), got ${JSON.stringify(name)}`);
   }
-  if (typeof gemm?.run !== 'function') throw new TypeError('wasmBackendWithGemm: gemm must be an object with a run(memory, f32, call, threads) method');
+  if (typeof gemm?.run !== 'function') throw new TypeError('wasmBackendWithGemm: gemm must be an object with a run(f32, batch, m, n, k, a, b, c, threads) method');
   return makeWasmBackend(name, gemm);
 }
 

@@ -19,25 +19,34 @@ export interface MatmulOptions {
   readonly external?: ExternalGemm;
 }
 
+/** One operand of an ExternalGemm call: a batch of matrices in `array`, addressed in elements. */
+export interface GemmOperand {
+  readonly array: Float32Array | Float64Array;
+  /** Where the first matrix's first element is. */
+  readonly offset: number;
+  /** Between matrices of the batch, rows and columns (any of them may be 0 where its extent is 1 or broadcast). */
+  readonly strides: readonly [number, number, number];
+}
+
 /**
- * A GEMM from outside the wasm module, such as a native BLAS in Node (`@tensile/blas`), that computes the wasm
- * backend's staged products in linear memory in place. The wasm backend still decides what runs where
- * (small or integer products in JS, staging of operands that are not resident); it offers each staged call to
- * `run` first and runs its own kernel on the calls `run` declines.
+ * A GEMM from outside the wasm module, such as a native BLAS in Node (`@tensile/blas`). The wasm backend
+ * still decides what runs where (small and integer products in JS), and offers each product it would run
+ * in its own GEMM kernel to `run` first: a matmul or bmm with its operands where they are (wasm memory or
+ * ordinary typed arrays, nothing staged), and the GEMMs inside conv2d and its gradients on the columns they
+ * build in wasm memory. It runs its own kernel on the calls `run` declines.
  */
 export interface ExternalGemm {
   /**
-   * Computes, for each of `batch` matrices, C = A·B (C overwritten) for one staged call
-   * `[batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc]`: byte addresses into `memory` (a view
-   * of the whole linear memory), strides in elements (batch, row and column strides of A and B; C's batch
-   * stride and row stride, its columns contiguous). `threads` is Tensile's thread count for a product this
-   * large (`setNumThreads`; 1 below the size worth splitting). Returns false to leave the call to the wasm
-   * kernel, for example for a layout the library cannot take; then it must not have written anything.
+   * For each of `batch` matrices, C = A·B with A `[m, k]`, B `[k, n]` and C `[m, n]` (C overwritten; its
+   * columns contiguous, `c.strides[2]` is 1). `threads` is Tensile's thread count for a product this large
+   * (`setNumThreads`; 1 below the size worth splitting). Returns false to decline, for example a layout the
+   * library cannot take (then it must not have written anything).
    */
-  run(memory: Uint8Array, f32: boolean, call: readonly number[], threads: number): boolean;
+  run(f32: boolean, batch: number, m: number, n: number, k: number, a: GemmOperand, b: GemmOperand, c: GemmOperand, threads: number): boolean;
 }
 
 type Args = readonly number[];
+type Args15 = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
 
 /**
  * Splits one wasm call `[batch, m, n, k, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc]` (byte addresses)
@@ -105,7 +114,14 @@ export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK, ex
     run(f32, call, scratch) {
       const [packA, perThread] = packs[f32 ? 0 : 1];
       const work = call[0]! * call[1]! * call[2]! * call[3]!;
-      if (external !== undefined && external.run(k.u8(), f32, call, work >= minParallelWork ? getNumThreads() : 1)) return;
+      if (external !== undefined) {
+        const mem = f32 ? k.f32() : k.f64();
+        const size = f32 ? 4 : 8;
+        const [batch, m, n, kk, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc] = call as Args15;
+        if (external.run(f32, batch, m, n, kk, { array: mem, offset: a / size, strides: [sab, sam, sak] },
+          { array: mem, offset: b / size, strides: [sbb, sbk, sbn] }, { array: mem, offset: c / size, strides: [sc, ldc, 1] },
+          work >= minParallelWork ? getNumThreads() : 1)) return;
+      }
       const pool = poolFor(work);
       if (pool === null) {
         ((f32 ? ex.matmulF32 : ex.matmulF64) as (...args: number[]) => void)(...call, scratch, scratch + packA);
@@ -151,6 +167,12 @@ export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_
       out.fill(0, 0, B * M * N);
       return;
     }
+    // A GEMM outside wasm takes the operands where they are: nothing to stage.
+    if (external !== undefined && external.run(f32, B, M, N, K,
+      { array: a.storage as Float32Array | Float64Array, offset: a.offset, strides: a.strides as [number, number, number] },
+      { array: b.storage as Float32Array | Float64Array, offset: b.offset, strides: b.strides as [number, number, number] },
+      { array: out as Float32Array | Float64Array, offset: 0, strides: [M * N, N, 1] },
+      B * M * N * K >= minParallelWork ? getNumThreads() : 1)) return;
     const size = f32 ? 4 : 8;
     // Resident operands are read in place and a resident product written in place; the rest is staged.
     const aIn = isResident(k, a.storage);
