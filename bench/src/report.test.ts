@@ -49,4 +49,16 @@ describe('judgeTargets', () => {
     expect(pick(t, 'W5-512-AB-floor', 'tensile-wasm')!.pass).toBe(true);
     expect(pick(t, 'W5-512-AB-floor', 'tensile-js')).toBeUndefined();
   });
+
+  it('judges the tensile-blas columns against PyTorch, but not by the wasm GEMM kernel\'s matmul floors', () => {
+    const t = judgeTargets([
+      r('W5-512-AB', 'tensile-blas-1t', 190, 'GFLOP/s'), r('W5-512-AB', 'tensile-wasm-1t', 46, 'GFLOP/s'),
+      r('W8', 'tensile-blas-1t', 700), r('W8', 'torch-1t', 600), r('W8', 'torch-1t-malloc', 650),
+    ], [], ['tensile-wasm-1t', 'tensile-blas-1t'], 10_000);
+    expect(pick(t, 'W5-512-AB-floor', 'tensile-blas-1t')).toBeUndefined();
+    expect(pick(t, 'W5-512-AB-floor', 'tensile-wasm-1t')!.pass).toBe(true);
+    const w8 = pick(t, 'W8-torch', 'tensile-blas-1t')!;
+    expect([w8.peer, w8.pass]).toEqual(['torch-1t-malloc', true]);
+    expect(w8.measured).toBeCloseTo(700 / 650, 12);
+  });
 });
