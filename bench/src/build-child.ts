@@ -20,7 +20,7 @@ interface Config {
 const config = JSON.parse(process.argv[2] ?? '') as Config;
 const build = wasmBuild();
 if (build !== config.build) throw new Error(`build-child: wanted the ${config.build} wasm build, the engine loaded ${build ?? 'none'}`);
-const fw = { ...findFramework(await allFrameworks(), 'tensile-wasm-1t'), id: config.column };
+const fw = { ...findFramework(await allFrameworks(undefined, { blas: false }), 'tensile-wasm-1t'), id: config.column };
 const results: Result[] = [];
 for (const w of WORKLOADS) {
   for (const v of w.variants.filter((x) => config.variants.includes(x.id))) {

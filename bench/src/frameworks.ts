@@ -53,7 +53,6 @@ export interface Framework {
  * WebAssembly first), it is awaited before listing.
  */
 export async function tensileBackends(): Promise<string[]> {
-  blasStatus();
   const ready = (tensor as unknown as { ready?: () => unknown }).ready;
   if (typeof ready === 'function') await ready();
   return tensor.listBackends();
@@ -92,8 +91,10 @@ export function tfjsFramework(backend: 'cpu' | 'wasm'): Framework {
 /**
  * Every in-process column, Tensile's first. Where the wasm kernels run on more than one thread by default,
  * `tensile-wasm-1t` and `tensile-blas-1t` hold them to one, for the targets stated per thread. `filter` keeps only the named ids.
+ * `blas: false` leaves OpenBLAS unloaded (W7's children and the other build's: its buffers would count in their memory).
  */
-export async function allFrameworks(filter?: readonly string[]): Promise<Framework[]> {
+export async function allFrameworks(filter?: readonly string[], { blas = true }: { blas?: boolean } = {}): Promise<Framework[]> {
+  if (blas) blasStatus();
   const backends = await tensileBackends();
   const oneThread = tensileDefaultThreads() > 1 ? backends.filter((b) => b === 'wasm' || b === 'blas').map((b) => tensileFramework(b, 1)) : [];
   const list = [...backends.map((b) => tensileFramework(b)), ...oneThread, tfjsFramework('cpu'), tfjsFramework('wasm')];

@@ -13,7 +13,7 @@ const maxSeconds = Number(maxSecondsArg);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('w7-child: run node with --expose-gc');
 
-const fw = findFramework(await allFrameworks(), fwId);
+const fw = findFramework(await allFrameworks(undefined, { blas: fwId.startsWith('tensile-blas') }), fwId);
 await fw.activate();
 const c = await buildTrainCase(W1_SPEC, fw);
 const tf = fw.kind === 'tfjs' ? (await import('./peers/tfjs.js')).tf : null;
