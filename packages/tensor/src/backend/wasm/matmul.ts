@@ -15,7 +15,7 @@ export interface MatmulOptions {
   readonly minWork?: number;
   /** Multiply-adds from which a product is split across threads (each part gets at least a quarter of this). */
   readonly minParallelWork?: number;
-  /** A GEMM outside the wasm module that takes the staged products it can (see `ExternalGemm`). */
+  /** A GEMM outside the wasm module, offered each product first (see `ExternalGemm`). */
   readonly external?: ExternalGemm;
 }
 
@@ -93,6 +93,9 @@ export interface Gemm {
  */
 export const MIN_PARALLEL_WORK = 1 << 24;
 
+/** The `threads` an ExternalGemm gets for a product of `work` multiply-adds: Tensile's count where the wasm kernels would split it, else 1. */
+const externalThreads = (work: number, minParallelWork: number): number => (work >= minParallelWork ? getNumThreads() : 1);
+
 export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK, external?: ExternalGemm): Gemm {
   const ex = k.exports;
   const pack = (f32: boolean) => {
@@ -120,7 +123,7 @@ export function makeGemm(k: WasmKernels, minParallelWork = MIN_PARALLEL_WORK, ex
         const [batch, m, n, kk, a, sab, sam, sak, b, sbb, sbk, sbn, c, sc, ldc] = call as Args15;
         if (external.run(f32, batch, m, n, kk, { array: mem, offset: a / size, strides: [sab, sam, sak] },
           { array: mem, offset: b / size, strides: [sbb, sbk, sbn] }, { array: mem, offset: c / size, strides: [sc, ldc, 1] },
-          work >= minParallelWork ? getNumThreads() : 1)) return;
+          externalThreads(work, minParallelWork))) return;
       }
       const pool = poolFor(work);
       if (pool === null) {
@@ -172,7 +175,7 @@ export function makeBmm(k: WasmKernels, { minWork = 4096, minParallelWork = MIN_
       { array: a.storage as Float32Array | Float64Array, offset: a.offset, strides: a.strides as [number, number, number] },
       { array: b.storage as Float32Array | Float64Array, offset: b.offset, strides: b.strides as [number, number, number] },
       { array: out as Float32Array | Float64Array, offset: 0, strides: [M * N, N, 1] },
-      B * M * N * K >= minParallelWork ? getNumThreads() : 1)) return;
+      externalThreads(B * M * N * K, minParallelWork))) return;
     const size = f32 ? 4 : 8;
     // Resident operands are read in place and a resident product written in place; the rest is staged.
     const aIn = isResident(k, a.storage);
