@@ -100,7 +100,7 @@ export function blasAvailable(): { available: true; info: BlasInfo } | { availab
 const stats = { calls: 0, declined: 0 };
 
 /**
- * Staged products the wasm backend offered to the library since the process started: `calls` ran in it,
+ * Products the wasm backend offered to the library since the process started: `calls` ran in it,
  * `declined` had an operand BLAS cannot address (a stride-0 broadcast inside a matrix, say) and ran in the
  * wasm kernel. Products too small or of integer dtype are never offered (they run in JS, as on 'wasm').
  */

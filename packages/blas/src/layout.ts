@@ -1,4 +1,4 @@
-// How a strided matrix operand of Tensile's staged GEMM calls maps onto BLAS's row-major arguments.
+// How a strided matrix operand of the products the wasm backend offers maps onto BLAS's row-major arguments.
 
 /** A matrix as BLAS takes it in row-major order: whether it is stored transposed, and its leading dimension. */
 export interface BlasOperand {

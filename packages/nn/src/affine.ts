@@ -12,7 +12,7 @@ export function affine(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
     const y = matmul(x, weight.t());
     return bias === null ? y : y.add(bias);
   }
-  const rows = x.shape.slice(0, -1);
-  const y = addmm(bias, x.ndim === 2 ? x : reshape(x, [-1, x.shape[x.ndim - 1]!]), weight.t());
-  return x.ndim === 2 ? y : reshape(y, [...rows, weight.shape[0]!]);
+  if (x.ndim === 2) return addmm(bias, x, weight.t());
+  const y = addmm(bias, reshape(x, [-1, x.shape[x.ndim - 1]!]), weight.t());
+  return reshape(y, [...x.shape.slice(0, -1), weight.shape[0]!]);
 }
